@@ -1,0 +1,2 @@
+// One file per resource family; drizzle reads them all through this index.
+export * from "./tenancy";

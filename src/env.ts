@@ -1,0 +1,39 @@
+import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
+import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
+
+/** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
+export interface Env {
+  DB: D1Database;
+  BLOBS: R2Bucket;
+  SESSIONS: DurableObjectNamespace<SessionDurableObject>;
+  WORK_QUEUES: DurableObjectNamespace<EnvironmentWorkQueue>;
+  /** Guards /admin/*. Unset means the admin API is closed. */
+  ADMIN_TOKEN?: string;
+  /** Base64 of 32 random bytes: the AES-GCM key that encrypts vault secrets at rest. */
+  VAULT_ENCRYPTION_KEY?: string;
+  ANTHROPIC_BASE_URL: string;
+  ANTHROPIC_API_KEY?: string;
+  MAX_UPLOAD_BYTES: string;
+}
+
+/** Per-request values set by middleware. */
+export interface Variables {
+  requestId: string;
+  workspaceId: string;
+  apiKeyId: string;
+  betas: string[];
+}
+
+export type AppEnv = { Bindings: Env; Variables: Variables };
+
+// Lets `import { env, exports } from "cloudflare:workers"` see our bindings and entrypoints.
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {}
+    interface GlobalProps {
+      mainModule: typeof import("./index");
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue";
+    }
+  }
+}
+type Bindings = Env;

@@ -1,0 +1,6 @@
+import { app } from "./app";
+
+export { SessionDurableObject } from "../durable-objects/session/session-durable-object";
+export { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
+
+export default app;

@@ -1,0 +1,38 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The error types of Anthropic's API, each with the status it travels with. */
+export const errorStatus = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  conflict_error: 409,
+  precondition_failed_error: 412,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  overloaded_error: 529,
+} as const;
+
+export type ErrorType = keyof typeof errorStatus;
+
+/** Thrown anywhere in a request; rendered by the app's onError as Anthropic's error shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly status: ContentfulStatusCode = errorStatus[type] as ContentfulStatusCode,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new ApiError("invalid_request_error", message);
+export const notFound = (what: string, id: string) =>
+  new ApiError("not_found_error", `${what} not found: ${id}`);
+export const conflict = (message: string) => new ApiError("conflict_error", message);
+
+export function errorBody(type: string, message: string, requestId: string) {
+  return { type: "error" as const, error: { type, message }, request_id: requestId };
+}

@@ -1,0 +1,5 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+
+// Not built yet: see the issue that owns this resource.
+export const credentialRoutes = new Hono<AppEnv>();
