@@ -1,6 +1,9 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { handleFakeModelRequest } from "./test/fake-model/model.mjs";
+
+const FAKE_MODEL_HOST = "fake-model.test";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -14,7 +17,14 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             // 32 zero bytes, base64: a fixed key so tests are reproducible. Never used outside tests.
             VAULT_ENCRYPTION_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            // The session brain calls the scripted fake model (test/fake-model), never the network.
+            ANTHROPIC_BASE_URL: `http://${FAKE_MODEL_HOST}`,
+            ANTHROPIC_API_KEY: "test-model-key",
+            SESSION_RETRY_BASE_MS: "20",
           },
+          // Outbound fetches from the Worker and its Durable Objects: the fake model answers its host.
+          outboundService: (request: Request) =>
+            new URL(request.url).hostname === FAKE_MODEL_HOST ? handleFakeModelRequest(request) : fetch(request),
         },
       }),
     ],

@@ -1,0 +1,396 @@
+// A scripted stand-in for the Anthropic Messages API (`POST /v1/messages`, streaming or not).
+// Plain ESM on web-standard Request/Response so the same code serves the workerd tests (through
+// miniflare's outboundService) and the standalone Node server (server.mjs). See README.md for the
+// directives a prompt can carry.
+
+/**
+ * @typedef {{ type: string, [k: string]: any }} Block
+ * @typedef {{ role: "user" | "assistant", content: string | Block[] }} Message
+ * @typedef {{ model: string, max_tokens: number, messages: Message[], system?: unknown, tools?: any[],
+ *   stream?: boolean, metadata?: { user_id?: string } }} MessagesRequest
+ * @typedef {{ kind: string, arg: string }} Directive
+ */
+
+/** Attempts seen per (caller, conversation position, prompt), so `x2`-style directives fail N times then pass. */
+const attempts = new Map();
+/** Every request received, newest last; read back through `GET /_fake/requests`. */
+const received = [];
+const MAX_RECEIVED = 2000;
+
+/** Forget attempt counters and the request log (tests that want a clean slate). */
+export function resetFakeModel() {
+  attempts.clear();
+  received.length = 0;
+}
+
+/**
+ * Handle one request addressed to the fake model. Routes:
+ * - `POST /v1/messages`: the scripted model
+ * - `GET /_fake/requests?user_id=...`: requests received (optionally for one `metadata.user_id`)
+ * - `POST /_fake/reset`: clear counters and the log
+ * @param {Request} request
+ * @returns {Promise<Response>}
+ */
+export async function handleFakeModelRequest(request) {
+  const url = new URL(request.url);
+  if (url.pathname === "/_fake/requests" && request.method === "GET") {
+    const userId = url.searchParams.get("user_id");
+    return json(200, { data: received.filter((r) => !userId || r.metadata?.user_id === userId) });
+  }
+  if (url.pathname === "/_fake/reset" && request.method === "POST") {
+    resetFakeModel();
+    return json(200, { ok: true });
+  }
+  if (url.pathname !== "/v1/messages" || request.method !== "POST") {
+    return apiError(404, "not_found_error", `fake model: no route for ${request.method} ${url.pathname}`);
+  }
+
+  /** @type {MessagesRequest} */
+  let body;
+  try {
+    body = await request.json();
+  } catch {
+    return apiError(400, "invalid_request_error", "body is not JSON");
+  }
+  received.push(body);
+  if (received.length > MAX_RECEIVED) received.splice(0, received.length - MAX_RECEIVED);
+
+  const invalid = validateRequest(body);
+  if (invalid) return apiError(400, "invalid_request_error", invalid);
+
+  const { prompt, step } = locatePrompt(body.messages);
+  const segments = prompt.split("[[next]]");
+  const segment = segments[step] ?? "";
+  const directives = parseDirectives(segment);
+  const key = `${body.metadata?.user_id ?? ""}|${body.messages.length}|${prompt}`;
+  const attempt = (attempts.get(key) ?? 0) + 1;
+  attempts.set(key, attempt);
+
+  const delayMs = num(find(directives, "delay")?.arg, 0);
+  if (delayMs) await sleep(delayMs, request.signal);
+
+  const error = find(directives, "error");
+  if (error) {
+    const [status, times] = error.arg.split(/\s+/);
+    if (withinTimes(times, attempt)) return scriptedError(Number(status));
+  }
+
+  const response = buildResponse(body, directives, step, segments.length, prompt);
+  const cut = find(directives, "cut");
+  const cutNow = cut !== undefined && withinTimes(cut.arg || "x1", attempt);
+  if (!body.stream) {
+    if (cutNow) return new Response('{"id":"msg_', { status: 200, headers: { "content-type": "application/json" } });
+    return json(200, response);
+  }
+  const [streamErrorStatus, streamErrorTimes] = (find(directives, "stream_error")?.arg ?? "").split(/\s+/);
+  return streamResponse(response, {
+    chunkDelayMs: num(find(directives, "slow")?.arg, 0),
+    cut: cutNow,
+    streamError: streamErrorStatus && withinTimes(streamErrorTimes, attempt) ? Number(streamErrorStatus) : undefined,
+    signal: request.signal,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request checks: the rules of the real API that a broken conversation rebuild would violate.
+
+/** @param {MessagesRequest} body */
+function validateRequest(body) {
+  if (!body || typeof body !== "object") return "body must be an object";
+  if (typeof body.model !== "string" || !body.model) return "model: field required";
+  if (typeof body.max_tokens !== "number") return "max_tokens: field required";
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: at least one message is required";
+  if (body.messages[0].role !== "user") return "messages: first message must use the user role";
+  const toolNames = new Set((body.tools ?? []).map((t) => t.name));
+  if (toolNames.size !== (body.tools ?? []).length) return "tools: tool names must be unique";
+  for (let i = 0; i < body.messages.length; i++) {
+    const message = body.messages[i];
+    if (message.role !== "user" && message.role !== "assistant") return `messages.${i}.role: invalid role`;
+    if (i > 0 && body.messages[i - 1].role === message.role) return `messages.${i}: roles must alternate`;
+    const blocks = asBlocks(message.content);
+    if (blocks.length === 0) return `messages.${i}: content must be non-empty`;
+    if (message.role !== "assistant") continue;
+    const uses = blocks.filter((b) => b.type === "tool_use");
+    for (const use of uses) {
+      if (!/^[a-zA-Z0-9_-]+$/.test(use.id ?? "")) return `messages.${i}: tool_use id ${use.id} is malformed`;
+      if (!toolNames.has(use.name)) return `messages.${i}: tool_use names unknown tool ${use.name}`;
+    }
+    if (uses.length === 0) continue;
+    const next = body.messages[i + 1];
+    if (!next) return `messages.${i}: tool_use blocks must be followed by a user message with tool_result blocks`;
+    const nextBlocks = asBlocks(next.content);
+    const results = nextBlocks.filter((b) => b.type === "tool_result");
+    const firstOther = nextBlocks.findIndex((b) => b.type !== "tool_result");
+    if (firstOther !== -1 && firstOther < results.length) return `messages.${i + 1}: tool_result blocks must come first`;
+    for (const use of uses) {
+      if (!results.some((r) => r.tool_use_id === use.id)) {
+        return `messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${use.id}`;
+      }
+    }
+    for (const result of results) {
+      if (!uses.some((u) => u.id === result.tool_use_id)) return `messages.${i + 1}: unexpected tool_use_id ${result.tool_use_id}`;
+    }
+  }
+  const last = body.messages[body.messages.length - 1];
+  if (last.role !== "user") return "messages: the final message must use the user role";
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Script interpretation.
+
+/**
+ * The prompt is the text of the last user message that carries text; the step is how many
+ * assistant messages came after it (one per model call in the turn so far).
+ * @param {Message[]} messages
+ */
+function locatePrompt(messages) {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message.role !== "user") continue;
+    const text = asBlocks(message.content)
+      .filter((b) => b.type === "text")
+      .map((b) => b.text)
+      .join("\n");
+    if (text) {
+      const step = messages.slice(i + 1).filter((m) => m.role === "assistant").length;
+      return { prompt: text, step };
+    }
+  }
+  return { prompt: "", step: 0 };
+}
+
+/** @param {string} text @returns {Directive[]} */
+export function parseDirectives(text) {
+  const out = [];
+  for (const match of text.matchAll(/\[\[([a-z_]+)(?::?\s*)((?:(?!\]\]).)*)\]\]/gs)) {
+    out.push({ kind: match[1], arg: match[2].trim() });
+  }
+  return out;
+}
+
+const stripDirectives = (text) => text.replace(/\[\[(?:(?!\]\]).)*\]\]/gs, "").trim();
+
+/** @param {Directive[]} directives @param {string} kind */
+const find = (directives, kind) => directives.find((d) => d.kind === kind);
+
+/** `x2` → first two attempts; `always` → every attempt; empty → first attempt only. */
+function withinTimes(times, attempt) {
+  if (!times) return attempt <= 1;
+  if (times === "always") return true;
+  const n = Number(times.replace(/^x/, ""));
+  return Number.isFinite(n) ? attempt <= n : attempt <= 1;
+}
+
+/** @param {MessagesRequest} body @param {Directive[]} directives */
+function buildResponse(body, directives, step, stepCount, prompt) {
+  /** @type {Block[]} */
+  const content = [];
+  const thinking = find(directives, "thinking");
+  if (thinking) {
+    const text = thinking.arg || "Let me think about this.";
+    content.push({ type: "thinking", thinking: text, signature: `sig_${hash(text)}` });
+  }
+  const explicitText = find(directives, "text");
+  const toolDirectives = directives.filter((d) => d.kind === "tool");
+  let text;
+  if (explicitText) text = explicitText.arg;
+  else if (step === 0) text = toolDirectives.length ? "" : `Echo: ${stripDirectives(prompt.split("[[next]]")[0]) || "(empty)"}`;
+  else if (step < stepCount) text = toolDirectives.length ? "" : `Step ${step} done.`;
+  else text = `Done. Tool results: ${summarizeToolResults(body.messages[body.messages.length - 1])}`;
+  if (text) content.push({ type: "text", text });
+
+  toolDirectives.forEach((d, i) => {
+    const space = d.arg.search(/\s/);
+    const name = space === -1 ? d.arg : d.arg.slice(0, space);
+    const rawInput = space === -1 ? "{}" : d.arg.slice(space + 1).trim();
+    let input;
+    try {
+      input = JSON.parse(rawInput || "{}");
+    } catch {
+      input = { raw: rawInput };
+    }
+    content.push({ type: "tool_use", id: `toolu_fake_${step}_${i}_${hash(name + rawInput)}`, name, input });
+  });
+
+  const refusal = find(directives, "refusal");
+  const stopReason = refusal ? "refusal" : toolDirectives.length ? "tool_use" : "end_turn";
+  const usageOverride = parseUsage(find(directives, "usage")?.arg);
+  const inputTokens = Math.ceil(JSON.stringify([body.system ?? "", body.tools ?? [], body.messages]).length / 4);
+  const outputTokens = Math.max(1, Math.ceil(JSON.stringify(content).length / 4));
+  return {
+    id: `msg_fake_${hash(JSON.stringify(body.messages))}_${step}`,
+    type: "message",
+    role: "assistant",
+    model: body.model,
+    content: refusal ? [] : content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: {
+      input_tokens: usageOverride.in ?? inputTokens,
+      output_tokens: usageOverride.out ?? outputTokens,
+      cache_creation_input_tokens: usageOverride.cache_write ?? 0,
+      cache_read_input_tokens: usageOverride.cache_read ?? 0,
+    },
+  };
+}
+
+function summarizeToolResults(message) {
+  const results = asBlocks(message?.content ?? []).filter((b) => b.type === "tool_result");
+  if (!results.length) return "none";
+  return results
+    .map((r) => {
+      const text = typeof r.content === "string" ? r.content : asBlocks(r.content ?? []).map((b) => b.text ?? `[${b.type}]`).join(" ");
+      return `${r.is_error ? "error" : "ok"}(${text})`;
+    })
+    .join(", ");
+}
+
+/** `in=10,out=5,cache_read=3,cache_write=2` */
+function parseUsage(arg) {
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const part of (arg ?? "").split(",")) {
+    const [k, v] = part.split("=").map((s) => s.trim());
+    if (k && v !== undefined && Number.isFinite(Number(v))) out[k] = Number(v);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire formats.
+
+/**
+ * @param {any} message
+ * @param {{ chunkDelayMs: number, cut: boolean, streamError?: number, signal?: AbortSignal }} options
+ */
+function streamResponse(message, options) {
+  const events = streamEvents(message);
+  const cutAt = options.cut ? Math.max(2, Math.floor(events.length / 2)) : -1;
+  const errorAt = options.streamError ? Math.max(2, Math.floor(events.length / 2)) : -1;
+  const encoder = new TextEncoder();
+  let i = 0;
+  const stream = new ReadableStream({
+    async pull(controller) {
+      if (options.signal?.aborted) {
+        controller.close();
+        return;
+      }
+      if (i > 0 && options.chunkDelayMs) await sleep(options.chunkDelayMs, options.signal).catch(() => {});
+      if (i === cutAt) {
+        // A connection dropped mid-message: the body just stops, no message_stop.
+        controller.close();
+        return;
+      }
+      if (i === errorAt) {
+        const type = errorType(options.streamError);
+        controller.enqueue(encoder.encode(sse("error", { type: "error", error: { type, message: `scripted ${type}` } })));
+        controller.close();
+        return;
+      }
+      if (i >= events.length) {
+        controller.close();
+        return;
+      }
+      const event = events[i++];
+      controller.enqueue(encoder.encode(sse(event.type, event)));
+    },
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": `req_fake_${Date.now()}` },
+  });
+}
+
+function streamEvents(message) {
+  const events = [];
+  events.push({
+    type: "message_start",
+    message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...message.usage, output_tokens: 1 } },
+  });
+  events.push({ type: "ping" });
+  message.content.forEach((block, index) => {
+    if (block.type === "text") {
+      events.push({ type: "content_block_start", index, content_block: { type: "text", text: "" } });
+      for (const piece of chunk(block.text)) events.push({ type: "content_block_delta", index, delta: { type: "text_delta", text: piece } });
+    } else if (block.type === "thinking") {
+      events.push({ type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } });
+      for (const piece of chunk(block.thinking)) events.push({ type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: piece } });
+      events.push({ type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } });
+    } else if (block.type === "tool_use") {
+      events.push({ type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } });
+      const json = JSON.stringify(block.input);
+      for (let i = 0; i < json.length; i += 16) {
+        events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(i, i + 16) } });
+      }
+    }
+    events.push({ type: "content_block_stop", index });
+  });
+  events.push({
+    type: "message_delta",
+    delta: { stop_reason: message.stop_reason, stop_sequence: null },
+    usage: {
+      output_tokens: message.usage.output_tokens,
+      input_tokens: message.usage.input_tokens,
+      cache_creation_input_tokens: message.usage.cache_creation_input_tokens,
+      cache_read_input_tokens: message.usage.cache_read_input_tokens,
+    },
+  });
+  events.push({ type: "message_stop" });
+  return events;
+}
+
+/** Words in groups of three, whitespace kept, so a text streams as several deltas. */
+function chunk(text) {
+  const words = text.match(/\S+\s*/g) ?? [text];
+  const out = [];
+  for (let i = 0; i < words.length; i += 3) out.push(words.slice(i, i + 3).join(""));
+  return out.length ? out : [""];
+}
+
+const sse = (event, data) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+function errorType(status) {
+  if (status === 429) return "rate_limit_error";
+  if (status === 529) return "overloaded_error";
+  if (status === 401) return "authentication_error";
+  if (status === 400) return "invalid_request_error";
+  if (status === 404) return "not_found_error";
+  return "api_error";
+}
+
+function scriptedError(status) {
+  const type = errorType(status);
+  const headers = status === 429 ? { "retry-after": "0" } : {};
+  return apiError(status, type, `scripted ${type}`, headers);
+}
+
+function apiError(status, type, message, headers = {}) {
+  return json(status, { type: "error", error: { type, message }, request_id: `req_fake_${Date.now()}` }, headers);
+}
+
+function json(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+/** @param {string | Block[]} content @returns {Block[]} */
+const asBlocks = (content) => (typeof content === "string" ? (content ? [{ type: "text", text: content }] : []) : content);
+
+const num = (value, fallback) => (value !== undefined && Number.isFinite(Number(value)) ? Number(value) : fallback);
+
+function hash(text) {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error("aborted"));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    });
+  });
+}
