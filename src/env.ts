@@ -14,6 +14,10 @@ export interface Env {
   ANTHROPIC_BASE_URL: string;
   ANTHROPIC_API_KEY?: string;
   MAX_UPLOAD_BYTES: string;
+  /** Session brain: first retry delay after a retryable model error (doubles per attempt). Default 1000. */
+  SESSION_RETRY_BASE_MS?: string;
+  /** Session brain: retries of one model call before the turn ends with the error. Default 5. */
+  SESSION_MAX_RETRIES?: string;
 }
 
 /** Per-request values set by middleware. */

@@ -1,5 +1,348 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
+import { dispatchToolUses } from "../../src/hands";
+import { decodeCursor, encodeCursor } from "../../src/lib/pagination";
+import { describeIssues } from "../../src/lib/validation";
+import { eventParams, type ListEventsQuery } from "../../src/schemas/events";
+import { runModelStep } from "./agent-loop";
+import { D1Mirror } from "./d1-mirror";
+import { EventLog, parseMicros } from "./event-log";
+import { FanOut, type DeltaType } from "./fan-out";
+import type { ModelCall } from "./model-call";
+import {
+  acceptUserEvents,
+  archive,
+  assertDeletable,
+  initialTurn,
+  retryDue,
+  Transition,
+  updateConfig,
+  type ConfigPatch,
+} from "./session-state";
+import { StateStore } from "./state-store";
+import {
+  fail,
+  InvalidEvent,
+  ok,
+  type PendingToolUse,
+  type RpcResult,
+  type SessionAgent,
+  type SessionEvent,
+  type SessionState,
+  type StoredEvent,
+  type UserEventParams,
+} from "./types";
 
-/** One per session: the single writer of its event log, status and usage. (Built by the session-plane issue.) */
-export class SessionDurableObject extends DurableObject<Env> {}
+export interface InitInput {
+  sessionId: string;
+  workspaceId: string;
+  environmentId: string;
+  agent: SessionAgent;
+  title: string | null;
+  metadata: Record<string, string>;
+  createdAt: string;
+  initialEvents?: UserEventParams[];
+}
+
+/** How long a model step may run before the alarm assumes this instance died and redoes it. */
+const WATCHDOG_MS = 5 * 60_000;
+
+/**
+ * One per session (named by the session id): the single writer of the session's event log, its state
+ * machine and usage, and the hub its streams fan out from. Work is driven by the alarm: anything that
+ * makes a model call due sets the alarm, and the alarm handler runs one step at a time, so a turn
+ * survives eviction (the alarm fires again and the step is redone from the log).
+ *
+ * RPC methods return `RpcResult`s rather than throwing, because errors lose their type across RPC.
+ */
+export class SessionDurableObject extends DurableObject<Env> {
+  private log!: EventLog;
+  private store!: StateStore;
+  private current: SessionState | undefined;
+  private readonly fanout: FanOut;
+  private readonly mirror: D1Mirror;
+  private inflight: { abort: AbortController; call: ModelCall } | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.fanout = new FanOut(ctx);
+    this.mirror = new D1Mirror(env.DB, () => this.current);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.log = new EventLog(ctx.storage.sql);
+      this.store = new StateStore(ctx.storage.sql);
+      this.current = this.store.load();
+      await this.resumeAfterWake();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // RPC: the session routes and the hands.
+
+  /** Creates the session's state (idempotent for the same id), then processes `initial_events`. */
+  async init(input: InitInput): Promise<RpcResult<{ events: SessionEvent[] }>> {
+    if (this.current) {
+      return this.current.sessionId === input.sessionId ? ok({ events: [] }) : fail("conflict_error", "session already exists");
+    }
+    const state: SessionState = {
+      sessionId: input.sessionId,
+      workspaceId: input.workspaceId,
+      environmentId: input.environmentId,
+      agent: input.agent,
+      title: input.title,
+      metadata: input.metadata,
+      status: "idle",
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 } },
+      activeSeconds: 0,
+      runningSince: null,
+      createdAt: input.createdAt,
+      updatedAt: input.createdAt,
+      archivedAt: null,
+      turn: initialTurn(),
+      mirrorSeq: 0,
+    };
+    this.ctx.storage.transactionSync(() => this.store.save(state));
+    this.current = state;
+    if (!input.initialEvents?.length) return ok({ events: [] });
+    return this.sendEvents(input.workspaceId, input.initialEvents);
+  }
+
+  /**
+   * Appends client (or hands) events, all or nothing: an event the session cannot take in its current
+   * state (a result nobody asked for, a message to an archived session...) rejects the whole batch.
+   */
+  async sendEvents(workspaceId: string, events: unknown[]): Promise<RpcResult<{ events: SessionEvent[] }>> {
+    const state = this.owned(workspaceId);
+    if (!state) return fail("not_found_error", "session not found");
+    const parsed: UserEventParams[] = [];
+    for (const [i, event] of events.entries()) {
+      const result = eventParams.safeParse(event);
+      if (!result.success) {
+        return fail("invalid_request_error", describeIssues(result.error.issues).replace(/^/, `events.${i}.`));
+      }
+      parsed.push(result.data as UserEventParams);
+    }
+    try {
+      let ids: string[] = [];
+      const committed = await this.commit((t) => {
+        ids = acceptUserEvents(t, parsed, { inflightUsage: this.inflight?.call.usage });
+      });
+      const wanted = new Set(ids);
+      return ok({ events: committed.filter((e) => wanted.has(e.event.id)).map((e) => e.event) });
+    } catch (err) {
+      if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
+      throw err;
+    }
+  }
+
+  /** A page of the log (`events.list`): keyset on log position, so pages never skip or repeat. */
+  async listEvents(workspaceId: string, query: ListEventsQuery): Promise<RpcResult<{ data: SessionEvent[]; next_page: string | null }>> {
+    if (!this.owned(workspaceId)) return fail("not_found_error", "session not found");
+    let afterSeq: number | undefined;
+    let order = query.order;
+    if (query.page) {
+      let cursor;
+      try {
+        cursor = decodeCursor(query.page);
+      } catch {
+        return fail("invalid_request_error", "page: invalid page cursor");
+      }
+      afterSeq = this.log.seqOf(cursor.after);
+      if (afterSeq === undefined) return fail("invalid_request_error", "page: invalid page cursor");
+      order = cursor.order;
+    }
+    const bound = (key: keyof ListEventsQuery, offset: number) => {
+      const value = query[key] as string | undefined;
+      const micros = value === undefined ? undefined : parseMicros(value);
+      return micros === undefined ? undefined : micros + offset;
+    };
+    const from = max(bound("created_at[gte]", 0), bound("created_at[gt]", 1));
+    const to = min(bound("created_at[lte]", 0), bound("created_at[lt]", -1));
+    const rows = this.log.page({ afterSeq, order, limit: query.limit + 1, types: query.types, fromMicros: from, toMicros: to });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return ok({
+      data: page.map((r) => r.event),
+      next_page: rows.length > query.limit && last ? encodeCursor({ after: last.event.id, order }) : null,
+    });
+  }
+
+  async update(workspaceId: string, patch: ConfigPatch): Promise<RpcResult<void>> {
+    return this.transition(workspaceId, (t) => updateConfig(t, patch));
+  }
+
+  async archive(workspaceId: string): Promise<RpcResult<void>> {
+    return this.transition(workspaceId, (t) => archive(t));
+  }
+
+  /** Deletes everything the session holds: streams end with `session.deleted`, then storage is wiped. */
+  async destroy(workspaceId: string): Promise<RpcResult<void>> {
+    const state = this.owned(workspaceId);
+    if (!state) return fail("not_found_error", "session not found");
+    try {
+      assertDeletable(state);
+    } catch (err) {
+      if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
+      throw err;
+    }
+    const deleted = { id: this.log.reserveId(), type: "session.deleted", processed_at: new Date().toISOString() } as SessionEvent;
+    this.fanout.closeAll(deleted);
+    this.inflight?.abort.abort();
+    this.current = undefined;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return ok(undefined);
+  }
+
+  /** The state as the DO sees it (tests and diagnostics). */
+  async inspect(): Promise<SessionState | undefined> {
+    return this.current;
+  }
+
+  /**
+   * Streams: `GET /stream` (SSE) and `GET /ws` (WebSocket upgrade). `after` (the last event id the client
+   * saw) replays everything after it first; without it the connection starts at the live edge.
+   * The router has checked the workspace; it repeats it in `x-workspace-id` as a guard.
+   */
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const state = this.owned(request.headers.get("x-workspace-id") ?? "");
+    if (!state) return Response.json({ type: "not_found_error", message: "session not found" }, { status: 404 });
+    const deltas = url.searchParams.getAll("deltas") as DeltaType[];
+    const after = url.searchParams.get("after");
+    let afterSeq = this.log.lastSeq();
+    if (after) {
+      const seq = this.log.seqOf(after);
+      if (seq === undefined) {
+        return Response.json({ type: "invalid_request_error", message: `no event ${after} in this session` }, { status: 400 });
+      }
+      afterSeq = seq;
+    }
+    // Backlog read and subscription happen in this one synchronous step: nothing can be appended between.
+    const backlog = this.log.after(afterSeq);
+    if (url.pathname === "/ws") {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return Response.json({ type: "invalid_request_error", message: "expected a WebSocket upgrade" }, { status: 426 });
+      }
+      return this.fanout.openWebSocket(backlog, deltas);
+    }
+    return this.fanout.openSse(backlog, deltas);
+  }
+
+  // Hibernatable WebSocket handlers: the socket is output-only; the auto-response answers "ping".
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+    if (message === "ping") ws.send("pong");
+  }
+
+  async webSocketClose(ws: WebSocket, code: number) {
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closing");
+    } catch {
+      // already closed
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // The loop.
+
+  async alarm() {
+    const state = this.current;
+    if (!state) return;
+    const turn = state.turn;
+    if (turn.phase === "retry_wait") {
+      if (turn.retryAt && Date.now() < turn.retryAt) {
+        await this.ctx.storage.setAlarm(turn.retryAt);
+        return;
+      }
+      await this.commit((t) => retryDue(t));
+    }
+    if (this.current?.turn.phase === "tools") {
+      this.dispatch(this.current.turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+      return;
+    }
+    if (this.current?.turn.phase !== "model") return;
+    // If this instance dies mid-call, this alarm brings the step back (and it is redone from the log).
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    await runModelStep({
+      env: this.env,
+      log: this.log,
+      fanout: this.fanout,
+      state: () => this.current!,
+      commit: async (fn) => {
+        await this.commit(fn);
+      },
+      track: (inflight) => {
+        this.inflight = inflight;
+      },
+    });
+    const phase = this.current?.turn.phase;
+    if (phase !== "model" && phase !== "retry_wait") await this.ctx.storage.deleteAlarm();
+  }
+
+  /** A fresh instance (first use, or after eviction/crash) picks up whatever the turn was doing. */
+  private async resumeAfterWake() {
+    const turn = this.current?.turn;
+    if (!turn) return;
+    if (turn.phase === "model") await this.ctx.storage.setAlarm(Date.now());
+    else if (turn.phase === "retry_wait") await this.ctx.storage.setAlarm(turn.retryAt ?? Date.now());
+    else if (turn.phase === "tools") this.dispatch(turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+  }
+
+  /**
+   * Runs a transition: the events append and the state saves in one SQLite transaction (an `InvalidEvent`
+   * thrown by `fn` writes nothing), then subscribers get the events and the effects run.
+   */
+  private async commit(fn: (t: Transition) => void): Promise<StoredEvent[]> {
+    const t = new Transition(this.current!, () => this.log.reserveId());
+    fn(t);
+    const before = this.current!.mirrorSeq;
+    const events = this.ctx.storage.transactionSync(() => {
+      const stored = this.log.append(t.drafts);
+      this.store.save(t.state);
+      return stored;
+    });
+    this.current = t.state;
+    this.fanout.publish(events);
+    const { effects } = t;
+    if (effects.abortModel) {
+      this.inflight?.abort.abort();
+      this.fanout.clearPreviews();
+    }
+    if (effects.dispatch.length) this.dispatch(effects.dispatch);
+    if (effects.runModel) await this.ctx.storage.setAlarm(Date.now());
+    else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
+    if (t.state.mirrorSeq !== before) await this.mirror.flush();
+    return events;
+  }
+
+  private async transition(workspaceId: string, fn: (t: Transition) => void): Promise<RpcResult<void>> {
+    if (!this.owned(workspaceId)) return fail("not_found_error", "session not found");
+    try {
+      await this.commit(fn);
+      return ok(undefined);
+    } catch (err) {
+      if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
+      throw err;
+    }
+  }
+
+  /** Built-in tool uses go to the hands; results come back later as `user.tool_result` via `sendEvents`. */
+  private dispatch(toolUses: PendingToolUse[]) {
+    const state = this.current;
+    if (!state || !toolUses.length) return;
+    const work = dispatchToolUses(
+      { env: this.env, workspaceId: state.workspaceId, sessionId: state.sessionId, environmentId: state.environmentId },
+      toolUses.map((p) => ({ id: p.eventId, name: p.name, input: p.input })),
+    ).catch((err) =>
+      console.error(JSON.stringify({ level: "error", message: "dispatching tool uses failed", session: state.sessionId, error: String(err) })),
+    );
+    this.ctx.waitUntil(work);
+  }
+
+  private owned(workspaceId: string): SessionState | undefined {
+    return this.current && this.current.workspaceId === workspaceId ? this.current : undefined;
+  }
+}
+
+const max = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+const min = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));

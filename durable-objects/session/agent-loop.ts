@@ -1,0 +1,98 @@
+import Anthropic from "@anthropic-ai/sdk";
+import type { Env } from "../../src/env";
+import { buildMessages } from "./conversation";
+import type { EventLog } from "./event-log";
+import type { FanOut } from "./fan-out";
+import { ModelCall } from "./model-call";
+import { backoffMs, classifyModelError } from "./model-errors";
+import { completeModelCall, failModelCall, startModelCall, type Transition } from "./session-state";
+import { resolveTools } from "./tools";
+import type { SessionState } from "./types";
+
+/** What the brain needs from its Durable Object. */
+export interface BrainHost {
+  readonly env: Env;
+  readonly log: EventLog;
+  readonly fanout: FanOut;
+  state(): SessionState;
+  /** Applies a state-machine transition: events and state commit together, then subscribers and effects. */
+  commit(fn: (t: Transition) => void): Promise<void>;
+  /** The call in flight, so an interrupt can abort it and book what it spent. */
+  track(inflight: { abort: AbortController; call: ModelCall } | undefined): void;
+}
+
+const MAX_TOKENS = 16_384;
+
+/**
+ * One step of the agent loop: one model call, from the conversation the log holds to the events its
+ * answer becomes. The span start is committed before the call and the whole answer (content events, span
+ * end, usage, next phase) in one transaction after it, so a crash mid-call leaves an open span that the
+ * next attempt reuses and redoes: nothing committed is ever redone, nothing half-done is ever kept. An
+ * interrupt (which bumps the turn epoch) or a newer attempt makes a late result commit nothing.
+ */
+export async function runModelStep(host: BrainHost): Promise<void> {
+  if (host.state().turn.phase !== "model") return;
+  let startId = "";
+  let epoch = 0;
+  await host.commit((t) => {
+    startId = startModelCall(t);
+    epoch = t.state.turn.epoch;
+  });
+  const stale = () => host.state().turn.epoch !== epoch || host.state().turn.inflightStartId !== startId;
+  if (stale()) return;
+  const state = host.state();
+  const consumedSeq = host.log.lastSeq();
+  const tools = resolveTools(state.agent);
+  const params: Anthropic.MessageCreateParamsNonStreaming = {
+    model: modelId(state.agent.model),
+    max_tokens: MAX_TOKENS,
+    messages: buildMessages(host.log.after(0)),
+    metadata: { user_id: state.sessionId },
+    ...(state.agent.system ? { system: state.agent.system } : {}),
+    ...(tools.definitions.length ? { tools: tools.definitions } : {}),
+  };
+
+  const abort = new AbortController();
+  const call = new ModelCall(modelClient(host.env), params, abort.signal, {
+    reserveId: () => host.log.reserveId(),
+    blockStarted: ({ type, eventId }) =>
+      host.fanout.preview({ type: "event_start", event: { id: eventId, type: type === "text" ? "agent.message" : "agent.thinking" } }),
+    textDelta: (eventId, text) =>
+      host.fanout.preview({ type: "event_delta", event_id: eventId, delta: { type: "content_delta", content: { type: "text", text }, index: 0 } }),
+  });
+  host.track({ abort, call });
+  try {
+    const result = await call.run();
+    if (stale()) return;
+    await host.commit((t) => completeModelCall(t, result, tools, host.log.hasTypeAfter("user.message", consumedSeq)));
+  } catch (err) {
+    if (stale()) return;
+    const classified = classifyModelError(err);
+    const baseMs = Number(host.env.SESSION_RETRY_BASE_MS ?? 1000);
+    const maxRetries = Number(host.env.SESSION_MAX_RETRIES ?? 5);
+    await host.commit((t) =>
+      failModelCall(t, classified, {
+        maxRetries,
+        delayMs: (attempt) => backoffMs(attempt, baseMs, classified.retryAfterMs),
+        usage: { ...call.usage },
+      }),
+    );
+  } finally {
+    host.track(undefined);
+    host.fanout.clearPreviews();
+  }
+}
+
+function modelId(model: SessionState["agent"]["model"] | string): string {
+  return typeof model === "string" ? model : model.id;
+}
+
+/** The SDK pointed at the configured Messages endpoint; retries are the session's own (durable, via alarm). */
+function modelClient(env: Env) {
+  return new Anthropic({
+    baseURL: env.ANTHROPIC_BASE_URL,
+    apiKey: env.ANTHROPIC_API_KEY ?? "",
+    maxRetries: 0,
+    timeout: 10 * 60_000,
+  });
+}

@@ -1,0 +1,95 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type { StoredEvent } from "./types";
+
+type UserBlock = Anthropic.ContentBlockParam;
+type AssistantBlock = Anthropic.ContentBlockParam;
+
+/**
+ * Rebuilds the Messages API conversation from the event log, which is the only memory the brain has.
+ * One model request (its start and end span) is one assistant message: thinking blocks (replayed with
+ * their signatures), text, and tool uses whose ids are the tool-use event ids. Everything users and tools
+ * add between two model requests becomes one user message: the results of the previous assistant
+ * message's tool uses first, in call order (as the API requires), then any user messages.
+ */
+export function buildMessages(events: Iterable<StoredEvent>): Anthropic.MessageParam[] {
+  const messages: Anthropic.MessageParam[] = [];
+  let assistant: AssistantBlock[] | null = null;
+  let openToolUses: string[] = [];
+  const results = new Map<string, Anthropic.ToolResultBlockParam>();
+  let userText: UserBlock[] = [];
+
+  const push = (role: "user" | "assistant", content: Anthropic.ContentBlockParam[]) => {
+    const last = messages[messages.length - 1];
+    if (last && last.role === role) (last.content as Anthropic.ContentBlockParam[]).push(...content);
+    else messages.push({ role, content });
+  };
+
+  const flushUser = () => {
+    const blocks: UserBlock[] = openToolUses.map(
+      (id) =>
+        results.get(id) ?? {
+          type: "tool_result",
+          tool_use_id: id,
+          is_error: true,
+          content: "The tool call did not complete.",
+        },
+    );
+    blocks.push(...userText);
+    if (blocks.length) push("user", blocks);
+    openToolUses = [];
+    results.clear();
+    userText = [];
+  };
+
+  for (const { event, internal } of events) {
+    switch (event.type) {
+      case "span.model_request_start":
+        flushUser();
+        assistant = [];
+        break;
+      case "agent.thinking":
+        if (internal?.thinking) assistant?.push(internal.thinking);
+        break;
+      case "agent.message":
+        for (const block of event.content) if (block.type === "text" && block.text) assistant?.push({ type: "text", text: block.text });
+        break;
+      case "agent.tool_use":
+      case "agent.custom_tool_use":
+        assistant?.push({ type: "tool_use", id: event.id, name: event.name, input: event.input });
+        openToolUses.push(event.id);
+        break;
+      case "span.model_request_end":
+        if (assistant?.length) push("assistant", assistant);
+        assistant = null;
+        break;
+      case "user.message":
+        userText.push(...userContent(event.content));
+        break;
+      case "user.tool_result":
+      case "agent.tool_result":
+        results.set(event.tool_use_id, toolResult(event.tool_use_id, event.content, event.is_error));
+        break;
+      case "user.custom_tool_result":
+        results.set(event.custom_tool_use_id, toolResult(event.custom_tool_use_id, event.content, event.is_error));
+        break;
+    }
+  }
+  flushUser();
+  return messages;
+}
+
+function userContent(content: ReadonlyArray<{ type: string }>): UserBlock[] {
+  // `redacted` placeholders carry nothing the model can read.
+  return content.filter((b) => b.type !== "redacted").map((b) => b as unknown as UserBlock);
+}
+
+function toolResult(
+  toolUseId: string,
+  content: ReadonlyArray<{ type: string }> | undefined,
+  isError: boolean | null | undefined,
+): Anthropic.ToolResultBlockParam {
+  const block: Anthropic.ToolResultBlockParam = { type: "tool_result", tool_use_id: toolUseId };
+  if (content?.length) block.content = content as Anthropic.ToolResultBlockParam["content"];
+  if (isError) block.is_error = true;
+  return block;
+}

@@ -1,0 +1,67 @@
+import type { SessionState } from "./types";
+
+/**
+ * Keeps the session's row in D1 (the cross-session index lists read) in step with the DO. Writes the whole
+ * mirrored state each time, one write at a time, coalescing bursts into the latest state; the row's
+ * `mirror_seq` guard drops a write that would land after a newer one. A failed write is simply redone by the
+ * next flush, since each write carries the full state.
+ */
+export class D1Mirror {
+  private inFlight: Promise<void> | undefined;
+  private dirty = false;
+
+  constructor(
+    private readonly db: D1Database,
+    private readonly current: () => SessionState | undefined,
+  ) {}
+
+  /** Resolves once the state as of this call is in D1 (or the write failed and was logged). */
+  flush(): Promise<void> {
+    this.dirty = true;
+    if (!this.inFlight) {
+      this.inFlight = this.drain().finally(() => {
+        this.inFlight = undefined;
+      });
+    }
+    return this.inFlight;
+  }
+
+  private async drain() {
+    while (this.dirty) {
+      this.dirty = false;
+      const state = this.current();
+      if (!state) return;
+      try {
+        await write(this.db, state);
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", message: "session mirror to D1 failed", session: state.sessionId, error: String(err) }));
+        return;
+      }
+    }
+  }
+}
+
+function write(db: D1Database, s: SessionState) {
+  return db
+    .prepare(
+      `UPDATE sessions SET status = ?, usage = ?, active_seconds = ?, running_since = ?, title = ?, metadata = ?,
+         agent = ?, archived_at = ?, updated_at = ?, mirror_seq = ?
+       WHERE id = ? AND workspace_id = ? AND mirror_seq < ?`,
+    )
+    .bind(
+      s.status,
+      JSON.stringify(s.usage),
+      s.activeSeconds,
+      s.runningSince,
+      s.title,
+      JSON.stringify(s.metadata),
+      JSON.stringify(s.agent),
+      s.archivedAt,
+      s.updatedAt,
+      s.mirrorSeq,
+      s.sessionId,
+      s.workspaceId,
+      s.mirrorSeq,
+    )
+    .run();
+}

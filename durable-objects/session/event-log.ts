@@ -1,0 +1,159 @@
+import { newId } from "../../src/lib/ids";
+import type { EventDraft, InternalData, SessionEvent, StoredEvent } from "./types";
+
+/**
+ * The session's append-only event log in the DO's SQLite. The DO is its only writer, so log position
+ * (`seq`) is the order: `processed_at` strictly increases along it (microsecond precision, bumped past the
+ * previous event when the clock stands still or steps back), and cursors (`Last-Event-ID`, `page`) resolve
+ * to a position, never to a timestamp.
+ */
+export class EventLog {
+  private lastMicros = 0;
+  private lastId = "";
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL,
+      ts_us INTEGER NOT NULL,
+      body TEXT NOT NULL,
+      internal TEXT
+    )`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS events_type ON events (type, seq)`);
+    const last = sql.exec<{ ts_us: number; id: string }>(`SELECT ts_us, id FROM events ORDER BY seq DESC LIMIT 1`).toArray()[0];
+    if (last) {
+      this.lastMicros = last.ts_us;
+      this.lastId = last.id;
+    }
+  }
+
+  /**
+   * An id for an event that will be appended later (a streamed preview announces it first).
+   * Ids are time-sortable and increase with every reservation or append.
+   */
+  reserveId(): string {
+    let id = newId("sevt");
+    if (id <= this.lastId) id = successor(this.lastId);
+    this.lastId = id;
+    return id;
+  }
+
+  /** Append in order. Call inside the caller's transaction so events and state commit together. */
+  append(drafts: EventDraft[]): StoredEvent[] {
+    return drafts.map((draft) => {
+      const { internal, id: reserved, ...fields } = draft;
+      const id = reserved ?? this.reserveId();
+      const micros = Math.max(Date.now() * 1000, this.lastMicros + 1);
+      this.lastMicros = micros;
+      const event = { id, ...fields, processed_at: isoMicros(micros) } as SessionEvent;
+      const seq = this.sql
+        .exec<{ seq: number }>(
+          `INSERT INTO events (id, type, ts_us, body, internal) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+          id,
+          event.type,
+          micros,
+          JSON.stringify(event),
+          internal ? JSON.stringify(internal) : null,
+        )
+        .one().seq;
+      return { seq, event, internal: internal ?? null };
+    });
+  }
+
+  /** Log position of an event id, or undefined for an id this session never produced. */
+  seqOf(id: string): number | undefined {
+    return this.sql.exec<{ seq: number }>(`SELECT seq FROM events WHERE id = ?`, id).toArray()[0]?.seq;
+  }
+
+  lastSeq(): number {
+    return this.sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`).one().seq ?? 0;
+  }
+
+  /** Whether an event of this type was appended after the given position. */
+  hasTypeAfter(type: SessionEvent["type"], seq: number): boolean {
+    return this.sql.exec(`SELECT 1 FROM events WHERE type = ? AND seq > ? LIMIT 1`, type, seq).toArray().length > 0;
+  }
+
+  /** Every event after a position, in order (stream backlogs, conversation rebuilds). */
+  after(seq: number, limit = Number.MAX_SAFE_INTEGER): StoredEvent[] {
+    return this.sql
+      .exec<Row>(`SELECT seq, body, internal FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+      .toArray()
+      .map(toStored);
+  }
+
+  /** A page of the log for `events.list`: keyset on position, optional type and time filters. */
+  page(query: {
+    afterSeq?: number;
+    order: "asc" | "desc";
+    limit: number;
+    types?: string[];
+    fromMicros?: number;
+    toMicros?: number;
+  }): StoredEvent[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.afterSeq !== undefined) {
+      where.push(query.order === "asc" ? "seq > ?" : "seq < ?");
+      args.push(query.afterSeq);
+    }
+    if (query.types?.length) {
+      where.push(`type IN (${query.types.map(() => "?").join(", ")})`);
+      args.push(...query.types);
+    }
+    if (query.fromMicros !== undefined) {
+      where.push("ts_us >= ?");
+      args.push(query.fromMicros);
+    }
+    if (query.toMicros !== undefined) {
+      where.push("ts_us <= ?");
+      args.push(query.toMicros);
+    }
+    const sql = `SELECT seq, body, internal FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY seq ${query.order === "asc" ? "ASC" : "DESC"} LIMIT ?`;
+    return this.sql
+      .exec<Row>(sql, ...args, query.limit)
+      .toArray()
+      .map(toStored);
+  }
+}
+
+type Row = { seq: number; body: string; internal: string | null };
+
+const toStored = (row: Row): StoredEvent => ({
+  seq: row.seq,
+  event: JSON.parse(row.body) as SessionEvent,
+  internal: row.internal ? (JSON.parse(row.internal) as InternalData) : null,
+});
+
+/** RFC 3339 with microseconds, e.g. `2026-05-18T03:40:48.888851Z`: fixed width, so it also sorts as text. */
+export function isoMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(micros % 1000).padStart(3, "0")}Z`;
+}
+
+/** Parses an RFC 3339 timestamp to microseconds, keeping sub-millisecond digits; undefined when invalid. */
+export function parseMicros(value: string): number | undefined {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return undefined;
+  const fraction = value.match(/\.(\d+)/)?.[1] ?? "";
+  const extra = Number((fraction.slice(3, 6) || "0").padEnd(3, "0"));
+  return ms * 1000 + extra;
+}
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** The next id after `id` in sort order, same length: keeps ids increasing when the clock does not. */
+function successor(id: string): string {
+  const chars = id.split("");
+  for (let i = chars.length - 1; i > id.indexOf("_"); i--) {
+    const digit = ALPHABET.indexOf(chars[i]);
+    if (digit < ALPHABET.length - 1) {
+      chars[i] = ALPHABET[digit + 1];
+      return chars.join("");
+    }
+    chars[i] = ALPHABET[0];
+  }
+  return `${id}0`;
+}

@@ -1,0 +1,168 @@
+import type { SessionEvent, StoredEvent } from "./types";
+
+/** Event types a connection may ask to preview while they are produced (`event_deltas`). */
+export type DeltaType = "agent.message" | "agent.thinking";
+
+export type Preview =
+  | { type: "event_start"; event: { id: string; type: DeltaType } }
+  | { type: "event_delta"; event_id: string; delta: { type: "content_delta"; content: { type: "text"; text: string }; index: number } };
+
+interface SseSubscriber {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  deltas: Set<DeltaType>;
+}
+
+interface SocketAttachment {
+  deltas: DeltaType[];
+}
+
+const encoder = new TextEncoder();
+/** A subscriber this far behind (frames queued, unread) is cut off; it reconnects with its last event id. */
+const MAX_BUFFERED_FRAMES = 10_000;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Delivers committed events to every live connection of the session: SSE streams (held in memory) and
+ * hibernatable WebSockets (`ctx.acceptWebSocket`, so idle sockets cost nothing while the DO sleeps).
+ * A connection is registered in the same synchronous step that reads its backlog from the log, and
+ * events are published in the same step that commits them, so there is no gap and no duplicate between
+ * replay and live delivery.
+ */
+export class FanOut {
+  private readonly sse = new Set<SseSubscriber>();
+  /** Preview id → previewed type, so deltas reach only connections that asked for that type. */
+  private readonly previews = new Map<string, DeltaType>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  /** An SSE response that replays `backlog`, then follows the log live. */
+  openSse(backlog: StoredEvent[], deltas: DeltaType[]): Response {
+    let subscriber: SseSubscriber;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        subscriber = { controller, deltas: new Set(deltas) };
+        controller.enqueue(encoder.encode(": connected\n\n"));
+        for (const { event } of backlog) controller.enqueue(sseFrame(event.type, event, event.id));
+        this.sse.add(subscriber);
+        this.ensureHeartbeat();
+      },
+      cancel: () => {
+        this.sse.delete(subscriber);
+      },
+    });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      },
+    });
+  }
+
+  /** Accepts a WebSocket (hibernatable), replays `backlog` on it, then follows the log live. */
+  openWebSocket(backlog: StoredEvent[], deltas: DeltaType[]): Response {
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ deltas } satisfies SocketAttachment);
+    for (const { event } of backlog) server.send(JSON.stringify(event));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  publish(events: StoredEvent[]) {
+    for (const { event } of events) {
+      if (event.type === "agent.message" || event.type === "agent.thinking") this.previews.delete(event.id);
+      const frame = sseFrame(event.type, event, event.id);
+      for (const subscriber of this.sse) this.send(subscriber, frame);
+      const json = JSON.stringify(event);
+      for (const ws of this.ctx.getWebSockets()) trySend(ws, json);
+    }
+  }
+
+  /** A best-effort preview (`event_start` / `event_delta`): never stored, no `id:` line (not resumable). */
+  preview(preview: Preview) {
+    const type = preview.type === "event_start" ? preview.event.type : this.previews.get(preview.event_id);
+    if (!type) return;
+    if (preview.type === "event_start") this.previews.set(preview.event.id, type);
+    const frame = sseFrame(preview.type, preview);
+    for (const subscriber of this.sse) if (subscriber.deltas.has(type)) this.send(subscriber, frame);
+    const json = JSON.stringify(preview);
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (attachment?.deltas.includes(type)) trySend(ws, json);
+    }
+  }
+
+  /** Previews that will never conclude (the model call ended early): forget them. */
+  clearPreviews() {
+    this.previews.clear();
+  }
+
+  /** Ends every connection, after a last event (`session.deleted`). */
+  closeAll(last?: SessionEvent) {
+    for (const subscriber of this.sse) {
+      if (last) this.send(subscriber, sseFrame(last.type, last, last.id));
+      try {
+        subscriber.controller.close();
+      } catch {
+        // already closed by the client
+      }
+    }
+    this.sse.clear();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (last) trySend(ws, JSON.stringify(last));
+      try {
+        ws.close(1000, "session deleted");
+      } catch {
+        // already closing
+      }
+    }
+    this.stopHeartbeat();
+  }
+
+  get sseCount() {
+    return this.sse.size;
+  }
+
+  private send(subscriber: SseSubscriber, frame: Uint8Array) {
+    try {
+      if ((subscriber.controller.desiredSize ?? 0) < -MAX_BUFFERED_FRAMES) {
+        subscriber.controller.close();
+        this.sse.delete(subscriber);
+        return;
+      }
+      subscriber.controller.enqueue(frame);
+    } catch {
+      this.sse.delete(subscriber);
+    }
+  }
+
+  private ensureHeartbeat() {
+    if (this.heartbeat) return;
+    // A comment line keeps proxies from closing a quiet stream; the SDK's decoder skips it.
+    this.heartbeat = setInterval(() => {
+      if (this.sse.size === 0) return this.stopHeartbeat();
+      const frame = encoder.encode(": ping\n\n");
+      for (const subscriber of this.sse) this.send(subscriber, frame);
+    }, HEARTBEAT_MS);
+  }
+
+  private stopHeartbeat() {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+}
+
+/** One SSE message: `event:` line, one JSON `data:` line, and `id:` for resumable (stored) events. */
+function sseFrame(type: string, data: unknown, id?: string): Uint8Array {
+  return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n${id ? `id: ${id}\n` : ""}\n`);
+}
+
+function trySend(ws: WebSocket, message: string) {
+  try {
+    ws.send(message);
+  } catch {
+    // a socket closing under us; its close handler cleans up
+  }
+}

@@ -1,0 +1,151 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { IncompleteStreamError } from "./model-errors";
+
+export type ModelBlock =
+  | { type: "text"; text: string; eventId: string }
+  | { type: "thinking"; thinking: string; signature: string; eventId: string }
+  | { type: "redacted_thinking"; data: string; eventId: string }
+  | { type: "tool_use"; name: string; input: Record<string, unknown>; eventId: string };
+
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_creation_1h: number;
+  cache_creation_5m: number;
+}
+
+export interface ModelResult {
+  blocks: ModelBlock[];
+  stopReason: string | null;
+  usage: ModelUsage;
+}
+
+/** What the call reports as it streams, so subscribers can watch text appear before the event commits. */
+export interface StreamObserver {
+  /** Reserve the id the block's event will carry (so previews and the final event agree). */
+  reserveId(): string;
+  blockStarted(block: { type: "text" | "thinking"; eventId: string }): void;
+  textDelta(eventId: string, text: string): void;
+}
+
+export const zeroUsage = (): ModelUsage => ({
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_creation_1h: 0,
+  cache_creation_5m: 0,
+});
+
+/**
+ * One streamed Messages API call. Accumulates the content blocks itself from the raw events (partial tool
+ * input JSON included), tracks usage as it goes (`usage` stays readable after an abort, for an interrupt to
+ * account what was spent), and insists on `message_stop`: a stream that just ends is a dropped connection.
+ */
+export class ModelCall {
+  readonly usage = zeroUsage();
+
+  constructor(
+    private readonly client: Anthropic,
+    private readonly params: Anthropic.MessageCreateParamsNonStreaming,
+    private readonly signal: AbortSignal,
+    private readonly observer: StreamObserver,
+  ) {}
+
+  async run(): Promise<ModelResult> {
+    const stream = await this.client.messages.create({ ...this.params, stream: true }, { signal: this.signal });
+    const partial: (ModelBlock & { json?: string })[] = [];
+    let stopReason: string | null = null;
+    let stopped = false;
+    for await (const event of stream) {
+      switch (event.type) {
+        case "message_start":
+          this.addUsage(event.message.usage);
+          break;
+        case "content_block_start": {
+          const block = event.content_block;
+          const eventId = this.observer.reserveId();
+          if (block.type === "text") {
+            partial[event.index] = { type: "text", text: block.text ?? "", eventId };
+            this.observer.blockStarted({ type: "text", eventId });
+            if (block.text) this.observer.textDelta(eventId, block.text);
+          } else if (block.type === "thinking") {
+            partial[event.index] = { type: "thinking", thinking: block.thinking ?? "", signature: block.signature ?? "", eventId };
+            this.observer.blockStarted({ type: "thinking", eventId });
+          } else if (block.type === "redacted_thinking") {
+            partial[event.index] = { type: "redacted_thinking", data: block.data, eventId };
+            this.observer.blockStarted({ type: "thinking", eventId });
+          } else if (block.type === "tool_use") {
+            partial[event.index] = { type: "tool_use", name: block.name, input: {}, eventId, json: "" };
+          }
+          break;
+        }
+        case "content_block_delta": {
+          const block = partial[event.index];
+          const delta = event.delta;
+          if (!block) break;
+          if (delta.type === "text_delta" && block.type === "text") {
+            block.text += delta.text;
+            this.observer.textDelta(block.eventId, delta.text);
+          } else if (delta.type === "thinking_delta" && block.type === "thinking") {
+            block.thinking += delta.thinking;
+          } else if (delta.type === "signature_delta" && block.type === "thinking") {
+            block.signature += delta.signature;
+          } else if (delta.type === "input_json_delta" && block.type === "tool_use") {
+            block.json += delta.partial_json;
+          }
+          break;
+        }
+        case "content_block_stop": {
+          const block = partial[event.index];
+          if (block?.type === "tool_use") {
+            block.input = parseInput(block.json ?? "");
+            delete block.json;
+          }
+          break;
+        }
+        case "message_delta":
+          stopReason = event.delta.stop_reason ?? stopReason;
+          this.setFinalUsage(event.usage);
+          break;
+        case "message_stop":
+          stopped = true;
+          break;
+      }
+    }
+    if (!stopped) throw new IncompleteStreamError();
+    return { blocks: partial.filter(Boolean), stopReason, usage: { ...this.usage } };
+  }
+
+  private addUsage(usage: Anthropic.Usage) {
+    this.usage.input_tokens = usage.input_tokens ?? 0;
+    this.usage.output_tokens = usage.output_tokens ?? 0;
+    this.usage.cache_read_input_tokens = usage.cache_read_input_tokens ?? 0;
+    this.usage.cache_creation_input_tokens = usage.cache_creation_input_tokens ?? 0;
+    this.usage.cache_creation_1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+    this.usage.cache_creation_5m = usage.cache_creation?.ephemeral_5m_input_tokens ?? usage.cache_creation_input_tokens ?? 0;
+  }
+
+  /** `message_delta` usage is cumulative for the message: it replaces, never adds. */
+  private setFinalUsage(usage: Anthropic.MessageDeltaUsage) {
+    this.usage.output_tokens = usage.output_tokens ?? this.usage.output_tokens;
+    if (usage.input_tokens != null) this.usage.input_tokens = usage.input_tokens;
+    if (usage.cache_read_input_tokens != null) this.usage.cache_read_input_tokens = usage.cache_read_input_tokens;
+    if (usage.cache_creation_input_tokens != null) {
+      this.usage.cache_creation_input_tokens = usage.cache_creation_input_tokens;
+      if (!this.usage.cache_creation_1h) this.usage.cache_creation_5m = usage.cache_creation_input_tokens;
+    }
+  }
+}
+
+function parseInput(json: string): Record<string, unknown> {
+  if (!json.trim()) return {};
+  try {
+    const value = JSON.parse(json);
+    return value && typeof value === "object" && !Array.isArray(value) ? value : { value };
+  } catch {
+    return { _raw: json };
+  }
+}

@@ -1,0 +1,509 @@
+import type { ClassifiedError } from "./model-errors";
+import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
+import type { ResolvedTools } from "./tools";
+import {
+  InvalidEvent,
+  type EventDraft,
+  type PendingToolUse,
+  type SessionState,
+  type SessionStatus,
+  type UserEventParams,
+} from "./types";
+
+/**
+ * The session state machine: every status transition and every pending action lives here, as pure
+ * functions over a `Transition` (a working copy of the state plus the events and side effects it produces).
+ * The DO applies a transition inside one SQLite transaction: the events are appended and the new state saved
+ * together, or an `InvalidEvent` rolls everything back and nothing is written.
+ *
+ *   idle ──user.message──▶ running ──model ends turn──▶ idle(end_turn)
+ *                            │  ├─tool_use (built-in, allowed)──▶ running, waiting for hands' results
+ *                            │  ├─tool_use (custom / always_ask)──▶ idle(requires_action) ──results/confirmations──▶ running
+ *                            │  └─retryable model error──▶ rescheduling ──backoff──▶ running … ──exhausted──▶ idle(retries_exhausted)
+ *                            └─user.interrupt (any time)──▶ idle(end_turn)
+ */
+export class Transition {
+  readonly drafts: EventDraft[] = [];
+  /** Side effects the DO performs after the commit. */
+  readonly effects = {
+    /** Run the next model call as soon as possible (alarm now). */
+    runModel: false,
+    /** Wake at this epoch ms (retry backoff). */
+    wakeAt: null as number | null,
+    /** Built-in tool uses to hand to the hands (never awaited for results). */
+    dispatch: [] as PendingToolUse[],
+    /** Abort the in-flight model request (an interrupt). */
+    abortModel: false,
+  };
+  readonly state: SessionState;
+
+  constructor(
+    state: SessionState,
+    private readonly reserveId: () => string,
+    private readonly now = Date.now(),
+  ) {
+    this.state = structuredClone(state);
+  }
+
+  emit(draft: EventDraft): string {
+    const id = draft.id ?? this.reserveId();
+    this.drafts.push({ ...draft, id });
+    return id;
+  }
+
+  /** Moves the status, emitting its status event, and keeps the running-time accounting. */
+  setStatus(next: SessionStatus, stop?: IdleStop) {
+    const s = this.state;
+    const at = new Date(this.now).toISOString();
+    if (s.status === "running" && next !== "running" && s.runningSince) {
+      s.activeSeconds += Math.max(0, (this.now - Date.parse(s.runningSince)) / 1000);
+      s.runningSince = null;
+    }
+    if (next === "running" && s.status !== "running") s.runningSince = at;
+    const changed = s.status !== next;
+    s.status = next;
+    s.updatedAt = at;
+    s.mirrorSeq++;
+    if (next === "idle") {
+      this.emit({
+        type: "session.status_idle",
+        stop_reason: stop?.reason ?? { type: "end_turn" },
+        stop_details: stop?.details ?? null,
+      } as EventDraft);
+    } else if (changed && next === "running") this.emit({ type: "session.status_running" });
+    else if (changed && next === "rescheduling") this.emit({ type: "session.status_rescheduled" });
+    else if (changed && next === "terminated") this.emit({ type: "session.status_terminated" });
+  }
+
+  touch() {
+    this.state.updatedAt = new Date(this.now).toISOString();
+    this.state.mirrorSeq++;
+  }
+}
+
+type IdleStop = {
+  reason:
+    | { type: "end_turn" }
+    | { type: "requires_action"; event_ids: string[] }
+    | { type: "retries_exhausted" }
+    | { type: "refusal" };
+  details?: { type: "refusal"; category: null; explanation: string | null } | null;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Inputs from clients and the hands.
+
+export interface AcceptContext {
+  /** Usage spent so far by the in-flight model request, booked if an interrupt cuts it short. */
+  inflightUsage?: ModelUsage;
+}
+
+/** Applies a batch of user events in order; any invalid one throws `InvalidEvent` and the batch is void. */
+export function acceptUserEvents(t: Transition, events: UserEventParams[], ctx: AcceptContext = {}): string[] {
+  const s = t.state;
+  if (s.status === "terminated") throw new InvalidEvent("session is terminated and accepts no events");
+  if (s.archivedAt) throw new InvalidEvent("session is archived and accepts no events");
+  if (events.length === 0) throw new InvalidEvent("events: at least one event is required");
+  const ids: string[] = [];
+  for (const event of events) {
+    switch (event.type) {
+      case "user.message":
+        ids.push(acceptMessage(t, event));
+        break;
+      case "user.interrupt":
+        ids.push(interrupt(t, event, ctx));
+        break;
+      case "user.tool_confirmation":
+        ids.push(acceptConfirmation(t, event));
+        break;
+      case "user.custom_tool_result":
+        ids.push(acceptResult(t, event, event.custom_tool_use_id, "custom"));
+        break;
+      case "user.tool_result":
+        ids.push(acceptResult(t, event, event.tool_use_id, "builtin"));
+        break;
+      default:
+        throw new InvalidEvent(`events: ${(event as { type: string }).type} is not supported by this server`);
+    }
+  }
+  return ids;
+}
+
+function acceptMessage(t: Transition, event: Extract<UserEventParams, { type: "user.message" }>): string {
+  const blocking = userBlocking(t.state.turn.pending);
+  if (blocking.length) {
+    throw new InvalidEvent(
+      `session is waiting for tool results or confirmations (${blocking.map((p) => p.eventId).join(", ")}); ` +
+        "resolve them or send user.interrupt first",
+    );
+  }
+  const id = t.emit({ type: "user.message", content: event.content });
+  const turn = t.state.turn;
+  if (turn.phase === "idle") {
+    // A new turn. (While a turn runs, the message waits in the log and joins the next model request.)
+    turn.attempt = 0;
+    turn.modelCalls = 0;
+    turn.phase = "model";
+    t.setStatus("running");
+    t.effects.runModel = true;
+  }
+  return id;
+}
+
+function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.interrupt" }>, ctx: AcceptContext): string {
+  const id = t.emit({ type: "user.interrupt", ...(event.session_thread_id ? { session_thread_id: event.session_thread_id } : {}) });
+  const turn = t.state.turn;
+  const wasActive = turn.phase !== "idle" || turn.pending.length > 0;
+  if (turn.inflightStartId) {
+    const usage = ctx.inflightUsage ?? zeroUsage();
+    addUsage(t.state, usage);
+    t.emit({
+      type: "span.model_request_end",
+      model_request_start_id: turn.inflightStartId,
+      is_error: false,
+      model_usage: spanUsage(usage),
+    });
+    turn.inflightStartId = null;
+    t.effects.abortModel = true;
+  }
+  // Every tool use the turn still waited on gets a result, so the conversation stays well formed.
+  for (const pending of turn.pending) {
+    t.emit({
+      type: "agent.tool_result",
+      tool_use_id: pending.eventId,
+      is_error: true,
+      content: [{ type: "text", text: "Interrupted by the user before the tool call completed." }],
+    });
+  }
+  turn.pending = [];
+  turn.phase = "idle";
+  turn.retryAt = null;
+  turn.attempt = 0;
+  turn.epoch++;
+  if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
+  return id;
+}
+
+function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { type: "user.tool_confirmation" }>): string {
+  const pending = t.state.turn.pending.find((p) => p.eventId === event.tool_use_id);
+  if (!pending || pending.awaiting !== "confirmation") {
+    throw new InvalidEvent(`tool_use_id: ${event.tool_use_id} is not a tool use awaiting confirmation`);
+  }
+  if (event.deny_message != null && event.result !== "deny") {
+    throw new InvalidEvent("deny_message: only allowed when result is deny");
+  }
+  const id = t.emit({
+    type: "user.tool_confirmation",
+    tool_use_id: event.tool_use_id,
+    result: event.result,
+    ...(event.deny_message != null ? { deny_message: event.deny_message } : {}),
+  });
+  if (event.result === "allow") {
+    pending.awaiting = "result";
+    t.effects.dispatch.push(pending);
+  } else {
+    t.emit({
+      type: "agent.tool_result",
+      tool_use_id: pending.eventId,
+      is_error: true,
+      content: [{ type: "text", text: event.deny_message || "The user denied this tool call." }],
+    });
+    removePending(t, pending.eventId);
+  }
+  afterResolution(t, true);
+  return id;
+}
+
+function acceptResult(
+  t: Transition,
+  event: Extract<UserEventParams, { type: "user.custom_tool_result" | "user.tool_result" }>,
+  toolUseId: string,
+  kind: PendingToolUse["kind"],
+): string {
+  const field = kind === "custom" ? "custom_tool_use_id" : "tool_use_id";
+  const pending = t.state.turn.pending.find((p) => p.eventId === toolUseId);
+  if (!pending) throw new InvalidEvent(`${field}: ${toolUseId} is not a tool use awaiting a result`);
+  if (pending.kind !== kind) {
+    throw new InvalidEvent(
+      `${field}: ${toolUseId} is ${pending.kind === "custom" ? "a custom tool use (send user.custom_tool_result)" : "a built-in tool use (send user.tool_result)"}`,
+    );
+  }
+  if (pending.awaiting === "confirmation") throw new InvalidEvent(`${field}: ${toolUseId} has not been confirmed yet`);
+  const { type: _type, ...fields } = event;
+  const id = t.emit({ type: event.type, ...fields } as EventDraft);
+  const wasBlocking = userBlocking([pending]).length > 0;
+  removePending(t, toolUseId);
+  afterResolution(t, wasBlocking);
+  return id;
+}
+
+/** After a pending action resolves: still blocked on the client, waiting on the hands, or ready for the model. */
+function afterResolution(t: Transition, resolvedBlocking: boolean) {
+  const turn = t.state.turn;
+  const blocking = userBlocking(turn.pending);
+  if (blocking.length) {
+    // Docs: resolving fewer than all re-emits session.status_idle with the remainder.
+    if (resolvedBlocking) {
+      t.setStatus("idle", { reason: { type: "requires_action", event_ids: blocking.map((p) => p.eventId) } });
+    }
+    return;
+  }
+  turn.phase = turn.pending.length ? "tools" : "model";
+  if (t.state.status !== "running") t.setStatus("running");
+  if (turn.phase === "model") t.effects.runModel = true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The model call.
+
+/** Opens the span of a model call, unless a crashed attempt already opened one (the redo reuses it). */
+export function startModelCall(t: Transition): string {
+  const turn = t.state.turn;
+  if (!turn.inflightStartId) {
+    turn.inflightStartId = t.emit({ type: "span.model_request_start" });
+    turn.modelCalls++;
+  }
+  return turn.inflightStartId;
+}
+
+export const MAX_MODEL_CALLS_PER_TURN = 100;
+
+/** Commits a finished model response: its content as events, then where the turn goes next. */
+export function completeModelCall(
+  t: Transition,
+  result: ModelResult,
+  tools: ResolvedTools,
+  userMessageQueued: boolean,
+): void {
+  const turn = t.state.turn;
+  const startId = turn.inflightStartId!;
+  const toolUses: PendingToolUse[] = [];
+  for (const block of result.blocks) {
+    if (block.type === "thinking" || block.type === "redacted_thinking") {
+      const { eventId, ...thinking } = block;
+      t.emit({ id: eventId, type: "agent.thinking", internal: { thinking } });
+    } else if (block.type === "text") {
+      if (block.text) t.emit({ id: block.eventId, type: "agent.message", content: [{ type: "text", text: block.text }] });
+    } else if (block.type === "tool_use") {
+      const route = tools.route(block.name);
+      if (!route) {
+        t.emit({ id: block.eventId, type: "agent.tool_use", name: block.name, input: block.input, evaluated_permission: "deny" });
+        t.emit({
+          type: "agent.tool_result",
+          tool_use_id: block.eventId,
+          is_error: true,
+          content: [{ type: "text", text: `Tool ${block.name} is not available in this session.` }],
+        });
+      } else if (route.kind === "custom") {
+        t.emit({ id: block.eventId, type: "agent.custom_tool_use", name: block.name, input: block.input });
+        toolUses.push({ eventId: block.eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
+      } else {
+        const ask = route.policy === "always_ask";
+        t.emit({
+          id: block.eventId,
+          type: "agent.tool_use",
+          name: block.name,
+          input: block.input,
+          evaluated_permission: ask ? "ask" : "allow",
+          evaluation:
+            route.policy === "auto"
+              ? { type: "auto", evaluated_permission: { type: "allow" } }
+              : { type: route.policy },
+        });
+        toolUses.push({
+          eventId: block.eventId,
+          name: block.name,
+          input: block.input,
+          kind: "builtin",
+          awaiting: ask ? "confirmation" : "result",
+        });
+      }
+    }
+  }
+  addUsage(t.state, result.usage);
+  t.emit({
+    type: "span.model_request_end",
+    model_request_start_id: startId,
+    is_error: false,
+    model_usage: spanUsage(result.usage),
+  });
+  turn.inflightStartId = null;
+  turn.attempt = 0;
+  t.touch();
+
+  const calledTools = result.blocks.some((b) => b.type === "tool_use");
+  if (calledTools) {
+    turn.pending = toolUses;
+    t.effects.dispatch.push(...toolUses.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+    if (turn.modelCalls >= MAX_MODEL_CALLS_PER_TURN && userBlocking(toolUses).length === 0) {
+      return endTurnWithError(t, "tool_use_limit_reached_error", `the turn reached ${MAX_MODEL_CALLS_PER_TURN} model requests`);
+    }
+    const blocking = userBlocking(toolUses);
+    if (blocking.length) {
+      turn.phase = toolUses.length > blocking.length ? "tools" : "idle";
+      t.setStatus("idle", { reason: { type: "requires_action", event_ids: blocking.map((p) => p.eventId) } });
+      return;
+    }
+    turn.phase = toolUses.length ? "tools" : "model";
+    if (turn.phase === "model") t.effects.runModel = true;
+    return;
+  }
+  if (userMessageQueued && result.stopReason !== "refusal") {
+    // A message arrived while the model was answering: the turn goes on with it.
+    turn.phase = "model";
+    t.effects.runModel = true;
+    return;
+  }
+  turn.phase = "idle";
+  if (result.stopReason === "refusal") {
+    t.setStatus("idle", { reason: { type: "refusal" }, details: { type: "refusal", category: null, explanation: null } });
+  } else {
+    t.setStatus("idle", { reason: { type: "end_turn" } });
+  }
+}
+
+/** A failed model call: back off and retry while the error allows, then end the turn with it. */
+export function failModelCall(
+  t: Transition,
+  error: ClassifiedError,
+  opts: { maxRetries: number; delayMs: (attempt: number) => number; usage?: ModelUsage },
+): void {
+  const turn = t.state.turn;
+  const usage = opts.usage ?? zeroUsage();
+  addUsage(t.state, usage);
+  t.emit({
+    type: "span.model_request_end",
+    model_request_start_id: turn.inflightStartId!,
+    is_error: true,
+    model_usage: spanUsage(usage),
+  });
+  turn.inflightStartId = null;
+  turn.attempt++;
+  if (error.retryable && turn.attempt <= opts.maxRetries) {
+    t.emit({ type: "session.error", error: { type: error.type, message: error.message, retry_status: { type: "retrying" } } });
+    turn.phase = "retry_wait";
+    turn.retryAt = Date.now() + opts.delayMs(turn.attempt);
+    t.effects.wakeAt = turn.retryAt;
+    t.setStatus("rescheduling");
+    return;
+  }
+  endTurnWithError(t, error.type, error.message);
+}
+
+function endTurnWithError(t: Transition, type: string, message: string) {
+  const turn = t.state.turn;
+  t.emit({ type: "session.error", error: { type, message, retry_status: { type: "exhausted" } } } as EventDraft);
+  for (const pending of turn.pending) {
+    t.emit({
+      type: "agent.tool_result",
+      tool_use_id: pending.eventId,
+      is_error: true,
+      content: [{ type: "text", text: "The turn ended before this tool call completed." }],
+    });
+  }
+  turn.pending = [];
+  turn.phase = "idle";
+  turn.retryAt = null;
+  turn.attempt = 0;
+  t.setStatus("idle", { reason: { type: "retries_exhausted" } });
+}
+
+/** The backoff elapsed: back to running for another attempt. */
+export function retryDue(t: Transition): boolean {
+  const turn = t.state.turn;
+  if (turn.phase !== "retry_wait") return false;
+  turn.phase = "model";
+  turn.retryAt = null;
+  t.setStatus("running");
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Session-level changes.
+
+export function archive(t: Transition) {
+  const s = t.state;
+  if (isBusy(s)) throw new InvalidEvent("a running session cannot be archived; send user.interrupt first");
+  if (!s.archivedAt) s.archivedAt = new Date().toISOString();
+  t.touch();
+}
+
+export function assertDeletable(s: SessionState) {
+  if (isBusy(s)) throw new InvalidEvent("a running session cannot be deleted; send user.interrupt first");
+}
+
+export interface ConfigPatch {
+  title?: string | null;
+  metadata?: Record<string, string | null> | null;
+  agent?: { tools?: SessionState["agent"]["tools"]; mcp_servers?: SessionState["agent"]["mcp_servers"] };
+}
+
+/** A session update: emits `session.updated` with just the fields that changed (none changed, no event). */
+export function updateConfig(t: Transition, patch: ConfigPatch) {
+  const s = t.state;
+  const changed: Record<string, unknown> = {};
+  if (patch.agent && (patch.agent.tools !== undefined || patch.agent.mcp_servers !== undefined)) {
+    if (s.archivedAt || s.status === "terminated") throw new InvalidEvent("agent: the session is no longer active");
+    if (s.status !== "idle" || t.state.turn.pending.length) {
+      throw new InvalidEvent("agent: the session must be idle to update its agent; send user.interrupt first");
+    }
+    const next = { ...s.agent };
+    if (patch.agent.tools !== undefined) next.tools = patch.agent.tools;
+    if (patch.agent.mcp_servers !== undefined) next.mcp_servers = patch.agent.mcp_servers;
+    if (JSON.stringify(next) !== JSON.stringify(s.agent)) {
+      s.agent = next;
+      changed.agent = next;
+    }
+  }
+  if (patch.title !== undefined && patch.title !== s.title) {
+    s.title = patch.title;
+    changed.title = patch.title;
+  }
+  if (patch.metadata !== undefined) {
+    const next = { ...s.metadata };
+    if (patch.metadata === null) for (const key of Object.keys(next)) delete next[key];
+    else for (const [key, value] of Object.entries(patch.metadata)) value === null ? delete next[key] : (next[key] = value);
+    if (Object.keys(next).length > 16) throw new InvalidEvent("metadata: at most 16 keys");
+    if (JSON.stringify(next) !== JSON.stringify(s.metadata)) {
+      s.metadata = next;
+      if (Object.keys(next).length) changed.metadata = next;
+    }
+  }
+  if (Object.keys(changed).length || patch.metadata !== undefined) t.touch();
+  if (Object.keys(changed).length) t.emit({ type: "session.updated", ...changed } as EventDraft);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Running or retrying: a turn holds the session (idle with requires_action does not). */
+export const isBusy = (s: SessionState) => s.status === "running" || s.status === "rescheduling";
+
+/** Pending actions only the client can resolve: custom tool results and confirmations. */
+export const userBlocking = (pending: PendingToolUse[]) =>
+  pending.filter((p) => p.kind === "custom" || p.awaiting === "confirmation");
+
+function removePending(t: Transition, eventId: string) {
+  t.state.turn.pending = t.state.turn.pending.filter((p) => p.eventId !== eventId);
+}
+
+function addUsage(s: SessionState, usage: ModelUsage) {
+  const u = s.usage;
+  u.input_tokens = (u.input_tokens ?? 0) + usage.input_tokens;
+  u.output_tokens = (u.output_tokens ?? 0) + usage.output_tokens;
+  u.cache_read_input_tokens = (u.cache_read_input_tokens ?? 0) + usage.cache_read_input_tokens;
+  u.cache_creation = {
+    ephemeral_1h_input_tokens: (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) + usage.cache_creation_1h,
+    ephemeral_5m_input_tokens: (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) + usage.cache_creation_5m,
+  };
+}
+
+const spanUsage = (usage: ModelUsage) => ({
+  input_tokens: usage.input_tokens,
+  output_tokens: usage.output_tokens,
+  cache_read_input_tokens: usage.cache_read_input_tokens,
+  cache_creation_input_tokens: usage.cache_creation_input_tokens,
+});
+
+export function initialTurn(): SessionState["turn"] {
+  return { phase: "idle", pending: [], attempt: 0, retryAt: null, inflightStartId: null, epoch: 0, modelCalls: 0 };
+}

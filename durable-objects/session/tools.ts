@@ -1,0 +1,123 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type { SessionAgent } from "./types";
+
+type Policy = "always_allow" | "always_ask" | "auto";
+
+/** How the brain treats a tool the model called. */
+export type ToolRoute =
+  | { kind: "builtin"; policy: Policy }
+  | { kind: "custom" };
+
+/**
+ * Built-in tools of `agent_toolset_20260401` that the hands execute, with input schemas mirroring the SDK's
+ * `BetaManagedAgentsAgentToolset20260401*Input` types. (web_fetch / web_search are not offered yet.)
+ */
+export const BUILTIN_TOOLS: Record<string, Omit<Anthropic.Tool, "name">> = {
+  bash: {
+    description:
+      "Run a shell command in the session's persistent bash session. Set restart=true (without command) to start a fresh shell.",
+    input_schema: {
+      type: "object",
+      properties: {
+        command: { type: "string", description: "Shell command to execute. Omit only when restart is true." },
+        restart: { type: "boolean", description: "Restart the persistent bash session instead of running a command." },
+        timeout_ms: { type: "integer", description: "Per-call timeout in milliseconds." },
+      },
+    },
+  },
+  read: {
+    description: "Read a file. Optionally pass view_range [start_line, end_line] (1-indexed, inclusive; end 0 or negative = end of file).",
+    input_schema: {
+      type: "object",
+      properties: {
+        file_path: { type: "string", description: "Path of the file to read." },
+        view_range: { type: "array", items: { type: "integer" }, minItems: 2, maxItems: 2 },
+      },
+      required: ["file_path"],
+    },
+  },
+  write: {
+    description: "Write a file, replacing its entire contents.",
+    input_schema: {
+      type: "object",
+      properties: {
+        file_path: { type: "string", description: "Path of the file to write." },
+        content: { type: "string", description: "Full file contents to write." },
+      },
+      required: ["file_path", "content"],
+    },
+  },
+  edit: {
+    description: "Replace old_string with new_string in a file. old_string must occur exactly once unless replace_all is true.",
+    input_schema: {
+      type: "object",
+      properties: {
+        file_path: { type: "string", description: "Path of the file to edit." },
+        old_string: { type: "string", description: "Substring to find and replace." },
+        new_string: { type: "string", description: "Replacement text." },
+        replace_all: { type: "boolean", description: "Replace every occurrence instead of requiring a unique match." },
+      },
+      required: ["file_path", "old_string", "new_string"],
+    },
+  },
+  glob: {
+    description: "List paths matching a doublestar glob pattern (e.g. **/*.ts), newest first.",
+    input_schema: {
+      type: "object",
+      properties: {
+        pattern: { type: "string", description: "Doublestar glob pattern." },
+        path: { type: "string", description: "Directory to search under. Defaults to the working directory." },
+      },
+      required: ["pattern"],
+    },
+  },
+  grep: {
+    description: "Search file contents for a regular expression and return matching lines.",
+    input_schema: {
+      type: "object",
+      properties: {
+        pattern: { type: "string", description: "Regular expression to search for." },
+        path: { type: "string", description: "Directory to search under. Defaults to the working directory." },
+      },
+      required: ["pattern"],
+    },
+  },
+};
+
+export interface ResolvedTools {
+  /** What the Messages API request offers the model. */
+  definitions: Anthropic.Tool[];
+  route(name: string): ToolRoute | undefined;
+}
+
+/**
+ * Reads the agent's tool configuration: the toolset's defaults and per-tool overrides (enabled, permission
+ * policy; the toolset defaults to enabled + always_allow), and custom tools as given. MCP toolsets are
+ * served by another part of the system and are not offered here.
+ */
+export function resolveTools(agent: Pick<SessionAgent, "tools">): ResolvedTools {
+  const routes = new Map<string, ToolRoute>();
+  const definitions: Anthropic.Tool[] = [];
+  for (const tool of agent.tools ?? []) {
+    if (tool.type === "agent_toolset_20260401") {
+      const defaults = tool.default_config ?? { enabled: true, permission_policy: { type: "always_allow" } };
+      for (const [name, definition] of Object.entries(BUILTIN_TOOLS)) {
+        const config = tool.configs?.find((c) => c.name === name);
+        const enabled = config?.enabled ?? defaults.enabled ?? true;
+        if (!enabled || routes.has(name)) continue;
+        const policy = (config?.permission_policy ?? defaults.permission_policy ?? { type: "always_allow" }).type as Policy;
+        routes.set(name, { kind: "builtin", policy });
+        definitions.push({ name, ...definition });
+      }
+    } else if (tool.type === "custom") {
+      if (routes.has(tool.name)) continue;
+      routes.set(tool.name, { kind: "custom" });
+      definitions.push({
+        name: tool.name,
+        description: tool.description,
+        input_schema: tool.input_schema as Anthropic.Tool["input_schema"],
+      });
+    }
+  }
+  return { definitions, route: (name) => routes.get(name) };
+}

@@ -1,0 +1,103 @@
+import type {
+  BetaManagedAgentsSessionEvent,
+  BetaManagedAgentsEventParams,
+} from "@anthropic-ai/sdk/resources/beta/sessions/events";
+import type {
+  BetaManagedAgentsSessionAgent,
+  BetaManagedAgentsSessionUsage,
+} from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
+
+/** Every event the log holds, typed by the SDK (the contract). */
+export type SessionEvent = BetaManagedAgentsSessionEvent;
+export type SessionEventType = SessionEvent["type"];
+/** What clients (and the hands) may send. */
+export type UserEventParams = BetaManagedAgentsEventParams;
+export type SessionAgent = BetaManagedAgentsSessionAgent;
+export type SessionUsage = BetaManagedAgentsSessionUsage;
+export type SessionStatus = "idle" | "running" | "rescheduling" | "terminated";
+
+/**
+ * An event about to be appended: the public fields minus `id`/`processed_at` (assigned by the log),
+ * an optional id reserved earlier (a streamed preview already announced it), and data the brain needs
+ * later but clients never see (a thinking block's signature).
+ */
+export type EventDraft = { [K in SessionEvent as K["type"]]: Omit<K, "id" | "processed_at"> }[SessionEventType] & {
+  id?: string;
+  internal?: InternalData;
+};
+
+export interface InternalData {
+  /** The model's thinking block, replayed verbatim so extended thinking keeps working across tool use. */
+  thinking?: { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+}
+
+/** A committed event: its public JSON plus its log position. */
+export interface StoredEvent {
+  seq: number;
+  event: SessionEvent;
+  internal: InternalData | null;
+}
+
+/** A tool call the turn cannot continue without. */
+export interface PendingToolUse {
+  /** The `agent.tool_use` / `agent.custom_tool_use` event id (also the tool_use id the model sees). */
+  eventId: string;
+  name: string;
+  input: Record<string, unknown>;
+  kind: "builtin" | "custom";
+  /** `confirmation`: held by an always_ask policy; `result`: waiting for the hands (or the client). */
+  awaiting: "confirmation" | "result";
+}
+
+/**
+ * Where the current turn is. `model`: a model call is due or in flight; `tools`: waiting for built-in tool
+ * results from the hands; `retry_wait`: backing off after a retryable model error; `idle`: nothing to do
+ * (pending may still hold custom tool uses or confirmations the client owes: requires_action).
+ */
+export interface TurnState {
+  phase: "idle" | "model" | "tools" | "retry_wait";
+  pending: PendingToolUse[];
+  /** Failed attempts of the current model call. */
+  attempt: number;
+  /** Epoch ms when a retry is due (phase retry_wait). */
+  retryAt: number | null;
+  /** The `span.model_request_start` of a model call started but not yet committed: a crash redoes the call under it. */
+  inflightStartId: string | null;
+  /** Bumped by every interrupt; a model call started under an older epoch commits nothing. */
+  epoch: number;
+  /** Model calls in this turn (guards against endless tool loops). */
+  modelCalls: number;
+}
+
+/** Everything the DO keeps besides the log. One JSON row, written in the same transaction as the events. */
+export interface SessionState {
+  sessionId: string;
+  workspaceId: string;
+  environmentId: string;
+  agent: SessionAgent;
+  title: string | null;
+  metadata: Record<string, string>;
+  status: SessionStatus;
+  usage: SessionUsage;
+  activeSeconds: number;
+  runningSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+  turn: TurnState;
+  /** Bumped on every change the D1 index mirrors; the mirror drops writes older than the row's. */
+  mirrorSeq: number;
+}
+
+/** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+export interface RpcError {
+  type: "invalid_request_error" | "not_found_error" | "conflict_error";
+  message: string;
+}
+
+export const ok = <T>(value: T): RpcResult<T> => ({ ok: true, value });
+export const fail = (type: RpcError["type"], message: string): RpcResult<never> => ({ ok: false, error: { type, message } });
+
+/** Thrown inside a transition to reject an input; the transaction rolls back and the caller gets a 400. */
+export class InvalidEvent extends Error {}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+// Zod mirrors of the SDK's event params (`BetaManagedAgentsEventParams` and the content blocks they carry).
+// Used by the events route and by the session DO itself, so events the hands send over RPC are checked too.
+
+const text = z.strictObject({ type: z.literal("text"), text: z.string() });
+
+const imageSource = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("base64"), data: z.string().min(1), media_type: z.string().min(1) }),
+  z.strictObject({ type: z.literal("url"), url: z.string().url() }),
+  z.strictObject({ type: z.literal("file"), file_id: z.string().min(1) }),
+]);
+const image = z.strictObject({ type: z.literal("image"), source: imageSource });
+
+const documentSource = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("base64"), data: z.string().min(1), media_type: z.string().min(1) }),
+  z.strictObject({ type: z.literal("text"), data: z.string(), media_type: z.literal("text/plain") }),
+  z.strictObject({ type: z.literal("url"), url: z.string().url() }),
+  z.strictObject({ type: z.literal("file"), file_id: z.string().min(1) }),
+]);
+const document = z.strictObject({
+  type: z.literal("document"),
+  source: documentSource,
+  context: z.string().nullish(),
+  title: z.string().nullish(),
+});
+
+const searchResult = z.strictObject({
+  type: z.literal("search_result"),
+  source: z.string(),
+  title: z.string(),
+  content: z.array(text),
+  citations: z.strictObject({ enabled: z.boolean() }),
+});
+
+const redacted = z.strictObject({ type: z.literal("redacted") });
+
+const messageContent = z.array(z.discriminatedUnion("type", [text, image, document, redacted])).min(1);
+const toolResultContent = z.array(z.discriminatedUnion("type", [text, image, document, searchResult]));
+
+export const userMessageEvent = z.strictObject({ type: z.literal("user.message"), content: messageContent });
+
+export const userInterruptEvent = z.strictObject({
+  type: z.literal("user.interrupt"),
+  session_thread_id: z.string().nullish(),
+});
+
+export const userToolConfirmationEvent = z.strictObject({
+  type: z.literal("user.tool_confirmation"),
+  tool_use_id: z.string().min(1),
+  result: z.enum(["allow", "deny"]),
+  deny_message: z.string().nullish(),
+});
+
+export const userCustomToolResultEvent = z.strictObject({
+  type: z.literal("user.custom_tool_result"),
+  custom_tool_use_id: z.string().min(1),
+  content: toolResultContent.optional(),
+  is_error: z.boolean().nullish(),
+});
+
+export const userToolResultEvent = z.strictObject({
+  type: z.literal("user.tool_result"),
+  tool_use_id: z.string().min(1),
+  content: toolResultContent.optional(),
+  is_error: z.boolean().nullish(),
+});
+
+/** Known to the SDK but owned elsewhere (outcomes) or not supported: accepted by shape, refused by the session. */
+const userDefineOutcomeEvent = z.looseObject({ type: z.literal("user.define_outcome") });
+const systemMessageEvent = z.looseObject({ type: z.literal("system.message") });
+
+export const eventParams = z.discriminatedUnion("type", [
+  userMessageEvent,
+  userInterruptEvent,
+  userToolConfirmationEvent,
+  userCustomToolResultEvent,
+  userToolResultEvent,
+  userDefineOutcomeEvent,
+  systemMessageEvent,
+]);
+export type EventParams = z.infer<typeof eventParams>;
+
+export const sendEventsBody = z.strictObject({ events: z.array(eventParams).min(1).max(100) });
+
+/** `initial_events` on session create: user.message only here (define_outcome belongs to outcomes). */
+export const initialEvents = z.array(z.discriminatedUnion("type", [userMessageEvent, userDefineOutcomeEvent])).max(50);
+
+const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), "must be an RFC 3339 timestamp");
+
+/** `events.list` query: PageCursor params, order, created_at bounds, `types[]` (the SDK sends brackets). */
+export const listEventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+  page: z.string().min(1).optional(),
+  order: z.enum(["asc", "desc"]).default("asc"),
+  "created_at[gt]": timestamp.optional(),
+  "created_at[gte]": timestamp.optional(),
+  "created_at[lt]": timestamp.optional(),
+  "created_at[lte]": timestamp.optional(),
+  types: z.array(z.string().min(1)).optional(),
+});
+export type ListEventsQuery = z.infer<typeof listEventsQuery>;
+
+export const deltaTypes = z.array(z.enum(["agent.message", "agent.thinking"])).default([]);
