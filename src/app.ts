@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { requestId } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
 import { readBetas } from "./middleware/betas";
 import { requireApiKey } from "./middleware/auth";
 import { adminRoutes } from "./routes/admin";
@@ -11,6 +12,7 @@ import { v1Routes } from "./routes";
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestId);
+app.use("*", requestLog);
 app.use("*", readBetas);
 
 app.get("/health", (c) => c.json({ ok: true }));
