@@ -11,7 +11,7 @@ async function rejects(promise: Promise<unknown>, status: number, type: string) 
   expect(err).toBeInstanceOf(Anthropic.APIError);
   expect(err.status).toBe(status);
   expect(err.error?.error?.type).toBe(type);
-  return err as InstanceType<typeof Anthropic.APIError>;
+  return err as InstanceType<typeof Anthropic.APIError> & { error: { error: { message: string } } };
 }
 
 const vaultCount = async (workspaceId: string) =>

@@ -47,10 +47,12 @@ export function vaultSecretBox(env: { VAULT_ENCRYPTION_KEY?: string }): SecretBo
 
 /** A box over one or more base64 keys: the first seals, any of them opens. */
 export function secretBox(base64Keys: string[]): SecretBox {
-  const keys = Promise.all(base64Keys.map(loadKey));
+  // Loaded on first use: a rejected promise nobody awaits yet would surface as unhandled.
+  let loading: Promise<LoadedKey[]> | undefined;
+  const keys = () => (loading ??= Promise.all(base64Keys.map(loadKey)));
   return {
     async seal(plaintext, binding) {
-      const [current] = await keys;
+      const [current] = await keys();
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
       const ciphertext = await crypto.subtle.encrypt(
         { name: "AES-GCM", iv, additionalData: aad(current.id, binding) },
@@ -64,7 +66,7 @@ export function secretBox(base64Keys: string[]): SecretBox {
       if (version !== VERSION || !keyId || !iv || !ciphertext || rest.length) {
         throw new Error("secret-box: unrecognised envelope");
       }
-      const match = (await keys).find((k) => k.id === keyId);
+      const match = (await keys()).find((k) => k.id === keyId);
       if (!match) throw new Error(`secret-box: no key with id ${keyId} is configured`);
       try {
         const plaintext = await crypto.subtle.decrypt(
