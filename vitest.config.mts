@@ -32,6 +32,8 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       testTimeout: 30_000,
+      // Request logs are for production; in test output they bury the failures.
+      onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
     },
   };
 });

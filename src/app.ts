@@ -1,8 +1,10 @@
 import { Hono } from "hono";
+import { openAPIRouteHandler } from "hono-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { requestId } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
 import { readBetas } from "./middleware/betas";
 import { requireApiKey } from "./middleware/auth";
 import { adminRoutes } from "./routes/admin";
@@ -11,9 +13,24 @@ import { v1Routes } from "./routes";
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestId);
+app.use("*", requestLog);
 app.use("*", readBetas);
 
 app.get("/health", (c) => c.json({ ok: true }));
+app.get(
+  "/openapi.json",
+  openAPIRouteHandler(app, {
+    documentation: {
+      info: {
+        title: "Managed Agents API (Cloudflare)",
+        version: "managed-agents-2026-04-01",
+        description: "The Claude Managed Agents API, served by Workers, Durable Objects, D1 and R2.",
+      },
+      components: { securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
+      security: [{ apiKey: [] }],
+    },
+  }),
+);
 app.route("/admin", adminRoutes);
 app.use("/v1/*", requireApiKey);
 app.route("/v1", v1Routes);

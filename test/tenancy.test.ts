@@ -48,3 +48,45 @@ describe("tenancy and auth", () => {
     expect(body.request_id).toBe(res.headers.get("request-id"));
   });
 });
+
+describe("OpenAPI document", () => {
+  it("is generated from the same schemas that validate requests", async () => {
+    const res = await worker.fetch("http://x/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = await res.json<any>();
+    expect(doc.openapi).toMatch(/^3\./);
+    const createWorkspace = doc.paths["/admin/workspaces"].post;
+    expect(createWorkspace.requestBody.content["application/json"].schema.properties).toHaveProperty("name");
+  });
+
+  it("rejects an invalid body naming the field, and writes nothing", async () => {
+    const before = (await admin("/workspaces?limit=1000")).data.length;
+    const res = await worker.fetch("http://x/admin/workspaces", {
+      method: "POST",
+      headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+      body: JSON.stringify({ name: 42 }),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json<any>();
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain("name");
+    expect((await admin("/workspaces?limit=1000")).data.length).toBe(before);
+  });
+
+  it("rejects malformed JSON and a wrong content type with 400", async () => {
+    const headers = { authorization: "Bearer test-admin-token" };
+    const bad = await worker.fetch("http://x/admin/workspaces", {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: "{nope",
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json<any>()).error.type).toBe("invalid_request_error");
+    const text = await worker.fetch("http://x/admin/workspaces", {
+      method: "POST",
+      headers: { ...headers, "content-type": "text/plain" },
+      body: "name=x",
+    });
+    expect(text.status).toBe(400);
+  });
+});

@@ -1,24 +1,33 @@
-import { zValidator } from "@hono/zod-validator";
+import { validator } from "hono-openapi";
 import type { ValidationTargets } from "hono";
 import type { z } from "zod";
 import { badRequest } from "./errors";
 
-/** Renders zod issues as one message that names each offending field, e.g. `name: Required`. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+interface Issue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+}
+
+/** Renders schema issues as one message that names each offending field, e.g. `name: Required`. */
+export function describeIssues(issues: readonly Issue[]): string {
   return issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .map((issue) => {
+      const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p));
+      return `${path.length ? path.join(".") : "body"}: ${issue.message}`;
+    })
     .join("; ");
 }
 
 /**
- * `zValidator` that fails with Anthropic's `invalid_request_error` (thrown, so the app's
- * onError renders it) instead of zod's raw issue list.
+ * Validates a request part and registers its schema in the OpenAPI document (`/openapi.json`),
+ * so the schema that checks a request is the one that documents it. Failures throw Anthropic's
+ * `invalid_request_error`, which the app's onError renders.
  */
 export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(
   target: Target,
   schema: Schema,
 ) =>
-  zValidator(target, schema, (result) => {
-    if (!result.success) throw badRequest(describeIssues(result.error.issues));
+  validator(target, schema, (result) => {
+    if (!result.success) throw badRequest(describeIssues(result.error as readonly Issue[]));
   });
