@@ -257,10 +257,7 @@ function resolveAgentToolConfig(
   };
   switch (config.name) {
     case "web_fetch": {
-      const { allowed_domains, blocked_domains } = config;
-      if (allowed_domains && blocked_domains) {
-        throw badRequest(`${path}: allowed_domains and blocked_domains cannot be combined`);
-      }
+      const { allowed_domains, blocked_domains } = oneDomainList(config, path);
       return {
         name: "web_fetch",
         type: "web_fetch",
@@ -272,10 +269,7 @@ function resolveAgentToolConfig(
       };
     }
     case "web_search": {
-      const { allowed_domains, blocked_domains } = config;
-      if (allowed_domains && blocked_domains) {
-        throw badRequest(`${path}: allowed_domains and blocked_domains cannot be combined`);
-      }
+      const { allowed_domains, blocked_domains } = oneDomainList(config, path);
       return {
         name: "web_search",
         type: "web_search",
@@ -288,6 +282,13 @@ function resolveAgentToolConfig(
     default:
       return { name: config.name, type: config.name, ...base } as BetaManagedAgentsAgentToolConfig;
   }
+}
+
+function oneDomainList<T extends { allowed_domains?: string[]; blocked_domains?: string[] }>(config: T, path: string) {
+  if (config.allowed_domains && config.blocked_domains) {
+    throw badRequest(`${path}: allowed_domains and blocked_domains cannot be combined`);
+  }
+  return config;
 }
 
 type UrlSourcesParams = z.infer<typeof urlSources> | BetaManagedAgentsWebFetchURLSources;
