@@ -1,3 +1,5 @@
 // One file per resource family; drizzle reads them all through this index.
 export * from "./tenancy";
+export * from "./agents";
+export * from "./environments";
 export * from "./vaults";
