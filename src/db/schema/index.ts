@@ -1,4 +1,6 @@
 // One file per resource family; drizzle reads them all through this index.
 export * from "./tenancy";
+export * from "./agents";
+export * from "./environments";
 export * from "./vaults";
 export * from "./sessions";
