@@ -46,7 +46,7 @@ export async function runModelStep(host: BrainHost): Promise<void> {
   const params: Anthropic.MessageCreateParamsNonStreaming = {
     model: modelId(state.agent.model),
     max_tokens: MAX_TOKENS,
-    messages: buildMessages(host.log.after(0)),
+    messages: buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name))),
     metadata: { user_id: state.sessionId },
     ...(state.agent.system ? { system: state.agent.system } : {}),
     ...(tools.definitions.length ? { tools: tools.definitions } : {}),

@@ -10,9 +10,13 @@ type AssistantBlock = Anthropic.ContentBlockParam;
  * their signatures), text, and tool uses whose ids are the tool-use event ids. Everything users and tools
  * add between two model requests becomes one user message: the results of the previous assistant
  * message's tool uses first, in call order (as the API requires), then any user messages.
+ *
+ * A call to a tool the request does not offer (the model named a tool that does not exist, or a session
+ * update removed it) is replayed as text on both sides: the API refuses tool_use blocks for unknown tools.
  */
-export function buildMessages(events: Iterable<StoredEvent>): Anthropic.MessageParam[] {
+export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySet<string>): Anthropic.MessageParam[] {
   const messages: Anthropic.MessageParam[] = [];
+  const unoffered = new Map<string, string>();
   let assistant: AssistantBlock[] | null = null;
   let openToolUses: string[] = [];
   const results = new Map<string, Anthropic.ToolResultBlockParam>();
@@ -55,6 +59,11 @@ export function buildMessages(events: Iterable<StoredEvent>): Anthropic.MessageP
         break;
       case "agent.tool_use":
       case "agent.custom_tool_use":
+        if (!offered.has(event.name)) {
+          unoffered.set(event.id, event.name);
+          assistant?.push({ type: "text", text: `[called tool ${event.name}, which is not available, with ${JSON.stringify(event.input)}]` });
+          break;
+        }
         assistant?.push({ type: "tool_use", id: event.id, name: event.name, input: event.input });
         openToolUses.push(event.id);
         break;
@@ -67,11 +76,13 @@ export function buildMessages(events: Iterable<StoredEvent>): Anthropic.MessageP
         break;
       case "user.tool_result":
       case "agent.tool_result":
-        results.set(event.tool_use_id, toolResult(event.tool_use_id, event.content, event.is_error));
+      case "user.custom_tool_result": {
+        const id = event.type === "user.custom_tool_result" ? event.custom_tool_use_id : event.tool_use_id;
+        const name = unoffered.get(id);
+        if (name) userText.push({ type: "text", text: `[tool ${name} result${event.is_error ? " (error)" : ""}: ${resultText(event.content)}]` });
+        else results.set(id, toolResult(id, event.content, event.is_error));
         break;
-      case "user.custom_tool_result":
-        results.set(event.custom_tool_use_id, toolResult(event.custom_tool_use_id, event.content, event.is_error));
-        break;
+      }
     }
   }
   flushUser();
@@ -93,3 +104,6 @@ function toolResult(
   if (isError) block.is_error = true;
   return block;
 }
+
+const resultText = (content: ReadonlyArray<{ type: string; text?: string }> | undefined) =>
+  (content ?? []).map((b) => (b.type === "text" ? b.text : `[${b.type}]`)).join(" ");

@@ -1,5 +1,72 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../env";
+import { database } from "../db/client";
+import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
+import { requireBeta } from "../middleware/betas";
+import { ApiError, badRequest } from "../lib/errors";
+import { validate } from "../lib/validation";
+import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
 
-// Not built yet: see the issue that owns this resource.
+/**
+ * /v1/sessions/:id/events: send (`POST`), list (`GET`, PageCursor), stream (`GET /stream`, SSE) and our
+ * WebSocket stream (`GET /ws`). The session's Durable Object is the one writer and the fan-out hub;
+ * this router checks the workspace and hands over.
+ */
 export const sessionEventRoutes = new Hono<AppEnv>();
+sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
+
+sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody), async (c) => {
+  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
+  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, c.req.valid("json").events));
+  return c.json({ data: events });
+});
+
+const listQuery = listEventsQuery.omit({ types: true }).extend({
+  // The SDK sends arrays as `types[]=a&types[]=b`: one value arrives as a string, several as an array.
+  "types[]": z.union([z.string(), z.array(z.string())]).optional(),
+  types: z.union([z.string(), z.array(z.string())]).optional(),
+});
+
+sessionEventRoutes.get("/:session_id/events", validate("query", listQuery), async (c) => {
+  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
+  const { "types[]": bracketed, types, ...query } = c.req.valid("query");
+  const typeList = [bracketed ?? [], types ?? []].flat();
+  return c.json(
+    unwrap(
+      await sessionStub(c.env, session.id).listEvents(c.var.workspaceId, {
+        ...query,
+        types: typeList.length ? typeList : undefined,
+      }),
+    ),
+  );
+});
+
+/** SSE: resumable with `Last-Event-ID` (or `?after_id=`); `event_deltas[]` opts into previews. */
+sessionEventRoutes.get("/:session_id/events/stream", (c) => openStream(c, "/stream"));
+
+/** Our WebSocket stream: one JSON event per message, resumable with `?after_id=`. */
+sessionEventRoutes.get("/:session_id/events/ws", (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw badRequest("this endpoint expects a WebSocket upgrade (Upgrade: websocket)");
+  }
+  return openStream(c, "/ws");
+});
+
+async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws") {
+  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id")!);
+  const deltas = deltaTypes.safeParse([...c.req.queries("event_deltas[]") ?? [], ...c.req.queries("event_deltas") ?? []]);
+  if (!deltas.success) throw badRequest("event_deltas: each value must be agent.message or agent.thinking");
+  const after = c.req.header("last-event-id") || c.req.query("after_id");
+  const url = new URL(`https://session${path}`);
+  if (after) url.searchParams.set("after", after);
+  for (const type of deltas.data) url.searchParams.append("deltas", type);
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("x-workspace-id", c.var.workspaceId);
+  const response = await sessionStub(c.env, session.id).fetch(new Request(url, { method: "GET", headers }));
+  if (response.status === 400 || response.status === 404 || response.status === 426) {
+    const { type, message } = await response.json<{ type: string; message: string }>();
+    throw new ApiError(type === "not_found_error" ? "not_found_error" : "invalid_request_error", message);
+  }
+  return response;
+}

@@ -1,4 +1,8 @@
 import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type {
+  BetaManagedAgentsSessionAgent,
+  BetaManagedAgentsSessionUsage,
+} from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
 
 /**
  * The cross-session index: what lists and filters read without waking a session's Durable Object.
@@ -12,19 +16,17 @@ export const sessions = sqliteTable(
     workspaceId: text("workspace_id").notNull(),
     agentId: text("agent_id").notNull(),
     agentVersion: integer("agent_version").notNull(),
-    /** JSON: the resolved agent snapshot (`BetaManagedAgentsSessionAgent`). */
-    agent: text("agent").notNull(),
+    /** The resolved agent snapshot. */
+    agent: text("agent", { mode: "json" }).$type<BetaManagedAgentsSessionAgent>().notNull(),
     environmentId: text("environment_id").notNull(),
     title: text("title"),
-    /** JSON object of string values. */
-    metadata: text("metadata").notNull(),
-    /** JSON array of resources as stored (secrets included; the serializer strips them). */
-    resources: text("resources").notNull(),
-    /** JSON array of vault ids. */
-    vaultIds: text("vault_ids").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /** Resources as stored (secrets included; the serializer strips them). */
+    resources: text("resources", { mode: "json" }).$type<StoredResource[]>().notNull(),
+    vaultIds: text("vault_ids", { mode: "json" }).$type<string[]>().notNull(),
     status: text("status", { enum: ["idle", "running", "rescheduling", "terminated"] }).notNull(),
-    /** JSON: cumulative `BetaManagedAgentsSessionUsage` (tokens). */
-    usage: text("usage").notNull(),
+    /** Cumulative token usage. */
+    usage: text("usage", { mode: "json" }).$type<BetaManagedAgentsSessionUsage>().notNull(),
     /** Seconds spent running in spans that have ended. */
     activeSeconds: real("active_seconds").notNull(),
     /** When the current running span began; null unless running. */
@@ -43,3 +45,6 @@ export const sessions = sqliteTable(
 );
 
 export type SessionRow = typeof sessions.$inferSelect;
+
+/** A session resource as stored: its rendered fields plus any secret the hands need (never rendered). */
+export type StoredResource = { id: string; type: string; created_at: string; updated_at: string; [k: string]: unknown };

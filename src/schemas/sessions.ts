@@ -1,0 +1,163 @@
+import { z } from "zod";
+import type { BetaManagedAgentsSession } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
+import type { SessionRow, StoredResource } from "../db/schema/sessions";
+import { newId } from "../lib/ids";
+import { metadata, metadataPatch } from "./vaults";
+import { initialEvents } from "./events";
+
+// Zod mirrors of the SDK's session params (`SessionCreateParams`, `SessionUpdateParams`, `SessionListParams`)
+// and the rendering of a row as `BetaManagedAgentsSession`.
+
+const id = z.string().min(1).max(128);
+
+/** Tool configuration as the agents API takes it; the agents module owns its finer validation. */
+const toolParams = z.array(z.looseObject({ type: z.enum(["agent_toolset_20260401", "mcp_toolset", "custom"]) }));
+const mcpServerParams = z.array(z.looseObject({ type: z.literal("url"), name: z.string().min(1), url: z.string().url() }));
+
+export const agentRef = z.union([
+  id,
+  z.strictObject({ type: z.literal("agent"), id, version: z.number().int().min(1).optional() }),
+  z.strictObject({
+    type: z.literal("agent_with_overrides"),
+    id,
+    version: z.number().int().min(1).optional(),
+    model: z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]).optional(),
+    system: z.string().max(100_000).nullable().optional(),
+    tools: toolParams.optional(),
+    mcp_servers: mcpServerParams.optional(),
+    skills: z.array(z.looseObject({ type: z.enum(["anthropic", "custom"]), skill_id: z.string().min(1) })).optional(),
+  }),
+]);
+export type AgentRef = z.infer<typeof agentRef>;
+
+const mountPath = z.string().min(1).max(1024).nullish();
+
+const resourceParams = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("github_repository"),
+    url: z.string().url(),
+    authorization_token: z.string().min(1).optional(),
+    checkout: z
+      .discriminatedUnion("type", [
+        z.strictObject({ type: z.literal("branch"), name: z.string().min(1) }),
+        z.strictObject({ type: z.literal("commit"), sha: z.string().min(1) }),
+      ])
+      .nullish(),
+    mount_path: mountPath,
+  }),
+  z.strictObject({ type: z.literal("file"), file_id: id, mount_path: mountPath }),
+  z.strictObject({
+    type: z.literal("memory_store"),
+    memory_store_id: id,
+    access: z.enum(["read_write", "read_only"]).nullish(),
+    instructions: z.string().max(4096).nullish(),
+  }),
+]);
+export type ResourceParams = z.infer<typeof resourceParams>;
+
+export const createSession = z.strictObject({
+  agent: agentRef,
+  environment_id: id,
+  budget: z.unknown().optional(),
+  initial_events: initialEvents.optional(),
+  metadata: metadata.optional(),
+  resources: z.array(resourceParams).max(100).optional(),
+  title: z.string().max(1024).nullish(),
+  vault_ids: z.array(id).max(100).optional(),
+});
+
+export const updateSession = z.strictObject({
+  agent: z.strictObject({ tools: toolParams.optional(), mcp_servers: mcpServerParams.optional() }).optional(),
+  budget: z.unknown().optional(),
+  metadata: metadataPatch.optional(),
+  title: z.string().max(1024).nullish(),
+  vault_ids: z.array(id).optional(),
+});
+
+const statuses = z.enum(["rescheduling", "running", "idle", "terminated"]);
+const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), "must be an RFC 3339 timestamp");
+
+/** `sessions.list` query; arrays come as `statuses[]` (the SDK's bracket format), one value or several. */
+export const listSessionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(20),
+  page: z.string().min(1).optional(),
+  order: z.enum(["asc", "desc"]).default("desc"),
+  agent_id: id.optional(),
+  agent_version: z.coerce.number().int().min(1).optional(),
+  "created_at[gt]": timestamp.optional(),
+  "created_at[gte]": timestamp.optional(),
+  "created_at[lt]": timestamp.optional(),
+  "created_at[lte]": timestamp.optional(),
+  deployment_id: id.optional(),
+  include_archived: z.stringbool().default(false),
+  memory_store_id: id.optional(),
+  "statuses[]": z.union([statuses, z.array(statuses)]).optional(),
+  statuses: z.union([statuses, z.array(statuses)]).optional(),
+});
+export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
+
+/** Resources as stored: ids and timestamps assigned, defaults resolved, the token kept for the hands only. */
+export function storeResources(params: ResourceParams[], now: string): StoredResource[] {
+  return params.map((r) => {
+    const base = { id: newId("sesrsc"), created_at: now, updated_at: now };
+    switch (r.type) {
+      case "github_repository":
+        return {
+          ...base,
+          type: r.type,
+          url: r.url,
+          mount_path: r.mount_path ?? `/workspace/${repoName(r.url)}`,
+          checkout: r.checkout ?? null,
+          ...(r.authorization_token ? { authorization_token: r.authorization_token } : {}),
+        };
+      case "file":
+        return { ...base, type: r.type, file_id: r.file_id, mount_path: r.mount_path ?? `/mnt/session/uploads/${r.file_id}` };
+      case "memory_store":
+        return {
+          ...base,
+          type: r.type,
+          memory_store_id: r.memory_store_id,
+          access: r.access ?? "read_write",
+          instructions: r.instructions ?? null,
+        };
+    }
+  });
+}
+
+const repoName = (url: string) => new URL(url).pathname.split("/").filter(Boolean).pop()?.replace(/\.git$/, "") ?? "repo";
+
+/** A resource as the API shows it: never its authorization token. */
+export function resourceJson(r: StoredResource) {
+  const { authorization_token: _secret, ...visible } = r;
+  return visible;
+}
+
+/** The SDK's `BetaManagedAgentsSession`. Stats derive from the mirrored running time. */
+export function sessionJson(row: SessionRow, now = Date.now()): BetaManagedAgentsSession {
+  const running = row.status === "running" && row.runningSince ? Math.max(0, (now - Date.parse(row.runningSince)) / 1000) : 0;
+  const end = row.status === "terminated" ? Date.parse(row.updatedAt) : now;
+  return {
+    type: "session",
+    id: row.id,
+    agent: row.agent,
+    archived_at: row.archivedAt,
+    budget: null,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    environment_id: row.environmentId,
+    metadata: row.metadata,
+    outcome_evaluations: [],
+    resources: row.resources.map(resourceJson) as unknown as BetaManagedAgentsSession["resources"],
+    stats: {
+      active_seconds: round(row.activeSeconds + running),
+      duration_seconds: round(Math.max(0, (end - Date.parse(row.createdAt)) / 1000)),
+    },
+    status: row.status,
+    title: row.title,
+    usage: row.usage,
+    vault_ids: row.vaultIds,
+    deployment_id: row.deploymentId,
+  };
+}
+
+const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
