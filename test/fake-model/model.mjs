@@ -140,8 +140,9 @@ function validateRequest(body) {
 // Script interpretation.
 
 /**
- * The prompt is the text of the last user message that carries text; the step is how many
- * assistant messages came after it (one per model call in the turn so far).
+ * The prompt is the last text block of the last user message that carries text (consecutive user
+ * messages arrive merged into one, and only the newest should steer); the step is how many assistant
+ * messages came after it (one per model call in the turn so far).
  * @param {Message[]} messages
  */
 function locatePrompt(messages) {
@@ -151,7 +152,7 @@ function locatePrompt(messages) {
     const text = asBlocks(message.content)
       .filter((b) => b.type === "text")
       .map((b) => b.text)
-      .join("\n");
+      .pop();
     if (text) {
       const step = messages.slice(i + 1).filter((m) => m.role === "assistant").length;
       return { prompt: text, step };
