@@ -149,6 +149,16 @@ describe("sessions: create and retrieve", () => {
     });
     expect(res.status).toBe(400);
     expect((await res.json<any>()).error.message).toContain("surprise");
+    await expectApiError(
+      client.beta.sessions.create({
+        agent: agent.id,
+        environment_id: environment.id,
+        initial_events: [say("go"), { type: "user.define_outcome", description: "d", rubric: { type: "text", content: "r" } }],
+      }),
+      400,
+      "invalid_request_error",
+      /define_outcome/,
+    );
     await client.beta.agents.archive(agent.id);
     await expectApiError(client.beta.sessions.create({ agent: agent.id, environment_id: environment.id }), 400, "invalid_request_error", /archived/);
     expect((await client.beta.sessions.list()).data).toEqual([]);

@@ -223,6 +223,41 @@ describe("sessions: a turn", () => {
     ).rejects.toMatchObject({ status: 400 });
   });
 
+  it("hands an allowed built-in tool call to the hands and keeps running until its result arrives", async () => {
+    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, { events: [say('[[tool:read {"file_path":"a.txt"}]]')] });
+    let events = await waitForEvents(client, session.id, (e) => e.type === "span.model_request_end");
+    const use = events.find((e) => e.type === "agent.tool_use") as any;
+    expect(use).toMatchObject({
+      name: "read",
+      input: { file_path: "a.txt" },
+      evaluated_permission: "allow",
+      evaluation: { type: "always_allow" },
+    });
+    expect(types(events)).not.toContain("session.status_idle");
+    expect((await client.beta.sessions.retrieve(session.id)).status).toBe("running");
+
+    // A message sent meanwhile waits for the next model request, after the tool result.
+    await client.beta.sessions.events.send(session.id, { events: [say("also this")] });
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: "user.tool_result", tool_use_id: use.id, content: [{ type: "text", text: "hello" }] }],
+    });
+    events = await waitForIdle(client, session.id);
+    expect(events.filter((e) => e.type === "session.status_idle")).toHaveLength(1);
+    const requests = await modelRequests(session.id);
+    expect(requests[1].messages[2]).toEqual({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: use.id, content: [{ type: "text", text: "hello" }] },
+        { type: "text", text: "also this" },
+      ],
+    });
+    // The model was offered the toolset's tools with their input schemas.
+    expect(requests[0].tools.map((t: any) => t.name)).toEqual(["bash", "read", "write", "edit", "glob", "grep"]);
+    expect(requests[0].tools.find((t: any) => t.name === "edit").input_schema.required).toEqual(["file_path", "old_string", "new_string"]);
+  });
+
   it("answers a call to a tool the agent does not have with an error result and carries on", async () => {
     const { client, agent, environment } = await sessionTenant();
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });

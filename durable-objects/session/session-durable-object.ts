@@ -101,10 +101,16 @@ export class SessionDurableObject extends DurableObject<Env> {
       turn: initialTurn(),
       mirrorSeq: 0,
     };
-    this.ctx.storage.transactionSync(() => this.store.save(state));
+    if (!input.initialEvents?.length) {
+      this.ctx.storage.transactionSync(() => this.store.save(state));
+      this.current = state;
+      return ok({ events: [] });
+    }
+    // The state is saved in the same transaction as the initial events: refused events leave no session behind.
     this.current = state;
-    if (!input.initialEvents?.length) return ok({ events: [] });
-    return this.sendEvents(input.workspaceId, input.initialEvents);
+    const result = await this.sendEvents(input.workspaceId, input.initialEvents);
+    if (!result.ok) this.current = undefined;
+    return result;
   }
 
   /**
@@ -118,7 +124,8 @@ export class SessionDurableObject extends DurableObject<Env> {
     for (const [i, event] of events.entries()) {
       const result = eventParams.safeParse(event);
       if (!result.success) {
-        return fail("invalid_request_error", describeIssues(result.error.issues).replace(/^/, `events.${i}.`));
+        const issues = result.error.issues.map((issue) => ({ ...issue, path: ["events", i, ...issue.path] }));
+        return fail("invalid_request_error", describeIssues(issues));
       }
       parsed.push(result.data as UserEventParams);
     }
