@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { toFile } from "@anthropic-ai/sdk";
 import { newTenant, raw } from "./helpers/client";
+import { storeFile } from "../src/db/queries/files";
+import { parseMultipart, partText } from "../src/lib/multipart";
 
 const LIMIT = Number(env.MAX_UPLOAD_BYTES);
 
@@ -221,5 +223,76 @@ describe("files", () => {
     const missing = await raw("/v1/files", { apiKey, method: "POST", body: noFile });
     expect(missing.status).toBe(400);
     expect((await missing.json<any>()).error.message).toContain("file");
+  });
+
+  it("filters by scope_id and stops serving content once expired (files stored by sessions)", async () => {
+    const { client, workspaceId } = await newTenant();
+    const one = async (bytes: number[]) => ({ async *[Symbol.asyncIterator]() { yield new Uint8Array(bytes); } });
+    const scoped = await storeFile(env, {
+      workspaceId,
+      filename: "out.txt",
+      mimeType: "text/plain",
+      body: await one([104, 105]),
+      maxBytes: 100,
+      scope: { type: "session", id: "sesn_x" },
+    });
+    const expired = await storeFile(env, {
+      workspaceId,
+      filename: "old.txt",
+      mimeType: "text/plain",
+      body: await one([1]),
+      maxBytes: 100,
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
+
+    const page = await client.beta.files.list({ scope_id: "sesn_x" });
+    expect(page.data.map((f) => f.id)).toEqual([scoped.id]);
+    expect(page.data[0].scope).toEqual({ type: "session", id: "sesn_x" });
+    expect(await (await client.beta.files.download(scoped.id)).text()).toBe("hi");
+
+    expect((await client.beta.files.retrieveMetadata(expired.id)).expires_at).toBe(expired.expiresAt);
+    expect(((await client.beta.files.download(expired.id).catch((e) => e)) as any).status).toBe(404);
+  });
+});
+
+describe("multipart parser", () => {
+  it("finds parts whatever the chunking, and is not fooled by near-boundaries in the data", async () => {
+    const boundary = "b0undary";
+    const tricky = `a\r\n--b0undar\r\n--\r\n-b0undary x\r\n`;
+    const body = new TextEncoder().encode(
+      `preamble\r\n--${boundary}\r\n` +
+        `Content-Disposition: form-data; name="file"; filename="we%22ird \\"name.txt"\r\nContent-Type: text/plain\r\n\r\n` +
+        `${tricky}\r\n--${boundary}\r\n` +
+        `Content-Disposition: form-data; name="field"\r\n\r\nvalue\r\n--${boundary}--\r\nepilogue`,
+    );
+    for (const size of [1, 2, 3, 7, 64, body.length]) {
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < body.length; at += size) controller.enqueue(body.slice(at, at + size));
+          controller.close();
+        },
+      });
+      const parts = [];
+      for await (const part of parseMultipart(stream, boundary, 1e6)) {
+        parts.push({ name: part.name, filename: part.filename, type: part.contentType, text: await partText(part) });
+      }
+      expect(parts).toEqual([
+        { name: "file", filename: 'we"ird "name.txt', type: "text/plain", text: tricky },
+        { name: "field", filename: undefined, type: undefined, text: "value" },
+      ]);
+    }
+  });
+
+  it("skips a part the consumer does not read", async () => {
+    const form = new FormData();
+    form.append("a", new Blob([new Uint8Array(100_000)]), "a.bin");
+    form.append("b", "kept");
+    const req = new Request("http://x", { method: "POST", body: form });
+    const boundary = req.headers.get("content-type")!.split("boundary=")[1];
+    const seen: Record<string, string> = {};
+    for await (const part of parseMultipart(req.body!, boundary, 1e6)) {
+      if (part.name === "b") seen.b = await partText(part);
+    }
+    expect(seen).toEqual({ b: "kept" });
   });
 });
