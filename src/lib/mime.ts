@@ -50,3 +50,9 @@ export function extensionFor(mimeType: string): string | undefined {
   const type = mimeType.split(";")[0].trim().toLowerCase();
   return Object.keys(BY_EXTENSION).find((ext) => BY_EXTENSION[ext] === type);
 }
+
+/** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}

@@ -6,7 +6,7 @@ import { files } from "../db/schema";
 import { deleteFile, fileBlobKey, findFile, readFile, recordFile } from "../db/queries/files";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { extensionFor, mimeTypeFor } from "../lib/mime";
+import { contentDisposition, extensionFor, mimeTypeFor } from "../lib/mime";
 import {
   FORM_OVERHEAD_BYTES,
   checkContentLength,
@@ -147,9 +147,3 @@ fileRoutes.delete("/:file_id", async (c) => {
   await deleteFile(c.env, row);
   return c.json(deletedFileJson(row.id));
 });
-
-/** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
-export function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}

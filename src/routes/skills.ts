@@ -24,11 +24,11 @@ import {
   uploadLimit,
 } from "../lib/multipart";
 import { pageParams, paginate } from "../lib/pagination";
+import { contentDisposition } from "../lib/mime";
 import { readSkillBundle } from "../lib/skill-bundle";
 import { nowIso } from "../lib/time";
 import { describeIssues, validate } from "../lib/validation";
 import { concat, type ZipEntry } from "../lib/zip";
-import { contentDisposition } from "./files";
 import {
   createSkillFields,
   createVersionFields,
