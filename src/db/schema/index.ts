@@ -3,3 +3,5 @@ export * from "./tenancy";
 export * from "./agents";
 export * from "./environments";
 export * from "./vaults";
+export * from "./files";
+export * from "./skills";
