@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { database } from "../db/client";
 import { files } from "../db/schema";
 import { deleteFile, fileBlobKey, findFile, readFile, recordFile } from "../db/queries/files";
-import { ApiError, badRequest, notFound } from "../lib/errors";
+import { ApiError, badRequest, codedBadRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { contentDisposition, extensionFor, mimeTypeFor } from "../lib/mime";
 import {
@@ -132,7 +132,7 @@ fileRoutes.get("/:file_id", async (c) => {
 
 fileRoutes.get("/:file_id/content", async (c) => {
   const row = await findFile(database(c.env.DB), c.var.workspaceId, c.req.param("file_id"));
-  if (!row.downloadable) throw new ApiError("invalid_request_error", `file ${row.id} is not downloadable`);
+  if (!row.downloadable) throw codedBadRequest("file_not_downloadable", `file ${row.id} is not downloadable`);
   const object = await readFile(c.env, row);
   if (!object) throw notFound("file content (expired)", row.id);
   return c.body(object.body, 200, {
