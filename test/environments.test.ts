@@ -4,21 +4,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client";
 import { getEnvironment } from "../src/db/queries/environments";
+import { expectApiError } from "./helpers/assertions";
 import { newTenant, raw } from "./helpers/client";
 
 const EMPTY_PACKAGES = { type: "packages", apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
-
-async function expectApiError(promise: Promise<unknown>, status: number, type: string) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "request should have failed").toBeInstanceOf(Anthropic.APIError);
-  const apiError = err as InstanceType<typeof Anthropic.APIError>;
-  expect(apiError.status).toBe(status);
-  expect((apiError.error as { error: { type: string } }).error.type).toBe(type);
-  return apiError;
-}
 
 async function allEnvironments(client: Anthropic, params: Anthropic.Beta.EnvironmentListParams = {}) {
   const out: Anthropic.Beta.BetaEnvironment[] = [];
