@@ -3,22 +3,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client";
 import { getAgent } from "../src/db/queries/agents";
+import { expectApiError } from "./helpers/assertions";
 import { newTenant, raw } from "./helpers/client";
 
 type Client = Anthropic;
-
-/** Asserts the SDK rejected with this HTTP status and Anthropic error type. */
-async function expectApiError(promise: Promise<unknown>, status: number, type: string) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "request should have failed").toBeInstanceOf(Anthropic.APIError);
-  const apiError = err as InstanceType<typeof Anthropic.APIError>;
-  expect(apiError.status).toBe(status);
-  expect((apiError.error as { error: { type: string } }).error.type).toBe(type);
-  return apiError;
-}
 
 async function allAgents(client: Client, params: Anthropic.Beta.AgentListParams = {}) {
   const out: Anthropic.Beta.BetaManagedAgentsAgent[] = [];

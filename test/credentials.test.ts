@@ -5,22 +5,12 @@ import { app } from "../src/app";
 import { database } from "../src/db/client";
 import { credentialForMcpServer, resolveCredentials } from "../src/db/queries/credentials";
 import { secretBox } from "../src/lib/secret-box";
+import { expectApiError as rejects } from "./helpers/assertions";
 import { newTenant, sdk, worker } from "./helpers/client";
 
 type Client = Anthropic;
 
 afterEach(() => vi.restoreAllMocks());
-
-async function rejects(promise: Promise<unknown>, status: number, type: string) {
-  const err = await promise.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(Anthropic.APIError);
-  expect(err.status).toBe(status);
-  expect(err.error?.error?.type).toBe(type);
-  return err as InstanceType<typeof Anthropic.APIError> & { error: { error: { message: string } } };
-}
 
 const plant = (what: string) => `planted-${what}-${crypto.randomUUID()}`;
 

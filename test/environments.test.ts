@@ -1,23 +1,13 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { BetaEnvironmentArchivedError, BetaInvalidConfigTypeChangeError } from "@anthropic-ai/sdk/resources/beta/environments";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client";
 import { getEnvironment } from "../src/db/queries/environments";
+import { expectApiError } from "./helpers/assertions";
 import { newTenant, raw } from "./helpers/client";
 
 const EMPTY_PACKAGES = { type: "packages", apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
-
-async function expectApiError(promise: Promise<unknown>, status: number, type: string) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, "request should have failed").toBeInstanceOf(Anthropic.APIError);
-  const apiError = err as InstanceType<typeof Anthropic.APIError>;
-  expect(apiError.status).toBe(status);
-  expect((apiError.error as { error: { type: string } }).error.type).toBe(type);
-  return apiError;
-}
 
 async function allEnvironments(client: Anthropic, params: Anthropic.Beta.EnvironmentListParams = {}) {
   const out: Anthropic.Beta.BetaEnvironment[] = [];
@@ -147,11 +137,8 @@ describe("environments: update", () => {
   it("rejects a config type change, an invalid package setup and updates to archived environments", async () => {
     const { client } = await newTenant();
     const environment = await client.beta.environments.create({ name: "fixed" });
-    await expectApiError(
-      client.beta.environments.update(environment.id, { config: { type: "self_hosted" } }),
-      400,
-      "invalid_request_error",
-    );
+    const typeChange = client.beta.environments.update(environment.id, { config: { type: "self_hosted" } });
+    await expect(typeChange).rejects.toBeInstanceOf(BetaInvalidConfigTypeChangeError);
     // Packages under limited networking need the package managers to be reachable.
     await expectApiError(
       client.beta.environments.update(environment.id, {
@@ -164,7 +151,8 @@ describe("environments: update", () => {
 
     const archived = await client.beta.environments.archive(environment.id);
     expect(archived.archived_at).not.toBeNull();
-    await expectApiError(client.beta.environments.update(environment.id, { name: "again" }), 400, "invalid_request_error");
+    const archivedUpdate = client.beta.environments.update(environment.id, { name: "again" });
+    await expect(archivedUpdate).rejects.toBeInstanceOf(BetaEnvironmentArchivedError);
     expect((await client.beta.environments.retrieve(environment.id)).name).toBe("fixed");
   });
 });

@@ -1,18 +1,8 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { expectApiError as rejects } from "./helpers/assertions";
 import { newTenant, raw } from "./helpers/client";
-
-async function rejects(promise: Promise<unknown>, status: number, type: string) {
-  const err = await promise.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(Anthropic.APIError);
-  expect(err.status).toBe(status);
-  expect(err.error?.error?.type).toBe(type);
-  return err as InstanceType<typeof Anthropic.APIError> & { error: { error: { message: string } } };
-}
 
 const vaultCount = async (workspaceId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM vaults WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>())!

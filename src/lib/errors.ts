@@ -23,6 +23,8 @@ export class ApiError extends Error {
     readonly type: ErrorType,
     message: string,
     readonly status: ContentfulStatusCode = errorStatus[type] as ContentfulStatusCode,
+    /** Rendered as `error.details`; the SDK picks a typed error class from `details.error_code`. */
+    readonly details?: { error_code: string } & Record<string, unknown>,
   ) {
     super(message);
   }
@@ -33,6 +35,10 @@ export const notFound = (what: string, id: string) =>
   new ApiError("not_found_error", `${what} not found: ${id}`);
 export const conflict = (message: string) => new ApiError("conflict_error", message);
 
-export function errorBody(type: string, message: string, requestId: string) {
-  return { type: "error" as const, error: { type, message }, request_id: requestId };
+/** A 400 the SDK raises as a specific error class (e.g. `environment_archived` → BetaEnvironmentArchivedError). */
+export const codedBadRequest = (errorCode: string, message: string) =>
+  new ApiError("invalid_request_error", message, 400, { error_code: errorCode });
+
+export function errorBody(type: string, message: string, requestId: string, details?: Record<string, unknown>) {
+  return { type: "error" as const, error: { type, message, ...(details && { details }) }, request_id: requestId };
 }

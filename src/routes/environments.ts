@@ -5,7 +5,7 @@ import { database, type Database } from "../db/client";
 import { type EnvironmentRow, environments } from "../db/schema";
 import { getEnvironmentRow, renderEnvironment } from "../db/queries/environments";
 import { isUniqueViolation } from "../db/queries/constraints";
-import { badRequest, conflict, notFound } from "../lib/errors";
+import { badRequest, codedBadRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -92,7 +92,7 @@ environmentRoutes.post("/:environment_id", beta, validate("json", environmentUpd
   const db = database(c.env.DB);
   const body = c.req.valid("json");
   const current = await loadEnvironment(db, c.var.workspaceId, c.req.param("environment_id"));
-  if (current.archivedAt) throw badRequest(`environment ${current.id} is archived and cannot be updated`);
+  if (current.archivedAt) throw codedBadRequest("environment_archived", `environment ${current.id} is archived and cannot be updated`);
   const next: EnvironmentRow = {
     ...current,
     name: body.name ?? current.name,

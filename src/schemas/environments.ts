@@ -6,7 +6,7 @@ import type {
   BetaSelfHostedConfig,
   BetaUnrestrictedNetwork,
 } from "@anthropic-ai/sdk/resources/beta/environments/environments";
-import { badRequest } from "../lib/errors";
+import { badRequest, codedBadRequest } from "../lib/errors";
 import { pageParams } from "../lib/pagination";
 import { booleanQuery, checkMetadata } from "./agents";
 
@@ -97,7 +97,7 @@ export function resolveEnvironmentConfig(
 ): EnvironmentConfig {
   if (params == null) return current ?? { type: "cloud", networking: UNRESTRICTED, packages: resolvePackages(null) };
   if (current && current.type !== params.type) {
-    throw badRequest(`config.type: cannot change from "${current.type}" to "${params.type}" after creation`);
+    throw codedBadRequest("invalid_config_type_change", `config.type: cannot change from "${current.type}" to "${params.type}" after creation`);
   }
   if (params.type === "self_hosted") return { type: "self_hosted" };
 

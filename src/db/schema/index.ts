@@ -3,4 +3,6 @@ export * from "./tenancy";
 export * from "./agents";
 export * from "./environments";
 export * from "./vaults";
+export * from "./files";
+export * from "./skills";
 export * from "./sessions";
