@@ -2,19 +2,8 @@ import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { raw } from "./helpers/client";
-import { allEvents, lookupTool, say, sessionTenant, waitForEvents, waitForIdle } from "./helpers/sessions";
+import { allEvents, lookupTool, say, sessionTenant, waitForEvents, waitForIdle, expectRejected } from "./helpers/sessions";
 
-async function expectApiError(promise: Promise<unknown>, status: number, type: string, message?: RegExp) {
-  const err: any = await promise.then(
-    () => {
-      throw new Error("expected the request to fail");
-    },
-    (e) => e,
-  );
-  expect(err.status).toBe(status);
-  expect(err.error?.error?.type).toBe(type);
-  if (message) expect(err.error.error.message).toMatch(message);
-}
 
 describe("sessions: create and retrieve", () => {
   it("creates a session with the resolved agent snapshot, resources, metadata and title", async () => {
@@ -90,7 +79,7 @@ describe("sessions: create and retrieve", () => {
     expect(latest.agent).toMatchObject({ version: 2, system: "v2" });
     await client.beta.agents.update(agent.id, { version: 2, system: "v3" });
     expect((await client.beta.sessions.retrieve(latest.id)).agent.system).toBe("v2");
-    await expectApiError(
+    await expectRejected(
       client.beta.sessions.create({ agent: { type: "agent", id: agent.id, version: 9 }, environment_id: environment.id }),
       404,
       "not_found_error",
@@ -121,21 +110,21 @@ describe("sessions: create and retrieve", () => {
 
   it("rejects bad input with the field named, and writes no session", async () => {
     const { client, apiKey, agent, environment } = await sessionTenant();
-    await expectApiError(client.beta.sessions.create({ agent: "agent_missing", environment_id: environment.id }), 404, "not_found_error", /agent/);
-    await expectApiError(client.beta.sessions.create({ agent: agent.id, environment_id: "env_missing" }), 404, "not_found_error", /environment/);
-    await expectApiError(
+    await expectRejected(client.beta.sessions.create({ agent: "agent_missing", environment_id: environment.id }), 404, "not_found_error", /agent/);
+    await expectRejected(client.beta.sessions.create({ agent: agent.id, environment_id: "env_missing" }), 404, "not_found_error", /environment/);
+    await expectRejected(
       client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: ["vlt_missing"] }),
       404,
       "not_found_error",
       /vault/,
     );
-    await expectApiError(
+    await expectRejected(
       client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }),
       400,
       "invalid_request_error",
       /metadata/,
     );
-    await expectApiError(
+    await expectRejected(
       client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, budget: { type: "limit", max_list_cost: { amount: "1", currency: "USD" } } as any }),
       400,
       "invalid_request_error",
@@ -149,7 +138,7 @@ describe("sessions: create and retrieve", () => {
     });
     expect(res.status).toBe(400);
     expect((await res.json<any>()).error.message).toContain("surprise");
-    await expectApiError(
+    await expectRejected(
       client.beta.sessions.create({
         agent: agent.id,
         environment_id: environment.id,
@@ -160,7 +149,7 @@ describe("sessions: create and retrieve", () => {
       /define_outcome/,
     );
     await client.beta.agents.archive(agent.id);
-    await expectApiError(client.beta.sessions.create({ agent: agent.id, environment_id: environment.id }), 400, "invalid_request_error", /archived/);
+    await expectRejected(client.beta.sessions.create({ agent: agent.id, environment_id: environment.id }), 400, "invalid_request_error", /archived/);
     expect((await client.beta.sessions.list()).data).toEqual([]);
   });
 });
@@ -179,7 +168,7 @@ describe("sessions: update, archive, delete", () => {
     // Nothing changed, nothing emitted.
     await client.beta.sessions.update(session.id, { title: "New" });
     expect(await allEvents(client, session.id)).toHaveLength(1);
-    await expectApiError(client.beta.sessions.update(session.id, { vault_ids: [] }), 400, "invalid_request_error", /vault_ids/);
+    await expectRejected(client.beta.sessions.update(session.id, { vault_ids: [] }), 400, "invalid_request_error", /vault_ids/);
   });
 
   it("replaces the agent's tools for the session while idle, and the model gets the new tools", async () => {
@@ -193,7 +182,7 @@ describe("sessions: update, archive, delete", () => {
     const after = await waitForIdle(client, session.id);
     expect(after.find((e) => e.type === "agent.custom_tool_use")).toMatchObject({ name: "lookup" });
     // Not while the session waits on that tool call.
-    await expectApiError(client.beta.sessions.update(session.id, { agent: { tools: [] } }), 400, "invalid_request_error", /idle/);
+    await expectRejected(client.beta.sessions.update(session.id, { agent: { tools: [] } }), 400, "invalid_request_error", /idle/);
   });
 
   it("archives: hidden from the default list, refuses new events, keeps history", async () => {
@@ -210,8 +199,8 @@ describe("sessions: update, archive, delete", () => {
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     await client.beta.sessions.events.send(session.id, { events: [say("[[slow:100]] [[text:a b c d e f g h i j]]")] });
     await waitForEvents(client, session.id, (e) => e.type === "span.model_request_start");
-    await expectApiError(client.beta.sessions.archive(session.id), 400, "invalid_request_error", /running/);
-    await expectApiError(client.beta.sessions.delete(session.id), 400, "invalid_request_error", /running/);
+    await expectRejected(client.beta.sessions.archive(session.id), 400, "invalid_request_error", /running/);
+    await expectRejected(client.beta.sessions.delete(session.id), 400, "invalid_request_error", /running/);
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt" }] });
     expect((await client.beta.sessions.delete(session.id)).type).toBe("session_deleted");
   });
@@ -221,8 +210,8 @@ describe("sessions: update, archive, delete", () => {
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, initial_events: [say("hi")] });
     await waitForIdle(client, session.id);
     expect(await client.beta.sessions.delete(session.id)).toEqual({ type: "session_deleted", id: session.id });
-    await expectApiError(client.beta.sessions.retrieve(session.id), 404, "not_found_error");
-    await expectApiError(client.beta.sessions.events.list(session.id), 404, "not_found_error");
+    await expectRejected(client.beta.sessions.retrieve(session.id), 404, "not_found_error");
+    await expectRejected(client.beta.sessions.events.list(session.id), 404, "not_found_error");
     const id = env.SESSIONS.idFromName(session.id);
     expect((await listDurableObjectIds(env.SESSIONS)).some((known) => known.equals(id))).toBe(true);
     const stored = await runInDurableObject(env.SESSIONS.get(id), async (_instance, state) => ({

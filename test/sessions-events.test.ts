@@ -1,19 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { raw } from "./helpers/client";
-import { allEvents, expectWellFormedLog, lookupTool, say, sessionTenant, types, waitForIdle } from "./helpers/sessions";
+import { allEvents, expectWellFormedLog, lookupTool, say, sessionTenant, types, waitForIdle, expectRejected } from "./helpers/sessions";
 
-/** Expects the SDK call to fail with this status and error type. */
-async function expectApiError(promise: Promise<unknown>, status: number, type: string, message?: RegExp) {
-  const err = await promise.then(
-    () => {
-      throw new Error("expected the request to fail");
-    },
-    (e: any) => e,
-  );
-  expect(err.status).toBe(status);
-  expect(err.error?.error?.type).toBe(type);
-  if (message) expect(err.error.error.message).toMatch(message);
-}
 
 describe("session events: rejected events write nothing", () => {
   it("refuses results and confirmations nobody asked for, messages while blocked, and half-valid batches", async () => {
@@ -21,21 +9,21 @@ describe("session events: rejected events write nothing", () => {
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     const send = (events: any[]) => client.beta.sessions.events.send(session.id, { events });
 
-    await expectApiError(send([{ type: "user.custom_tool_result", custom_tool_use_id: "sevt_nope", content: [] }]), 400, "invalid_request_error", /custom_tool_use_id/);
-    await expectApiError(send([{ type: "user.tool_result", tool_use_id: "sevt_nope" }]), 400, "invalid_request_error", /tool_use_id/);
-    await expectApiError(send([{ type: "user.tool_confirmation", tool_use_id: "sevt_nope", result: "allow" }]), 400, "invalid_request_error", /confirmation/);
+    await expectRejected(send([{ type: "user.custom_tool_result", custom_tool_use_id: "sevt_nope", content: [] }]), 400, "invalid_request_error", /custom_tool_use_id/);
+    await expectRejected(send([{ type: "user.tool_result", tool_use_id: "sevt_nope" }]), 400, "invalid_request_error", /tool_use_id/);
+    await expectRejected(send([{ type: "user.tool_confirmation", tool_use_id: "sevt_nope", result: "allow" }]), 400, "invalid_request_error", /confirmation/);
     expect(await allEvents(client, session.id)).toEqual([]);
 
     await send([say('[[tool:lookup {"q":"x"}]]')]);
     const before = await waitForIdle(client, session.id);
     const use = before.find((e) => e.type === "agent.custom_tool_use")!;
     // A custom tool use answered with the wrong event type, a confirmation for a call that needs none.
-    await expectApiError(send([{ type: "user.tool_result", tool_use_id: use.id }]), 400, "invalid_request_error", /custom tool/);
-    await expectApiError(send([{ type: "user.tool_confirmation", tool_use_id: use.id, result: "allow" }]), 400, "invalid_request_error");
+    await expectRejected(send([{ type: "user.tool_result", tool_use_id: use.id }]), 400, "invalid_request_error", /custom tool/);
+    await expectRejected(send([{ type: "user.tool_confirmation", tool_use_id: use.id, result: "allow" }]), 400, "invalid_request_error");
     // A new message while the session waits for the result.
-    await expectApiError(send([say("hello?")]), 400, "invalid_request_error", new RegExp(use.id));
+    await expectRejected(send([say("hello?")]), 400, "invalid_request_error", new RegExp(use.id));
     // All or nothing: the valid result in front of an invalid event is not kept either.
-    await expectApiError(
+    await expectRejected(
       send([
         { type: "user.custom_tool_result", custom_tool_use_id: use.id, content: [{ type: "text", text: "r" }] },
         { type: "user.custom_tool_result", custom_tool_use_id: use.id, content: [{ type: "text", text: "again" }] },
@@ -49,7 +37,7 @@ describe("session events: rejected events write nothing", () => {
     // Answered once, it cannot be answered again.
     await send([{ type: "user.custom_tool_result", custom_tool_use_id: use.id, content: [{ type: "text", text: "r" }] }]);
     await waitForIdle(client, session.id, 2);
-    await expectApiError(send([{ type: "user.custom_tool_result", custom_tool_use_id: use.id }]), 400, "invalid_request_error");
+    await expectRejected(send([{ type: "user.custom_tool_result", custom_tool_use_id: use.id }]), 400, "invalid_request_error");
   });
 
   it("validates event shapes, naming the field", async () => {
@@ -72,7 +60,7 @@ describe("session events: rejected events write nothing", () => {
       expect(error.type).toBe("invalid_request_error");
       expect(error.message).toContain(field);
     }
-    await expectApiError(
+    await expectRejected(
       client.beta.sessions.events.send(session.id, {
         events: [{ type: "user.define_outcome", description: "d", rubric: { type: "text", content: "r" } }],
       }),
@@ -89,8 +77,8 @@ describe("session events: rejected events write nothing", () => {
     const history = await waitForIdle(client, session.id);
     const archived = await client.beta.sessions.archive(session.id);
     expect(archived.archived_at).not.toBeNull();
-    await expectApiError(client.beta.sessions.events.send(session.id, { events: [say("still there?")] }), 400, "invalid_request_error", /archived/);
-    await expectApiError(client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt" }] }), 400, "invalid_request_error");
+    await expectRejected(client.beta.sessions.events.send(session.id, { events: [say("still there?")] }), 400, "invalid_request_error", /archived/);
+    await expectRejected(client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt" }] }), 400, "invalid_request_error");
     expect(await allEvents(client, session.id)).toEqual(history);
   });
 });
@@ -136,9 +124,9 @@ describe("session events: list", () => {
   it("rejects a forged page cursor and bad limits", async () => {
     const { client, agent, environment } = await sessionTenant();
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
-    await expectApiError(client.beta.sessions.events.list(session.id, { page: "bm9wZQ" }), 400, "invalid_request_error", /page/);
-    await expectApiError(client.beta.sessions.events.list(session.id, { limit: 0 }), 400, "invalid_request_error", /limit/);
-    await expectApiError(client.beta.sessions.events.list(session.id, { limit: 1001 }), 400, "invalid_request_error", /limit/);
+    await expectRejected(client.beta.sessions.events.list(session.id, { page: "bm9wZQ" }), 400, "invalid_request_error", /page/);
+    await expectRejected(client.beta.sessions.events.list(session.id, { limit: 0 }), 400, "invalid_request_error", /limit/);
+    await expectRejected(client.beta.sessions.events.list(session.id, { limit: 1001 }), 400, "invalid_request_error", /limit/);
   });
 });
 
@@ -153,17 +141,17 @@ describe("session events: tenant isolation", () => {
     });
     await waitForIdle(owner.client, session.id);
     const c = stranger.client.beta.sessions;
-    await expectApiError(c.retrieve(session.id), 404, "not_found_error");
-    await expectApiError(c.events.list(session.id), 404, "not_found_error");
-    await expectApiError(c.events.send(session.id, { events: [say("hi")] }), 404, "not_found_error");
-    await expectApiError(c.events.stream(session.id), 404, "not_found_error");
-    await expectApiError(c.update(session.id, { title: "mine" }), 404, "not_found_error");
-    await expectApiError(c.archive(session.id), 404, "not_found_error");
-    await expectApiError(c.delete(session.id), 404, "not_found_error");
+    await expectRejected(c.retrieve(session.id), 404, "not_found_error");
+    await expectRejected(c.events.list(session.id), 404, "not_found_error");
+    await expectRejected(c.events.send(session.id, { events: [say("hi")] }), 404, "not_found_error");
+    await expectRejected(c.events.stream(session.id), 404, "not_found_error");
+    await expectRejected(c.update(session.id, { title: "mine" }), 404, "not_found_error");
+    await expectRejected(c.archive(session.id), 404, "not_found_error");
+    await expectRejected(c.delete(session.id), 404, "not_found_error");
     expect((await c.list()).data).toEqual([]);
     // A session cannot be created on another workspace's agent or environment either.
-    await expectApiError(c.create({ agent: owner.agent.id, environment_id: stranger.environment.id }), 404, "not_found_error");
-    await expectApiError(c.create({ agent: stranger.agent.id, environment_id: owner.environment.id }), 404, "not_found_error");
+    await expectRejected(c.create({ agent: owner.agent.id, environment_id: stranger.environment.id }), 404, "not_found_error");
+    await expectRejected(c.create({ agent: stranger.agent.id, environment_id: owner.environment.id }), 404, "not_found_error");
     // The owner still has it all.
     expect(types(await allEvents(owner.client, session.id))).toContain("agent.message");
     expect((await owner.client.beta.sessions.retrieve(session.id)).title).toBeNull();

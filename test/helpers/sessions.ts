@@ -1,6 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { BetaManagedAgentsSessionEvent } from "@anthropic-ai/sdk/resources/beta/sessions/events";
 import { expect, vi } from "vitest";
+import { collect, expectApiError } from "./assertions";
 import { newTenant } from "./client";
 
 type Event = BetaManagedAgentsSessionEvent;
@@ -27,11 +28,8 @@ export const lookupTool = {
 export const say = (text: string) => ({ type: "user.message" as const, content: [{ type: "text" as const, text }] });
 
 /** Every event of the session, in order, walking every page the SDK offers. */
-export async function allEvents(client: Anthropic, sessionId: string, query: Record<string, unknown> = {}): Promise<Event[]> {
-  const out: Event[] = [];
-  for await (const event of client.beta.sessions.events.list(sessionId, query)) out.push(event);
-  return out;
-}
+export const allEvents = (client: Anthropic, sessionId: string, query: Record<string, unknown> = {}): Promise<Event[]> =>
+  collect(client.beta.sessions.events.list(sessionId, query));
 
 /**
  * Polls the log until `count` events match (default 1), then returns the whole log. Turns run in the
@@ -72,4 +70,11 @@ export function expectWellFormedLog(events: Event[]) {
 export async function modelRequests(sessionId: string): Promise<any[]> {
   const res = await fetch(`http://fake-model.test/_fake/requests?user_id=${sessionId}`);
   return ((await res.json()) as { data: any[] }).data;
+}
+
+/** `expectApiError`, plus a check on the message (which must name the offending field or state). */
+export async function expectRejected(promise: Promise<unknown>, status: number, type: string, message?: RegExp) {
+  const err = await expectApiError(promise, status, type);
+  if (message) expect(err.error.error.message).toMatch(message);
+  return err;
 }
