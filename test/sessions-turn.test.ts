@@ -54,6 +54,28 @@ describe("sessions: a turn", () => {
     expect(after.stats.active_seconds).toBeGreaterThan(0);
   });
 
+  it("adds every model request's tokens, cache reads and writes included, to the session's usage", async () => {
+    const { client, agent, environment } = await sessionTenant();
+    const session = await client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: environment.id,
+      initial_events: [say("[[usage:in=100,out=20,cache_read=30,cache_write=40]]")],
+    });
+    await waitForIdle(client, session.id);
+    await client.beta.sessions.events.send(session.id, { events: [say("[[usage:in=1,out=2,cache_read=3,cache_write=4]]")] });
+    const events = await waitForIdle(client, session.id, 2);
+    expect(events.filter((e) => e.type === "span.model_request_end").map((e: any) => e.model_usage)).toEqual([
+      { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 30, cache_creation_input_tokens: 40 },
+      { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 4 },
+    ]);
+    expect((await client.beta.sessions.retrieve(session.id)).usage).toEqual({
+      input_tokens: 101,
+      output_tokens: 22,
+      cache_read_input_tokens: 33,
+      cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 44 },
+    });
+  });
+
   it("keeps the conversation across turns, replaying thinking blocks with their signatures", async () => {
     const { client, agent, environment } = await sessionTenant();
     const session = await client.beta.sessions.create({

@@ -54,9 +54,14 @@ export async function runModelStep(host: BrainHost): Promise<void> {
 
   const abort = new AbortController();
   const call = new ModelCall(modelClient(host.env), params, abort.signal, {
-    reserveId: () => host.log.reserveId(),
-    blockStarted: ({ type, eventId }) =>
-      host.fanout.preview({ type: "event_start", event: { id: eventId, type: type === "text" ? "agent.message" : "agent.thinking" } }),
+    // Ids are reserved only for a preview someone watches: unwatched events take theirs when appended,
+    // so ids follow log order unless a previewed event is overtaken by a concurrent append.
+    previewStarted: (type) => {
+      if (!host.fanout.wants(type)) return undefined;
+      const id = host.log.reserveId();
+      host.fanout.preview({ type: "event_start", event: { id, type } });
+      return id;
+    },
     textDelta: (eventId, text) =>
       host.fanout.preview({ type: "event_delta", event_id: eventId, delta: { type: "content_delta", content: { type: "text", text }, index: 0 } }),
   });

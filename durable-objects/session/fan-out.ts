@@ -94,6 +94,12 @@ export class FanOut {
     }
   }
 
+  /** Whether any live connection previews this event type. */
+  wants(type: DeltaType): boolean {
+    for (const subscriber of this.sse) if (subscriber.deltas.has(type)) return true;
+    return this.ctx.getWebSockets().some((ws) => (ws.deserializeAttachment() as SocketAttachment | null)?.deltas.includes(type));
+  }
+
   /** Previews that will never conclude (the model call ended early): forget them. */
   clearPreviews() {
     this.previews.clear();

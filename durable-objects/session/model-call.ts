@@ -1,11 +1,12 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { IncompleteStreamError } from "./model-errors";
 
+/** A content block of the answer; `eventId` is set when a preview already announced the event's id. */
 export type ModelBlock =
-  | { type: "text"; text: string; eventId: string }
-  | { type: "thinking"; thinking: string; signature: string; eventId: string }
-  | { type: "redacted_thinking"; data: string; eventId: string }
-  | { type: "tool_use"; name: string; input: Record<string, unknown>; eventId: string };
+  | { type: "text"; text: string; eventId?: string }
+  | { type: "thinking"; thinking: string; signature: string; eventId?: string }
+  | { type: "redacted_thinking"; data: string; eventId?: string }
+  | { type: "tool_use"; name: string; input: Record<string, unknown>; eventId?: string };
 
 export interface ModelUsage {
   input_tokens: number;
@@ -24,9 +25,12 @@ export interface ModelResult {
 
 /** What the call reports as it streams, so subscribers can watch text appear before the event commits. */
 export interface StreamObserver {
-  /** Reserve the id the block's event will carry (so previews and the final event agree). */
-  reserveId(): string;
-  blockStarted(block: { type: "text" | "thinking"; eventId: string }): void;
+  /**
+   * A block that becomes a previewable event started. Returns the id the event will carry (announced in
+   * an `event_start`) when some connection previews that type; otherwise undefined, and the id is assigned
+   * when the event is appended.
+   */
+  previewStarted(type: "agent.message" | "agent.thinking"): string | undefined;
   textDelta(eventId: string, text: string): void;
 }
 
@@ -66,19 +70,18 @@ export class ModelCall {
           break;
         case "content_block_start": {
           const block = event.content_block;
-          const eventId = this.observer.reserveId();
           if (block.type === "text") {
+            const eventId = this.observer.previewStarted("agent.message");
             partial[event.index] = { type: "text", text: block.text ?? "", eventId };
-            this.observer.blockStarted({ type: "text", eventId });
-            if (block.text) this.observer.textDelta(eventId, block.text);
+            if (eventId && block.text) this.observer.textDelta(eventId, block.text);
           } else if (block.type === "thinking") {
+            const eventId = this.observer.previewStarted("agent.thinking");
             partial[event.index] = { type: "thinking", thinking: block.thinking ?? "", signature: block.signature ?? "", eventId };
-            this.observer.blockStarted({ type: "thinking", eventId });
           } else if (block.type === "redacted_thinking") {
+            const eventId = this.observer.previewStarted("agent.thinking");
             partial[event.index] = { type: "redacted_thinking", data: block.data, eventId };
-            this.observer.blockStarted({ type: "thinking", eventId });
           } else if (block.type === "tool_use") {
-            partial[event.index] = { type: "tool_use", name: block.name, input: {}, eventId, json: "" };
+            partial[event.index] = { type: "tool_use", name: block.name, input: {}, json: "" };
           }
           break;
         }
@@ -88,7 +91,7 @@ export class ModelCall {
           if (!block) break;
           if (delta.type === "text_delta" && block.type === "text") {
             block.text += delta.text;
-            this.observer.textDelta(block.eventId, delta.text);
+            if (block.eventId) this.observer.textDelta(block.eventId, delta.text);
           } else if (delta.type === "thinking_delta" && block.type === "thinking") {
             block.thinking += delta.thinking;
           } else if (delta.type === "signature_delta" && block.type === "thinking") {

@@ -236,10 +236,9 @@ export class SessionDurableObject extends DurableObject<Env> {
     return this.fanout.openSse(backlog, deltas);
   }
 
-  // Hibernatable WebSocket handlers: the socket is output-only; the auto-response answers "ping".
-  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-    if (message === "ping") ws.send("pong");
-  }
+  // Hibernatable WebSocket handlers. The socket is output-only: "ping" is answered by the auto-response
+  // without waking the object, anything else a client sends is ignored.
+  async webSocketMessage() {}
 
   async webSocketClose(ws: WebSocket, code: number) {
     try {

@@ -279,28 +279,28 @@ export function completeModelCall(
   const startId = turn.inflightStartId!;
   const toolUses: PendingToolUse[] = [];
   for (const block of result.blocks) {
+    const id = block.eventId ? { id: block.eventId } : {};
     if (block.type === "thinking" || block.type === "redacted_thinking") {
-      const { eventId, ...thinking } = block;
-      t.emit({ id: eventId, type: "agent.thinking", internal: { thinking } });
+      const { eventId: _id, ...thinking } = block;
+      t.emit({ ...id, type: "agent.thinking", internal: { thinking } });
     } else if (block.type === "text") {
-      if (block.text) t.emit({ id: block.eventId, type: "agent.message", content: [{ type: "text", text: block.text }] });
+      if (block.text) t.emit({ ...id, type: "agent.message", content: [{ type: "text", text: block.text }] });
     } else if (block.type === "tool_use") {
       const route = tools.route(block.name);
       if (!route) {
-        t.emit({ id: block.eventId, type: "agent.tool_use", name: block.name, input: block.input, evaluated_permission: "deny" });
+        const eventId = t.emit({ type: "agent.tool_use", name: block.name, input: block.input, evaluated_permission: "deny" });
         t.emit({
           type: "agent.tool_result",
-          tool_use_id: block.eventId,
+          tool_use_id: eventId,
           is_error: true,
           content: [{ type: "text", text: `Tool ${block.name} is not available in this session.` }],
         });
       } else if (route.kind === "custom") {
-        t.emit({ id: block.eventId, type: "agent.custom_tool_use", name: block.name, input: block.input });
-        toolUses.push({ eventId: block.eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
+        const eventId = t.emit({ type: "agent.custom_tool_use", name: block.name, input: block.input });
+        toolUses.push({ eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
       } else {
         const ask = route.policy === "always_ask";
-        t.emit({
-          id: block.eventId,
+        const eventId = t.emit({
           type: "agent.tool_use",
           name: block.name,
           input: block.input,
@@ -310,13 +310,7 @@ export function completeModelCall(
               ? { type: "auto", evaluated_permission: { type: "allow" } }
               : { type: route.policy },
         });
-        toolUses.push({
-          eventId: block.eventId,
-          name: block.name,
-          input: block.input,
-          kind: "builtin",
-          awaiting: ask ? "confirmation" : "result",
-        });
+        toolUses.push({ eventId, name: block.name, input: block.input, kind: "builtin", awaiting: ask ? "confirmation" : "result" });
       }
     }
   }
