@@ -256,7 +256,10 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (!state) return;
     const turn = state.turn;
     if (turn.phase === "retry_wait") {
-      if (turn.retryAt && Date.now() < turn.retryAt) {
+      // An alarm never fires before its time, but Date.now() in a Worker is coarse; only a wake-up well
+      // ahead of the backoff (some other alarm) waits. Re-arming the very time that is firing would not
+      // stick: the runtime clears an alarm whose handler returns without moving it.
+      if (turn.retryAt && Date.now() < turn.retryAt - 1000) {
         await this.ctx.storage.setAlarm(turn.retryAt);
         return;
       }
