@@ -1,3 +1,4 @@
 // One file per resource family; drizzle reads them all through this index.
 export * from "./tenancy";
 export * from "./vaults";
+export * from "./memory";
