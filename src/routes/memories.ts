@@ -23,7 +23,7 @@ import {
   viewQuery,
   type View,
 } from "../schemas/memories";
-import { renderMemoryErrors, requestActor, requireMemoryBeta } from "./memory-stores";
+import { requestActor, requireMemoryBeta } from "./memory-stores";
 
 /**
  * /v1/memory_stores/:memory_store_id/memories: text documents addressed by path. Create
@@ -31,7 +31,6 @@ import { renderMemoryErrors, requestActor, requireMemoryBeta } from "./memory-st
  */
 export const memoryRoutes = new Hono<AppEnv>();
 memoryRoutes.use("*", requireMemoryBeta);
-memoryRoutes.onError(renderMemoryErrors);
 
 type Ctx = Context<AppEnv>;
 

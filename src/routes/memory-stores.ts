@@ -1,4 +1,4 @@
-import { Hono, type Context, type ErrorHandler } from "hono";
+import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { and, eq, gte, isNull, lte } from "drizzle-orm";
 import type { AppEnv } from "../env";
@@ -10,7 +10,7 @@ import { newId } from "../lib/ids";
 import { paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import { validate } from "../lib/validation";
-import { MemoryError, type Actor } from "../schemas/memories";
+import type { Actor } from "../schemas/memories";
 import { createMemoryStore, listMemoryStoresQuery, memoryStoreJson, updateMemoryStore } from "../schemas/memory-stores";
 import { patchMetadata } from "../schemas/vaults";
 
@@ -33,14 +33,6 @@ export const requireMemoryBeta = createMiddleware<AppEnv>(async (c, next) => {
  * `session_actor` for them.
  */
 export const requestActor = (c: Context<AppEnv>): Actor => ({ type: "api_actor", id: c.var.apiKeyId });
-
-/** Renders the memory API's typed 409s, whose error objects carry extra fields; anything else goes to the app. */
-export const renderMemoryErrors: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof MemoryError) {
-    return c.json({ type: "error" as const, error: err.error, request_id: c.var.requestId }, err.status);
-  }
-  throw err;
-};
 
 /** /v1/memory_stores: named containers of memories that sessions mount under /mnt/memory/. */
 export const memoryStoreRoutes = new Hono<AppEnv>();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ApiError } from "../lib/errors";
 import type { ActorType, MemoryRow, MemoryVersionRow } from "../db/schema/memory";
 import { createdAtRange, listPage } from "./memory-stores";
 
@@ -147,32 +148,19 @@ export const memoryVersionJson = (v: MemoryVersionRow, shown: View) => ({
   redacted_by: actorJson(v.redactedByType, v.redactedById),
 });
 
-type MemoryErrorObject =
-  | { type: "memory_path_conflict_error"; message: string; conflicting_path: string; conflicting_memory_id: string }
-  | { type: "memory_precondition_failed_error"; message: string };
-
 /**
  * The memory API's own 409s, whose error objects carry more than `type` and `message`
  * (`BetaManagedAgentsMemoryPathConflictErrorObject`, `...PreconditionFailedErrorObject`).
- * The memory routers render them; see `renderMemoryErrors`.
  */
-export class MemoryError extends Error {
-  readonly status = 409;
-  constructor(readonly error: MemoryErrorObject) {
-    super(error.message);
-  }
-}
-
 export const pathConflict = (conflicting: { id: string; path: string }, requested: string) =>
-  new MemoryError({
-    type: "memory_path_conflict_error",
-    message:
-      conflicting.path === requested
-        ? `a memory already exists at ${requested} (${conflicting.id}): update it, or rename or delete it first`
-        : `${requested} overlaps the path of memory ${conflicting.id} (${conflicting.path}): one path can't be an ancestor of another`,
-    conflicting_path: conflicting.path,
-    conflicting_memory_id: conflicting.id,
-  });
+  new ApiError(
+    "memory_path_conflict_error",
+    conflicting.path === requested
+      ? `a memory already exists at ${requested} (${conflicting.id}): update it, or rename or delete it first`
+      : `${requested} overlaps the path of memory ${conflicting.id} (${conflicting.path}): one path can't be an ancestor of another`,
+    409,
+    { conflicting_path: conflicting.path, conflicting_memory_id: conflicting.id },
+  );
 
 export const preconditionFailed = (message: string) =>
-  new MemoryError({ type: "memory_precondition_failed_error", message });
+  new ApiError("memory_precondition_failed_error", message, 409);
