@@ -5,4 +5,5 @@ export * from "./environments";
 export * from "./vaults";
 export * from "./files";
 export * from "./skills";
+export * from "./memory";
 export * from "./sessions";
