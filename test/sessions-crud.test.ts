@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { toFile } from "@anthropic-ai/sdk";
 import { raw } from "./helpers/client";
 import { allEvents, lookupTool, say, sessionTenant, waitForEvents, waitForIdle, expectRejected } from "./helpers/sessions";
 
@@ -9,6 +10,8 @@ describe("sessions: create and retrieve", () => {
   it("creates a session with the resolved agent snapshot, resources, metadata and title", async () => {
     const { client, agent, environment } = await sessionTenant({ system: "sys", tools: [lookupTool] });
     const vault = await client.beta.vaults.create({ display_name: "v" });
+    const file = await client.beta.files.upload({ file: await toFile(new Uint8Array([1, 2, 3]), "data.csv") });
+    const store = await client.beta.memoryStores.create({ name: "prefs", description: "What the user likes" });
     const session = await client.beta.sessions.create({
       agent: agent.id,
       environment_id: environment.id,
@@ -17,7 +20,8 @@ describe("sessions: create and retrieve", () => {
       vault_ids: [vault.id],
       resources: [
         { type: "github_repository", url: "https://github.com/acme/app.git", authorization_token: "ghp_secret" },
-        { type: "file", file_id: "file_123" },
+        { type: "file", file_id: file.id },
+        { type: "memory_store", memory_store_id: store.id, access: "read_only" },
       ],
     });
     expect(session).toMatchObject({
@@ -59,8 +63,18 @@ describe("sessions: create and retrieve", () => {
       {
         id: expect.stringMatching(/^sesrsc_/),
         type: "file",
-        file_id: "file_123",
-        mount_path: "/mnt/session/uploads/file_123",
+        file_id: file.id,
+        mount_path: `/mnt/session/uploads/${file.id}`,
+        created_at: session.created_at,
+        updated_at: session.created_at,
+      },
+      {
+        id: expect.stringMatching(/^sesrsc_/),
+        type: "memory_store",
+        memory_store_id: store.id,
+        access: "read_only",
+        description: "What the user likes",
+        instructions: null,
         created_at: session.created_at,
         updated_at: session.created_at,
       },
@@ -112,6 +126,12 @@ describe("sessions: create and retrieve", () => {
     const { client, apiKey, agent, environment } = await sessionTenant();
     await expectRejected(client.beta.sessions.create({ agent: "agent_missing", environment_id: environment.id }), 404, "not_found_error", /agent/);
     await expectRejected(client.beta.sessions.create({ agent: agent.id, environment_id: "env_missing" }), 404, "not_found_error", /environment/);
+    await expectRejected(
+      client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, resources: [{ type: "file", file_id: "file_missing" }] }),
+      404,
+      "not_found_error",
+      /file/,
+    );
     await expectRejected(
       client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: ["vlt_missing"] }),
       404,
@@ -257,12 +277,14 @@ describe("sessions: list", () => {
   it("filters by agent and version, status, creation time and memory store", async () => {
     const { client, agent, environment } = await sessionTenant({ tools: [lookupTool] });
     const other = await client.beta.agents.create({ name: "other", model: "claude-fake-1" });
+    const store = await client.beta.memoryStores.create({ name: "m" });
+    const otherStore = await client.beta.memoryStores.create({ name: "n" });
     const a1 = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     await client.beta.agents.update(agent.id, { version: 1, system: "v2" });
     const a2 = await client.beta.sessions.create({
       agent: agent.id,
       environment_id: environment.id,
-      resources: [{ type: "memory_store", memory_store_id: "memstore_1" }],
+      resources: [{ type: "memory_store", memory_store_id: store.id }],
       initial_events: [say('[[tool:lookup {"q":"x"}]]')],
     });
     const o1 = await client.beta.sessions.create({ agent: other.id, environment_id: environment.id });
@@ -276,8 +298,8 @@ describe("sessions: list", () => {
     expect(await ids({ agent_id: agent.id })).toEqual([a1.id, a2.id].sort());
     expect(await ids({ agent_id: agent.id, agent_version: 2 })).toEqual([a2.id]);
     expect(await ids({ agent_id: other.id })).toEqual([o1.id]);
-    expect(await ids({ memory_store_id: "memstore_1" })).toEqual([a2.id]);
-    expect(await ids({ memory_store_id: "memstore_2" })).toEqual([]);
+    expect(await ids({ memory_store_id: store.id })).toEqual([a2.id]);
+    expect(await ids({ memory_store_id: otherStore.id })).toEqual([]);
     expect(await ids({ "created_at[gte]": a2.created_at })).toEqual([a2.id, o1.id].sort());
     expect(await ids({ "created_at[lt]": a2.created_at })).toEqual([a1.id]);
     expect(await ids({ deployment_id: "dep_1" })).toEqual([]);

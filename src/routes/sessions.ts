@@ -7,6 +7,8 @@ import { getAgent } from "../db/queries/agents";
 import { getEnvironment } from "../db/queries/environments";
 import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
 import { assertVaultsExist } from "../db/queries/vaults";
+import { findFile } from "../db/queries/files";
+import { findMemoryStore } from "../db/queries/memory";
 import { requireBeta } from "../middleware/betas";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -42,6 +44,13 @@ sessionRoutes.post("/", validate("json", createSession), async (c) => {
   if (!environment) throw notFound("environment", body.environment_id);
   if (environment.archived_at) throw badRequest(`environment_id: environment ${environment.id} is archived`);
   await assertVaultsExist(db, workspaceId, body.vault_ids ?? []);
+  const memoryDescriptions = new Map<string, string>();
+  for (const resource of body.resources ?? []) {
+    if (resource.type === "file") await findFile(db, workspaceId, resource.file_id);
+    if (resource.type === "memory_store") {
+      memoryDescriptions.set(resource.memory_store_id, (await findMemoryStore(db, workspaceId, resource.memory_store_id)).description);
+    }
+  }
 
   const now = nowIso();
   const row: SessionRow = {
@@ -53,7 +62,7 @@ sessionRoutes.post("/", validate("json", createSession), async (c) => {
     environmentId: environment.id,
     title: body.title ?? null,
     metadata: body.metadata ?? {},
-    resources: storeResources(body.resources ?? [], now),
+    resources: storeResources(body.resources ?? [], now, (id) => memoryDescriptions.get(id) ?? ""),
     vaultIds: body.vault_ids ?? [],
     status: "idle",
     usage: {},

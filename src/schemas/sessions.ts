@@ -96,8 +96,11 @@ export const listSessionsQuery = z.object({
 });
 export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 
-/** Resources as stored: ids and timestamps assigned, defaults resolved, the token kept for the hands only. */
-export function storeResources(params: ResourceParams[], now: string): StoredResource[] {
+/**
+ * Resources as stored: ids and timestamps assigned, defaults resolved, the token kept for the hands only,
+ * memory store descriptions snapshotted (`describe` looks them up).
+ */
+export function storeResources(params: ResourceParams[], now: string, describe: (memoryStoreId: string) => string = () => ""): StoredResource[] {
   return params.map((r) => {
     const base = { id: newId("sesrsc"), created_at: now, updated_at: now };
     switch (r.type) {
@@ -118,6 +121,7 @@ export function storeResources(params: ResourceParams[], now: string): StoredRes
           type: r.type,
           memory_store_id: r.memory_store_id,
           access: r.access ?? "read_write",
+          description: describe(r.memory_store_id),
           instructions: r.instructions ?? null,
         };
     }
