@@ -34,7 +34,7 @@ describe("sessions: create and retrieve", () => {
       archived_at: null,
       budget: null,
       outcome_evaluations: [],
-      usage: {},
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 } },
       agent: {
         type: "agent",
         id: agent.id,

@@ -4,6 +4,7 @@ import { dispatchToolUses } from "../../src/hands";
 import { decodeCursor, encodeCursor } from "../../src/lib/pagination";
 import { describeIssues } from "../../src/lib/validation";
 import { eventParams, type ListEventsQuery } from "../../src/schemas/events";
+import { emptyUsage } from "../../src/schemas/sessions";
 import { runModelStep } from "./agent-loop";
 import { D1Mirror } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
@@ -92,7 +93,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       title: input.title,
       metadata: input.metadata,
       status: "idle",
-      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 } },
+      usage: emptyUsage(),
       activeSeconds: 0,
       runningSince: null,
       createdAt: input.createdAt,

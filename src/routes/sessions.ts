@@ -17,6 +17,7 @@ import { validate } from "../lib/validation";
 import { mcpServerParams, resolveTools, toolParams } from "../schemas/agent-tools";
 import {
   createSession,
+  emptyUsage,
   listSessionsQuery,
   sessionJson,
   storeResources,
@@ -65,7 +66,7 @@ sessionRoutes.post("/", validate("json", createSession), async (c) => {
     resources: storeResources(body.resources ?? [], now, (id) => memoryDescriptions.get(id) ?? ""),
     vaultIds: body.vault_ids ?? [],
     status: "idle",
-    usage: {},
+    usage: emptyUsage(),
     activeSeconds: 0,
     runningSince: null,
     deploymentId: null,

@@ -136,6 +136,14 @@ export function resourceJson(r: StoredResource) {
   return visible;
 }
 
+/** A session's usage before its first model request. */
+export const emptyUsage = () => ({
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
+});
+
 /** The SDK's `BetaManagedAgentsSession`. Stats derive from the mirrored running time. */
 export function sessionJson(row: SessionRow, now = Date.now()): BetaManagedAgentsSession {
   const running = row.status === "running" && row.runningSince ? Math.max(0, (now - Date.parse(row.runningSince)) / 1000) : 0;
