@@ -61,8 +61,10 @@ async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws") {
   const url = new URL(`https://session${path}`);
   if (after) url.searchParams.set("after", after);
   for (const type of deltas.data) url.searchParams.append("deltas", type);
-  const headers = new Headers(c.req.raw.headers);
-  headers.set("x-workspace-id", c.var.workspaceId);
+  // Only what the DO needs: the workspace (a guard) and, for /ws, the upgrade. Credentials stay here.
+  const headers = new Headers({ "x-workspace-id": c.var.workspaceId });
+  const upgrade = c.req.header("upgrade");
+  if (upgrade) headers.set("upgrade", upgrade);
   const response = await sessionStub(c.env, session.id).fetch(new Request(url, { method: "GET", headers }));
   if (response.status === 400 || response.status === 404 || response.status === 426) {
     const { type, message } = await response.json<{ type: string; message: string }>();
