@@ -1,8 +1,20 @@
 import { env } from "cloudflare:workers";
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import { allEvents, expectWellFormedLog, modelRequests, say, sessionTenant, types, waitForEvents, waitForIdle } from "./helpers/sessions";
+
+const stubOf = (sessionId: string) =>
+  env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
+
+/**
+ * Kills the session's Durable Object instance, as an eviction or a crash would: in-flight work dies with it and
+ * the next request or alarm gets a fresh instance over the same storage. (Only this object: other test files
+ * share the runtime.)
+ */
+async function crash(sessionId: string) {
+  await runInDurableObject(stubOf(sessionId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
+}
 
 describe("sessions: durability", () => {
   it("survives the Durable Object dying mid model call: the step is redone, nothing lost or duplicated", async () => {
@@ -14,8 +26,8 @@ describe("sessions: durability", () => {
     const before = await waitForEvents(client, session.id, (e) => e.type === "span.model_request_start");
     expect(types(before)).toEqual(["user.message", "session.status_running", "span.model_request_start"]);
 
-    // Kill every Durable Object instance (as an eviction or a crash would), mid-stream.
-    await abortAllDurableObjects();
+    // Kill the instance mid-stream.
+    await crash(session.id);
 
     // Any request wakes the session; it picks the turn up where the log says it was.
     const events = await waitForIdle(client, session.id);
@@ -50,14 +62,13 @@ describe("sessions: durability", () => {
       initial_events: [say("[[tool:lookup {}]]")],
     });
     const waiting = await waitForIdle(client, session.id);
-    await abortAllDurableObjects();
+    await crash(session.id);
     expect(await allEvents(client, session.id)).toEqual(waiting);
     const use = waiting.find((e) => e.type === "agent.custom_tool_use")!;
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.custom_tool_result", custom_tool_use_id: use.id }] });
     const done = await waitForIdle(client, session.id, 2);
     expect(done[done.length - 1]).toMatchObject({ stop_reason: { type: "end_turn" } });
-    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(session.id)) as DurableObjectStub<SessionDurableObject>;
-    const state = await runInDurableObject(stub, (instance) => instance.inspect());
+    const state = await runInDurableObject(stubOf(session.id), (instance) => instance.inspect());
     expect(state?.turn).toMatchObject({ phase: "idle", pending: [], inflightStartId: null });
   });
 });

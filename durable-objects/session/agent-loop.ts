@@ -3,7 +3,7 @@ import type { Env } from "../../src/env";
 import { buildMessages } from "./conversation";
 import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
-import { ModelCall } from "./model-call";
+import { ModelCall, type ModelResult } from "./model-call";
 import { backoffMs, classifyModelError } from "./model-errors";
 import { completeModelCall, failModelCall, startModelCall, type Transition } from "./session-state";
 import { resolveTools } from "./tools";
@@ -14,7 +14,8 @@ export interface BrainHost {
   readonly env: Env;
   readonly log: EventLog;
   readonly fanout: FanOut;
-  state(): SessionState;
+  /** The current state; undefined once the session is deleted. */
+  state(): SessionState | undefined;
   /** Applies a state-machine transition: events and state commit together, then subscribers and effects. */
   commit(fn: (t: Transition) => void): Promise<void>;
   /** The call in flight, so an interrupt can abort it and book what it spent. */
@@ -31,60 +32,77 @@ const MAX_TOKENS = 16_384;
  * interrupt (which bumps the turn epoch) or a newer attempt makes a late result commit nothing.
  */
 export async function runModelStep(host: BrainHost): Promise<void> {
-  if (host.state().turn.phase !== "model") return;
+  if (host.state()?.turn.phase !== "model") return;
   let startId = "";
   let epoch = 0;
   await host.commit((t) => {
     startId = startModelCall(t);
     epoch = t.state.turn.epoch;
   });
-  const stale = () => host.state().turn.epoch !== epoch || host.state().turn.inflightStartId !== startId;
+  // An interrupt, a delete or a newer attempt took over: this step must not write anything more.
+  const stale = () => {
+    const turn = host.state()?.turn;
+    return !turn || turn.epoch !== epoch || turn.inflightStartId !== startId;
+  };
   if (stale()) return;
-  const state = host.state();
+  const state = host.state()!;
   const consumedSeq = host.log.lastSeq();
   const tools = resolveTools(state.agent);
-  const params: Anthropic.MessageCreateParamsNonStreaming = {
-    model: modelId(state.agent.model),
-    max_tokens: MAX_TOKENS,
-    messages: buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name))),
-    metadata: { user_id: state.sessionId },
-    ...(state.agent.system ? { system: state.agent.system } : {}),
-    ...(tools.definitions.length ? { tools: tools.definitions } : {}),
-  };
-
   const abort = new AbortController();
-  const call = new ModelCall(modelClient(host.env), params, abort.signal, {
-    // Ids are reserved only for a preview someone watches: unwatched events take theirs when appended,
-    // so ids follow log order unless a previewed event is overtaken by a concurrent append.
-    previewStarted: (type) => {
-      if (!host.fanout.wants(type)) return undefined;
-      const id = host.log.reserveId();
-      host.fanout.preview({ type: "event_start", event: { id, type } });
-      return id;
-    },
-    textDelta: (eventId, text) =>
-      host.fanout.preview({ type: "event_delta", event_id: eventId, delta: { type: "content_delta", content: { type: "text", text }, index: 0 } }),
-  });
-  host.track({ abort, call });
+  let call: ModelCall | undefined;
+  let result: ModelResult;
   try {
-    const result = await call.run();
-    if (stale()) return;
-    await host.commit((t) => completeModelCall(t, result, tools, host.log.hasTypeAfter("user.message", consumedSeq)));
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model: modelId(state.agent.model),
+      max_tokens: MAX_TOKENS,
+      messages: buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name))),
+      metadata: { user_id: state.sessionId },
+      ...(state.agent.system ? { system: state.agent.system } : {}),
+      ...(tools.definitions.length ? { tools: tools.definitions } : {}),
+    };
+    call = new ModelCall(modelClient(host.env), params, abort.signal, {
+      // Ids are reserved only for a preview someone watches: unwatched events take theirs when appended,
+      // so ids follow log order unless a previewed event is overtaken by a concurrent append.
+      previewStarted: (type) => {
+        if (!host.fanout.wants(type)) return undefined;
+        const id = host.log.reserveId();
+        host.fanout.preview({ type: "event_start", event: { id, type } });
+        return id;
+      },
+      textDelta: (eventId, text) =>
+        host.fanout.preview({ type: "event_delta", event_id: eventId, delta: { type: "content_delta", content: { type: "text", text }, index: 0 } }),
+    });
+    host.track({ abort, call });
+    result = await call.run();
   } catch (err) {
     if (stale()) return;
     const classified = classifyModelError(err);
     const baseMs = Number(host.env.SESSION_RETRY_BASE_MS ?? 1000);
     const maxRetries = Number(host.env.SESSION_MAX_RETRIES ?? 5);
+    const usage = call ? { ...call.usage } : undefined;
     await host.commit((t) =>
-      failModelCall(t, classified, {
-        maxRetries,
-        delayMs: (attempt) => backoffMs(attempt, baseMs, classified.retryAfterMs),
-        usage: { ...call.usage },
-      }),
+      failModelCall(t, classified, { maxRetries, delayMs: (attempt) => backoffMs(attempt, baseMs, classified.retryAfterMs), usage }),
     );
+    return;
   } finally {
     host.track(undefined);
     host.fanout.clearPreviews();
+  }
+  if (stale()) return;
+  try {
+    await host.commit((t) => completeModelCall(t, result, tools, host.log.hasTypeAfter("user.message", consumedSeq)));
+  } catch (err) {
+    // The answer could not be applied (a bug, not the model): end the turn rather than wedge the session.
+    // Unless it did commit and only a later effect failed, in which case the span is already closed.
+    if (stale()) throw err;
+    console.error(JSON.stringify({ level: "error", message: "applying a model response failed", session: state.sessionId, error: String(err) }));
+    await host.commit((t) =>
+      failModelCall(
+        t,
+        { type: "unknown_error", message: "the model's response could not be processed", retryable: false },
+        { maxRetries: 0, delayMs: () => 0, usage: result.usage },
+      ),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 
-export type ModelErrorType = "model_overloaded_error" | "model_rate_limited_error" | "model_request_failed_error";
+export type ModelErrorType = "model_overloaded_error" | "model_rate_limited_error" | "model_request_failed_error" | "unknown_error";
 
 export interface ClassifiedError {
   type: ModelErrorType;
@@ -34,9 +34,11 @@ export function classifyModelError(err: unknown): ClassifiedError {
     const retryable = status >= 500 || status === 408 || status === 409;
     return { type: "model_request_failed_error", message, retryable, retryAfterMs };
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = (err instanceof Error ? err.message : String(err)) || "model request failed";
+  // The SDK's own non-HTTP errors are configuration faults (no API key...): another attempt cannot help.
+  if (err instanceof Anthropic.AnthropicError) return { type: "model_request_failed_error", message, retryable: false };
   // Anything else thrown by fetch or the stream reader is a transport fault.
-  return { type: "model_request_failed_error", message: message || "model request failed", retryable: true };
+  return { type: "model_request_failed_error", message, retryable: true };
 }
 
 function statusForType(type: string | undefined): number | undefined {

@@ -277,7 +277,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       env: this.env,
       log: this.log,
       fanout: this.fanout,
-      state: () => this.current!,
+      state: () => this.current,
       commit: async (fn) => {
         await this.commit(fn);
       },
