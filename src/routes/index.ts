@@ -12,6 +12,7 @@ import { skillRoutes } from "./skills";
 import { sessionRoutes } from "./sessions";
 import { sessionEventRoutes } from "./session-events";
 import { sessionResourceRoutes } from "./session-resources";
+import { webhookRoutes } from "./webhooks";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -28,3 +29,4 @@ v1Routes.route("/skills", skillRoutes);
 v1Routes.route("/sessions", sessionEventRoutes);
 v1Routes.route("/sessions", sessionResourceRoutes);
 v1Routes.route("/sessions", sessionRoutes);
+v1Routes.route("/organizations/webhooks", webhookRoutes);

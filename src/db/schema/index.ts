@@ -5,3 +5,4 @@ export * from "./environments";
 export * from "./vaults";
 export * from "./files";
 export * from "./skills";
+export * from "./webhooks";

@@ -1,0 +1,4 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../src/env";
+
+export class DeploymentScheduler extends DurableObject<Env> {}
