@@ -13,6 +13,8 @@ import { sessionRoutes } from "./sessions";
 import { sessionEventRoutes } from "./session-events";
 import { sessionResourceRoutes } from "./session-resources";
 import { webhookRoutes } from "./webhooks";
+import { deploymentRoutes } from "./deployments";
+import { deploymentRunRoutes } from "./deployment-runs";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -30,3 +32,5 @@ v1Routes.route("/sessions", sessionEventRoutes);
 v1Routes.route("/sessions", sessionResourceRoutes);
 v1Routes.route("/sessions", sessionRoutes);
 v1Routes.route("/organizations/webhooks", webhookRoutes);
+v1Routes.route("/deployments", deploymentRoutes);
+v1Routes.route("/deployment_runs", deploymentRunRoutes);

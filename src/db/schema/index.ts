@@ -6,3 +6,4 @@ export * from "./vaults";
 export * from "./files";
 export * from "./skills";
 export * from "./webhooks";
+export * from "./deployments";
