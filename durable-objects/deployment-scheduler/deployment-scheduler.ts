@@ -4,11 +4,23 @@ import { database } from "../../src/db/client";
 import { runDeployment } from "../../src/deployments/run";
 import { type FirePlan, isSchedulable, planNextFire } from "../../src/deployments/schedule";
 import { getDeploymentRow } from "../../src/deployments/store";
+import { newId } from "../../src/lib/ids";
 
 interface Identity {
   workspaceId: string;
   deploymentId: string;
 }
+
+/** The fire in progress: its run id is reused by every retry of the same instant. */
+interface Firing {
+  scheduledAt: number;
+  runId: string;
+  attempts: number;
+  done: boolean;
+}
+
+const MAX_FIRE_ATTEMPTS = 5;
+const FIRE_RETRY_MS = 15_000;
 
 /**
  * One per deployment: fires its cron schedule with a Durable Object alarm.
@@ -22,10 +34,11 @@ interface Identity {
  * if a fire throws.
  *
  * The D1 row is the source of truth: `sync` (called after every write) and each alarm re-read
- * it, so this object only keeps the plan for the next fire. A fire is at most once per
- * scheduled instant: the instant is recorded here before the session is started, and
- * `deployment_runs` has a unique index on it besides. A fire missed while the Worker was down
- * runs once, late, then the schedule resumes from now (no catch-up burst).
+ * it, so this object only keeps the plan for the next fire. Each scheduled instant fires once:
+ * its run id is chosen here before the session is started and reused if the fire has to be
+ * retried (the session plane can deduplicate on it), and `deployment_runs` has a unique index
+ * on (deployment, instant) besides. A fire missed while the Worker was down runs once, late,
+ * then the schedule resumes from now (no catch-up burst).
  */
 export class DeploymentScheduler extends DurableObject<Env> {
   /** Re-reads the deployment and sets, keeps or clears the alarm to match it. */
@@ -55,10 +68,29 @@ export class DeploymentScheduler extends DurableObject<Env> {
       await this.arm(planNextFire(row, Date.now()));
       return;
     }
-    // Fires the instant this alarm was armed for, even if it went off early; never twice.
-    if ((await this.ctx.storage.get<number>("lastFired")) !== plan.scheduledAt) {
-      await this.ctx.storage.put("lastFired", plan.scheduledAt);
-      await runDeployment(this.env, this.ctx, row, { type: "schedule", scheduledAt: new Date(plan.scheduledAt).toISOString() });
+    // Fires the instant this alarm was armed for, even if it went off early, and completes it once.
+    const firing = await this.ctx.storage.get<Firing>("firing");
+    if (firing?.scheduledAt !== plan.scheduledAt || !firing.done) {
+      const current: Firing =
+        firing?.scheduledAt === plan.scheduledAt ? firing : { scheduledAt: plan.scheduledAt, runId: newId("drun"), attempts: 0, done: false };
+      current.attempts++;
+      await this.ctx.storage.put("firing", current);
+      try {
+        await runDeployment(this.env, this.ctx, row, {
+          type: "schedule",
+          scheduledAt: new Date(plan.scheduledAt).toISOString(),
+          runId: current.runId,
+        });
+      } catch (err) {
+        // Infrastructure trouble (D1, the session plane throwing past its own handling): retry this
+        // instant with the same run id a few times, then move on rather than let the schedule die.
+        console.error(JSON.stringify({ level: "error", msg: "deployment fire failed", deployment_id: row.id, attempt: current.attempts, error: String(err) }));
+        if (current.attempts < MAX_FIRE_ATTEMPTS) {
+          await this.ctx.storage.setAlarm(Date.now() + FIRE_RETRY_MS * 2 ** (current.attempts - 1));
+          return;
+        }
+      }
+      await this.ctx.storage.put("firing", { ...current, done: true });
     }
     // The run may have paused the deployment: plan from the row as it is now.
     const after = await getDeploymentRow(database(this.env.DB), identity.workspaceId, identity.deploymentId);

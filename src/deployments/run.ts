@@ -12,7 +12,11 @@ import { findBrokenReference } from "./references";
 import { startSession } from "./start-session";
 import { sessionResources } from "./store";
 
-export type RunTrigger = { type: "manual" } | { type: "schedule"; scheduledAt: string };
+/**
+ * What fired the run. A scheduled fire brings its own run id, kept by the scheduler across
+ * retries of the same instant, so a retried fire reuses it as the session's idempotency key.
+ */
+export type RunTrigger = { type: "manual" } | { type: "schedule"; scheduledAt: string; runId?: string };
 
 /**
  * Fires a deployment once: checks what it references, asks the session plane for a session,
@@ -20,8 +24,8 @@ export type RunTrigger = { type: "manual" } | { type: "schedule"; scheduledAt: s
  * A scheduled fire also records `last_run_at`, and pauses the deployment when its error would
  * only repeat on the next fire. Manual runs never pause anything.
  *
- * Returns the recorded run; for a scheduled instant that already has one (a retried alarm),
- * that existing run, without starting anything.
+ * Returns the recorded run; for a scheduled instant that already has one (a retried fire whose
+ * first attempt got as far as recording), that existing run.
  */
 export async function runDeployment(
   env: Env,
@@ -31,7 +35,7 @@ export async function runDeployment(
 ): Promise<DeploymentRunRow> {
   const db = database(env.DB);
   const startedAt = nowIso();
-  const runId = newId("drun");
+  const runId = (trigger.type === "schedule" && trigger.runId) || newId("drun");
   const agent = { type: "agent" as const, id: deployment.agentId, version: deployment.agentVersion };
   let sessionId: string | null = null;
   let error: RunError | null = null;
