@@ -19,6 +19,7 @@ import {
   patchEnvironmentMetadata,
   resolveEnvironmentConfig,
 } from "../schemas/environments";
+import { emitWebhook } from "../webhooks/emit";
 
 /**
  * `/v1/environments`: container templates (`cloud`) and self-hosted worker pools.
@@ -63,6 +64,7 @@ environmentRoutes.post("/", beta, validate("json", environmentCreateParams), asy
     archivedAt: null,
   };
   await writeUniqueName(row.name, () => db.insert(environments).values(row));
+  await emitWebhook(c, "environment.created", row.id);
   return c.json(renderEnvironment(row));
 });
 
@@ -115,6 +117,7 @@ environmentRoutes.post("/:environment_id", beta, validate("json", environmentUpd
       })
       .where(and(eq(environments.workspaceId, current.workspaceId), eq(environments.id, current.id))),
   );
+  await emitWebhook(c, "environment.updated", next.id);
   return c.json(renderEnvironment(next));
 });
 
@@ -128,7 +131,9 @@ environmentRoutes.post("/:environment_id/archive", beta, async (c) => {
     .update(environments)
     .set({ archivedAt: now, updatedAt: now })
     .where(and(eq(environments.workspaceId, workspaceId), eq(environments.id, environmentId), isNull(environments.archivedAt)));
-  return c.json(renderEnvironment(await loadEnvironment(db, workspaceId, environmentId)));
+  const archived = await loadEnvironment(db, workspaceId, environmentId);
+  if (archived.archivedAt === now) await emitWebhook(c, "environment.archived", environmentId);
+  return c.json(renderEnvironment(archived));
 });
 
 environmentRoutes.delete("/:environment_id", beta, async (c) => {
@@ -140,5 +145,6 @@ environmentRoutes.delete("/:environment_id", beta, async (c) => {
     .where(and(eq(environments.workspaceId, workspaceId), eq(environments.id, environmentId)))
     .returning({ id: environments.id });
   if (!deleted) throw notFound("environment", environmentId);
+  await emitWebhook(c, "environment.deleted", deleted.id);
   return c.json({ type: "environment_deleted" as const, id: deleted.id });
 });

@@ -6,3 +6,5 @@ export * from "./vaults";
 export * from "./files";
 export * from "./skills";
 export * from "./memory";
+export * from "./webhooks";
+export * from "./deployments";
