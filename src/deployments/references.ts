@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { files, vaults } from "../db/schema";
 import { getAgentRows } from "../db/queries/agents";
 import { getEnvironmentRow } from "../db/queries/environments";
-import { ApiError, badRequest, codedBadRequest, notFound } from "../lib/errors";
+import { ApiError, badRequest, codedBadRequest, codedNotFound, notFound } from "../lib/errors";
 import type { AgentParam, DeploymentResource, RunAgent, RunErrorType } from "../schemas/deployments";
 
 /** What a deployment points at; each must exist in the workspace (and be live) to create a session. */
@@ -98,7 +98,7 @@ const broken = (type: RunErrorType, field: string, missing: boolean, message: st
 /** A broken reference in a request body: 404 for what does not exist, 400 for what cannot be used. */
 export function referenceError(ref: BrokenReference): ApiError {
   if (ref.type === "environment_not_found_error") {
-    return new ApiError("not_found_error", ref.message, 404, { error_code: "environment_not_found" });
+    return codedNotFound("environment_not_found", ref.message);
   }
   if (ref.type === "environment_archived_error") return codedBadRequest("environment_archived", `${ref.field}: ${ref.message}`);
   if (ref.missing) return new ApiError("not_found_error", ref.message);

@@ -5,7 +5,7 @@ import { database, type Database } from "../db/client";
 import { type EnvironmentRow, environments } from "../db/schema";
 import { getEnvironmentRow, renderEnvironment } from "../db/queries/environments";
 import { isUniqueViolation } from "../db/queries/constraints";
-import { badRequest, codedBadRequest, conflict, notFound } from "../lib/errors";
+import { badRequest, codedBadRequest, codedNotFound, conflict } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -31,7 +31,7 @@ const beta = requireBeta("managed-agents-2026-04-01");
 
 async function loadEnvironment(db: Database, workspaceId: string, environmentId: string) {
   const row = await getEnvironmentRow(db, workspaceId, environmentId);
-  if (!row) throw notFound("environment", environmentId);
+  if (!row) throw codedNotFound("environment_not_found", `environment not found: ${environmentId}`);
   return row;
 }
 
@@ -144,7 +144,7 @@ environmentRoutes.delete("/:environment_id", beta, async (c) => {
     .delete(environments)
     .where(and(eq(environments.workspaceId, workspaceId), eq(environments.id, environmentId)))
     .returning({ id: environments.id });
-  if (!deleted) throw notFound("environment", environmentId);
+  if (!deleted) throw codedNotFound("environment_not_found", `environment not found: ${environmentId}`);
   await emitWebhook(c, "environment.deleted", deleted.id);
   return c.json({ type: "environment_deleted" as const, id: deleted.id });
 });
