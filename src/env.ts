@@ -1,5 +1,7 @@
 import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
+import type { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
+import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
 export interface Env {
@@ -7,6 +9,10 @@ export interface Env {
   BLOBS: R2Bucket;
   SESSIONS: DurableObjectNamespace<SessionDurableObject>;
   WORK_QUEUES: DurableObjectNamespace<EnvironmentWorkQueue>;
+  /** One per deployment: fires its cron schedule with alarms. */
+  DEPLOYMENT_SCHEDULERS: DurableObjectNamespace<DeploymentScheduler>;
+  /** One per workspace: the webhook outbox and its retrying deliveries. */
+  WEBHOOK_DELIVERIES: DurableObjectNamespace<WebhookDelivery>;
   /** Guards /admin/*. Unset means the admin API is closed. */
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts vault secrets at rest. */
@@ -36,7 +42,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery";
     }
   }
 }
