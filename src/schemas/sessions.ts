@@ -55,7 +55,7 @@ const resourceParams = z.discriminatedUnion("type", [
 ]);
 export type ResourceParams = z.infer<typeof resourceParams>;
 
-export const createSession = z.strictObject({
+export const createSessionBody = z.strictObject({
   agent: agentRef,
   environment_id: id,
   budget: z.unknown().optional(),
@@ -66,7 +66,9 @@ export const createSession = z.strictObject({
   vault_ids: z.array(id).max(100).optional(),
 });
 
-export const updateSession = z.strictObject({
+export type CreateSessionBody = z.infer<typeof createSessionBody>;
+
+export const updateSessionBody = z.strictObject({
   agent: z.strictObject({ tools: toolParams.optional(), mcp_servers: mcpServerParams.optional() }).optional(),
   budget: z.unknown().optional(),
   metadata: metadataPatch.optional(),

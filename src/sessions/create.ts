@@ -1,0 +1,144 @@
+import { and, eq } from "drizzle-orm";
+import type { z } from "zod";
+import type { Env } from "../env";
+import { database, type Database } from "../db/client";
+import { sessions, type SessionRow } from "../db/schema";
+import { getAgent } from "../db/queries/agents";
+import { getEnvironment } from "../db/queries/environments";
+import { findFile } from "../db/queries/files";
+import { findMemoryStore } from "../db/queries/memory";
+import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
+import { assertVaultsExist } from "../db/queries/vaults";
+import { badRequest, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
+import { mcpServerParams, resolveTools, toolParams } from "../schemas/agent-tools";
+import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } from "../schemas/sessions";
+import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
+
+/**
+ * Creates a session: resolves and snapshots the agent, checks the environment, vaults and resources belong
+ * to the workspace, writes the index row, then initialises the session's Durable Object (which processes
+ * `initial_events`, so the first turn may already be running when this returns). The route calls it, and so
+ * can anything in-process that starts sessions (deployment runs pass their `deploymentId`).
+ */
+export async function createSession(
+  env: Env,
+  workspaceId: string,
+  body: CreateSessionBody,
+  opts: { deploymentId?: string } = {},
+): Promise<SessionRow> {
+  const db = database(env.DB);
+  if (body.budget != null) throw badRequest("budget: spend budgets are not supported by this server");
+  const agent = await resolveAgent(db, workspaceId, body.agent);
+  const environment = await getEnvironment(db, workspaceId, body.environment_id);
+  if (!environment) throw notFound("environment", body.environment_id);
+  if (environment.archived_at) throw badRequest(`environment_id: environment ${environment.id} is archived`);
+  await assertVaultsExist(db, workspaceId, body.vault_ids ?? []);
+  const memoryDescriptions = new Map<string, string>();
+  for (const resource of body.resources ?? []) {
+    if (resource.type === "file") await findFile(db, workspaceId, resource.file_id);
+    if (resource.type === "memory_store") {
+      memoryDescriptions.set(resource.memory_store_id, (await findMemoryStore(db, workspaceId, resource.memory_store_id)).description);
+    }
+  }
+
+  const now = nowIso();
+  const row: SessionRow = {
+    id: newId("sesn"),
+    workspaceId,
+    agentId: agent.id,
+    agentVersion: agent.version,
+    agent,
+    environmentId: environment.id,
+    title: body.title ?? null,
+    metadata: body.metadata ?? {},
+    resources: storeResources(body.resources ?? [], now, (id) => memoryDescriptions.get(id) ?? ""),
+    vaultIds: body.vault_ids ?? [],
+    status: "idle",
+    usage: emptyUsage(),
+    activeSeconds: 0,
+    runningSince: null,
+    deploymentId: opts.deploymentId ?? null,
+    mirrorSeq: 0,
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+  };
+  // The index row first: the DO mirrors into it from its first transition (initial events start a turn).
+  await db.insert(sessions).values(row);
+  try {
+    unwrap(
+      await sessionStub(env, row.id).init({
+        sessionId: row.id,
+        workspaceId,
+        environmentId: row.environmentId,
+        agent,
+        title: row.title,
+        metadata: row.metadata,
+        createdAt: now,
+        initialEvents: body.initial_events as UserEventParams[] | undefined,
+      }),
+    );
+  } catch (err) {
+    await db.delete(sessions).where(and(eq(sessions.id, row.id), eq(sessions.workspaceId, workspaceId)));
+    throw err;
+  }
+  return findSession(db, workspaceId, row.id);
+}
+
+/**
+ * The agent a session runs, snapshotted at creation: the latest version for an id, the pinned one for
+ * `{type: "agent", version}`, or a version with session-local overrides (`agent_with_overrides`).
+ */
+async function resolveAgent(db: Database, workspaceId: string, ref: AgentRef): Promise<SessionAgent> {
+  const id = typeof ref === "string" ? ref : ref.id;
+  const version = typeof ref === "string" ? undefined : ref.version;
+  const agent = await getAgent(db, workspaceId, id, version);
+  if (!agent) throw notFound(version === undefined ? "agent" : `agent version ${version} of`, id);
+  if (agent.archived_at) throw badRequest(`agent: agent ${agent.id} is archived`);
+  const snapshot: SessionAgent = {
+    type: "agent",
+    id: agent.id,
+    version: agent.version,
+    name: agent.name,
+    description: agent.description,
+    model: agent.model,
+    system: agent.system,
+    tools: agent.tools,
+    mcp_servers: agent.mcp_servers,
+    skills: agent.skills,
+    execution_identity: agent.execution_identity,
+    // Multiagent rosters resolve into session threads, which this server does not run yet.
+    multiagent: null,
+  };
+  if (typeof ref === "string" || ref.type === "agent") return snapshot;
+  if (ref.model !== undefined) snapshot.model = typeof ref.model === "string" ? { id: ref.model } : (ref.model as SessionAgent["model"]);
+  if (ref.system !== undefined) snapshot.system = ref.system;
+  if (ref.skills !== undefined) {
+    snapshot.skills = ref.skills.map((s) => ({ ...s, version: (s.version as string | undefined) ?? "latest" })) as SessionAgent["skills"];
+  }
+  return { ...snapshot, ...resolveSessionTools(snapshot, ref) };
+}
+
+/**
+ * A session's tools after a replacement (overrides at creation, `agent` on update): full replacement of
+ * whichever of `tools` / `mcp_servers` is given, validated and resolved as the agents API does.
+ */
+export function resolveSessionTools(
+  current: Pick<SessionAgent, "tools" | "mcp_servers">,
+  patch: { tools?: unknown[]; mcp_servers?: unknown[] },
+): Pick<SessionAgent, "tools" | "mcp_servers"> {
+  if (patch.tools === undefined && patch.mcp_servers === undefined) return { tools: current.tools, mcp_servers: current.mcp_servers };
+  return resolveTools(
+    patch.tools === undefined ? current.tools : parseOrThrow(toolParams.array(), patch.tools, "agent.tools"),
+    patch.mcp_servers === undefined ? current.mcp_servers : parseOrThrow(mcpServerParams.array(), patch.mcp_servers, "agent.mcp_servers"),
+  );
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw badRequest(`${[path, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+}
