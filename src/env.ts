@@ -1,5 +1,6 @@
 import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
+import type { Principal } from "./middleware/auth";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
 export interface Env {
@@ -21,6 +22,8 @@ export interface Variables {
   requestId: string;
   workspaceId: string;
   apiKeyId: string;
+  /** The authenticated credential: API key, environment key or sessions token (see middleware/auth). */
+  principal: Principal;
   betas: string[];
 }
 

@@ -1,10 +1,28 @@
 import { createMiddleware } from "hono/factory";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import { database } from "../db/client";
-import { apiKeys } from "../db/schema";
+import { apiKeys, environmentKeys, sessionsTokens } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/ids";
+import { ENVIRONMENT_KEY_PREFIX, SESSIONS_TOKEN_PREFIX } from "../hands/tokens";
 import type { AppEnv } from "../env";
+
+/**
+ * Who is calling. A workspace API key may do everything in its workspace; an environment key only drives
+ * its environment's work queue; a sessions token only serves the one session its work item is for.
+ */
+export type Principal =
+  | { kind: "api_key"; workspaceId: string; apiKeyId: string }
+  | { kind: "environment_key"; workspaceId: string; environmentId: string; keyId: string }
+  | {
+      kind: "sessions_token";
+      workspaceId: string;
+      environmentId: string;
+      sessionId: string;
+      workId: string | null;
+      epoch: number;
+      tokenId: string;
+    };
 
 /** The key from `x-api-key`, or from `Authorization: Bearer` as the SDK's authToken sends it. */
 export function presentedKey(headers: Headers): string | undefined {
@@ -15,20 +33,106 @@ export function presentedKey(headers: Headers): string | undefined {
   return match?.[1].trim();
 }
 
-/** Resolves the API key to its workspace; every /v1 query is then scoped by `workspaceId`. */
+/**
+ * Resolves the credential to a principal and its workspace, then lets a scoped credential through only
+ * to the routes it is for. Every /v1 query is then scoped by `workspaceId`.
+ */
 export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   const key = presentedKey(c.req.raw.headers);
   if (!key) throw new ApiError("authentication_error", "x-api-key header is required");
-  const [row] = await database(c.env.DB)
-    .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.hash, await sha256Hex(key)), isNull(apiKeys.revokedAt)))
-    .limit(1);
-  if (!row) throw new ApiError("authentication_error", "invalid x-api-key");
-  c.set("workspaceId", row.workspaceId);
-  c.set("apiKeyId", row.id);
+  const principal = await resolvePrincipal(c.env.DB, key);
+  if (!principal) throw new ApiError("authentication_error", "invalid x-api-key");
+  const access = scopedAccess(principal, c.req.method, new URL(c.req.url).pathname);
+  if (access === "not_found") throw new ApiError("not_found_error", "not found");
+  if (access === "unauthorized") {
+    throw new ApiError("authentication_error", `this ${principal.kind.replace("_", " ")} cannot be used for this endpoint`);
+  }
+  c.set("principal", principal);
+  c.set("workspaceId", principal.workspaceId);
+  if (principal.kind === "api_key") c.set("apiKeyId", principal.apiKeyId);
   await next();
 });
+
+async function resolvePrincipal(d1: D1Database, key: string): Promise<Principal | null> {
+  const db = database(d1);
+  const hash = await sha256Hex(key);
+  if (key.startsWith(ENVIRONMENT_KEY_PREFIX)) {
+    const [row] = await db
+      .select()
+      .from(environmentKeys)
+      .where(and(eq(environmentKeys.hash, hash), isNull(environmentKeys.revokedAt)))
+      .limit(1);
+    return row && { kind: "environment_key", workspaceId: row.workspaceId, environmentId: row.environmentId, keyId: row.id };
+  }
+  if (key.startsWith(SESSIONS_TOKEN_PREFIX)) {
+    const [row] = await db
+      .select()
+      .from(sessionsTokens)
+      .where(and(eq(sessionsTokens.hash, hash), isNull(sessionsTokens.revokedAt), gt(sessionsTokens.expiresAt, new Date().toISOString())))
+      .limit(1);
+    return (
+      row && {
+        kind: "sessions_token",
+        workspaceId: row.workspaceId,
+        environmentId: row.environmentId,
+        sessionId: row.sessionId,
+        workId: row.workId,
+        epoch: row.epoch,
+        tokenId: row.id,
+      }
+    );
+  }
+  const [row] = await db
+    .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  return row && { kind: "api_key", workspaceId: row.workspaceId, apiKeyId: row.id };
+}
+
+type Access = "allow" | "not_found" | "unauthorized";
+
+/** Work endpoints an environment worker drives with its environment key. */
+const WORKER_ROUTES: [method: string, pattern: RegExp][] = [
+  ["GET", /^\/v1\/environments\/([^/]+)\/work$/],
+  ["GET", /^\/v1\/environments\/([^/]+)\/work\/poll$/],
+  ["GET", /^\/v1\/environments\/([^/]+)\/work\/stats$/],
+  ["POST", /^\/v1\/environments\/([^/]+)\/work\/[^/]+\/(ack|heartbeat|stop)$/],
+];
+
+/** What the SDK worker does with a work item's sessions token, keyed by which id must be the token's. */
+const SESSION_ROUTES: [method: string, pattern: RegExp][] = [
+  ["GET", /^\/v1\/sessions\/([^/]+)$/],
+  ["GET", /^\/v1\/sessions\/([^/]+)\/events$/],
+  ["POST", /^\/v1\/sessions\/([^/]+)\/events$/],
+  ["GET", /^\/v1\/sessions\/([^/]+)\/events\/stream$/],
+];
+const SESSION_WORK_ROUTE = /^\/v1\/environments\/([^/]+)\/work\/([^/]+)\/(heartbeat|stop)$/;
+/** Skill downloads for the session's agent (setupSkills: retrieve the version, then its content). */
+const SKILL_ROUTES = [/^\/v1\/skills\/[^/]+\/versions\/[^/]+$/, /^\/v1\/skills\/[^/]+\/versions\/[^/]+\/content$/];
+
+/**
+ * Scoped credentials reach only their own routes. Naming another environment's or session's id is a 404,
+ * as for an id of another workspace; any other route is refused outright.
+ */
+export function scopedAccess(principal: Principal, method: string, path: string): Access {
+  if (principal.kind === "api_key") return "allow";
+  if (principal.kind === "environment_key") {
+    for (const [m, pattern] of WORKER_ROUTES) {
+      const match = path.match(pattern);
+      if (match && m === method) return match[1] === principal.environmentId ? "allow" : "not_found";
+    }
+    return "unauthorized";
+  }
+  for (const [m, pattern] of SESSION_ROUTES) {
+    const match = path.match(pattern);
+    if (match && m === method) return match[1] === principal.sessionId ? "allow" : "not_found";
+  }
+  const work = method === "POST" && path.match(SESSION_WORK_ROUTE);
+  if (work) return work[1] === principal.environmentId && work[2] === principal.workId ? "allow" : "not_found";
+  if (method === "GET" && SKILL_ROUTES.some((pattern) => pattern.test(path))) return "allow";
+  return "unauthorized";
+}
 
 /** Guards the admin API with the ADMIN_TOKEN secret, compared in constant time. */
 export const requireAdminToken = createMiddleware<AppEnv>(async (c, next) => {
