@@ -15,6 +15,8 @@ export interface Env {
   ANTHROPIC_BASE_URL: string;
   ANTHROPIC_API_KEY?: string;
   MAX_UPLOAD_BYTES: string;
+  /** "1" only in the end-to-end harness: enables the hands' test hooks (enqueue a session without the brain). */
+  HANDS_TEST_HOOKS?: string;
 }
 
 /** Per-request values set by middleware. */

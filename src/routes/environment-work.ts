@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import type { Outcome } from "../../durable-objects/work-queue/work-item";
@@ -80,6 +81,20 @@ environmentWorkRoutes.get("/:environment_id/work/poll", validate("query", pollQu
   });
   const secret = encodeWorkSecret({ sessions_token: token, api_base_url: new URL(c.req.url).origin });
   return c.json(workJson(item, secret));
+});
+
+/**
+ * End-to-end harness only (HANDS_TEST_HOOKS=1): queue a session as the brain's dispatch would, so the real SDK
+ * worker can be driven before a session exists. Absent (404) in every other deployment.
+ */
+environmentWorkRoutes.post("/:environment_id/work/__enqueue", validate("json", z.strictObject({ session_id: z.string().min(1) })), async (c) => {
+  if (c.env.HANDS_TEST_HOOKS !== "1" || c.var.principal.kind !== "api_key") return c.notFound();
+  const item = await queueOf(c).enqueueSession({
+    workspaceId: c.var.workspaceId,
+    environmentId: c.req.param("environment_id"),
+    sessionId: c.req.valid("json").session_id,
+  });
+  return c.json(workJson(item), 201);
 });
 
 environmentWorkRoutes.get("/:environment_id/work/stats", async (c) => c.json(statsJson(await queueOf(c).stats())));
