@@ -1,5 +1,7 @@
 import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
+import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
+import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
 import type { Principal } from "./middleware/auth";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
@@ -8,6 +10,10 @@ export interface Env {
   BLOBS: R2Bucket;
   SESSIONS: DurableObjectNamespace<SessionDurableObject>;
   WORK_QUEUES: DurableObjectNamespace<EnvironmentWorkQueue>;
+  /** One sandbox Durable Object per session of a cloud environment: runs its tool uses. */
+  SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
+  /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
+  SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
   /** Guards /admin/*. Unset means the admin API is closed. */
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts vault secrets at rest. */
@@ -37,7 +43,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "SandboxDurableObject";
     }
   }
 }

@@ -1,6 +1,15 @@
 import type { HandsContext, ToolUse } from "./index";
 
-/** Cloud hands: the tool uses go to the session's sandbox Durable Object, which runs them and posts the results. */
-export async function dispatchToSandbox(_ctx: HandsContext, _toolUses: ToolUse[]): Promise<void> {
-  throw new Error("cloud sandboxes are not wired yet");
+/**
+ * Cloud hands: the tool uses go to the session's sandbox Durable Object, which records them and returns; it
+ * runs them in its own alarm and posts each result to the session, so the brain never waits on a tool.
+ */
+export async function dispatchToSandbox(ctx: HandsContext, toolUses: ToolUse[]): Promise<void> {
+  const sandboxes = ctx.env.SANDBOXES;
+  await sandboxes.get(sandboxes.idFromName(ctx.sessionId)).runToolUses({
+    workspaceId: ctx.workspaceId,
+    sessionId: ctx.sessionId,
+    environmentId: ctx.environmentId,
+    toolUses: toolUses.map(({ id, name, input }) => ({ id, name, input })),
+  });
 }
