@@ -148,6 +148,7 @@ export class FakeContainerClient implements ContainerClient {
   }
 
   async setAllowedHosts(hosts: string[]) {
+    this.commands.push("# setAllowedHosts");
     this.allowedHosts = [...hosts];
   }
 
