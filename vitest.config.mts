@@ -14,6 +14,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             // 32 zero bytes, base64: a fixed key so tests are reproducible. Never used outside tests.
             VAULT_ENCRYPTION_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            // 8 MiB instead of 500 MiB, so tests can cross the upload limit (and R2's 5 MiB part size) cheaply.
+            MAX_UPLOAD_BYTES: "8388608",
           },
         },
       }),

@@ -42,7 +42,7 @@ app.notFound((c) =>
 app.onError((err, c) => {
   const requestId = c.var.requestId ?? "";
   if (err instanceof ApiError) {
-    return c.json(errorBody(err.type, err.message, requestId), err.status);
+    return c.json(errorBody(err.type, err.message, requestId, err.fields), err.status);
   }
   if (err instanceof HTTPException) {
     // Hono's own 4xx (e.g. malformed JSON from the validator) keep their status.

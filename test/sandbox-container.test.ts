@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { ContainerSandbox } from "../src/hands/containers/container-sandbox";
@@ -9,9 +9,7 @@ import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-du
 import { newId } from "../src/lib/ids";
 import { newTenant } from "./helpers/client";
 import { FakeContainerClient } from "./helpers/fake-container";
-import { createEnvironment, ensureEnvironmentsTable } from "./helpers/hands";
-
-beforeAll(ensureEnvironmentsTable);
+import { createEnvironment } from "./helpers/hands";
 
 const environment = (over: Partial<HandsEnvironment> = {}): HandsEnvironment => ({
   id: "env_test",
@@ -128,8 +126,8 @@ describe("container adapter: the toolset", () => {
 
 describe("sandbox Durable Object on the container backend", () => {
   it("uses the container when SANDBOX_CONTAINERS is bound: provisions with the environment, then runs tools there", async () => {
-    const { workspaceId } = await newTenant();
-    const environmentId = await createEnvironment(workspaceId, {
+    const { workspaceId, client: api } = await newTenant();
+    const environmentId = await createEnvironment(api, {
       type: "cloud",
       networking: { type: "limited", allowed_hosts: ["api.example.com"], allow_package_managers: true },
       packages: { apt: ["ripgrep"] },

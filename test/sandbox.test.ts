@@ -1,20 +1,18 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { newTenant } from "./helpers/client";
-import { createEnvironment, ensureEnvironmentsTable } from "./helpers/hands";
+import { createEnvironment } from "./helpers/hands";
 import { dispatchToolUses } from "../src/hands";
 import { newId } from "../src/lib/ids";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 import type { ToolResultEvent } from "../src/hands/toolset";
 import { isEgressAllowed } from "../src/hands/network-policy";
 
-beforeAll(ensureEnvironmentsTable);
-
 /** A session of a cloud environment, and a way to run tools in its sandbox as the brain's dispatch would. */
 async function session(config: Parameters<typeof createEnvironment>[1] = { type: "cloud" }) {
-  const { workspaceId } = await newTenant();
-  const environmentId = await createEnvironment(workspaceId, config);
+  const { workspaceId, client } = await newTenant();
+  const environmentId = await createEnvironment(client, config);
   const sessionId = newId("sesn");
   const scope = { workspaceId, sessionId, environmentId };
   const stub = env.SANDBOXES.get(env.SANDBOXES.idFromName(sessionId));
@@ -174,8 +172,8 @@ describe("egress decisions", () => {
 
 describe("dispatch to the sandbox Durable Object", () => {
   it("records tool uses once, runs them in order and delivers each result", async () => {
-    const { workspaceId } = await newTenant();
-    const environmentId = await createEnvironment(workspaceId, { type: "cloud" });
+    const { workspaceId, client } = await newTenant();
+    const environmentId = await createEnvironment(client, { type: "cloud" });
     const sessionId = newId("sesn");
     const stub = env.SANDBOXES.get(env.SANDBOXES.idFromName(sessionId));
     const delivered: ToolResultEvent[] = [];
@@ -202,8 +200,8 @@ describe("dispatch to the sandbox Durable Object", () => {
   });
 
   it("retries a delivery the session plane could not take, and never re-sends a refused one", async () => {
-    const { workspaceId } = await newTenant();
-    const environmentId = await createEnvironment(workspaceId, { type: "cloud" });
+    const { workspaceId, client } = await newTenant();
+    const environmentId = await createEnvironment(client, { type: "cloud" });
     const sessionId = newId("sesn");
     const stub = env.SANDBOXES.get(env.SANDBOXES.idFromName(sessionId));
     const outcomes = [{ status: "retry", message: "503" }, { status: "delivered" }, { status: "rejected", httpStatus: 400, message: "already answered" }];

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -10,19 +10,16 @@ import {
   createEnvironment,
   createEnvironmentKey,
   decodeSecret,
-  ensureEnvironmentsTable,
   queue,
   revokeEnvironmentKey,
 } from "./helpers/hands";
 import { dispatchToolUses } from "../src/hands";
 import { newId } from "../src/lib/ids";
 
-beforeAll(ensureEnvironmentsTable);
-
 /** A tenant with a self-hosted environment, an environment key, and a worker client holding that key. */
 async function setup() {
   const tenant = await newTenant();
-  const environmentId = await createEnvironment(tenant.workspaceId);
+  const environmentId = await createEnvironment(tenant.client);
   const key = await createEnvironmentKey(tenant.client, environmentId);
   const worker = bearerClient(key.key);
   const enqueue = (sessionId = newId("sesn")) =>
@@ -56,24 +53,24 @@ describe("environment keys", () => {
   });
 
   it("rejects a revoked key and refuses keys for cloud or foreign environments", async () => {
-    const { client, environmentId, key, worker, workspaceId } = await setup();
+    const { client, environmentId, key, worker } = await setup();
     expect(await worker.beta.environments.work.poll(environmentId)).toBeNull();
     const revoked = await revokeEnvironmentKey(client, environmentId, key.id);
     expect(revoked.revoked_at).not.toBeNull();
     await expect(worker.beta.environments.work.poll(environmentId)).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
 
-    const cloud = await createEnvironment(workspaceId, { type: "cloud" });
+    const cloud = await createEnvironment(client, { type: "cloud" });
     await expect(createEnvironmentKey(client, cloud)).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     const { client: other } = await newTenant();
     await expect(createEnvironmentKey(other, environmentId)).rejects.toBeInstanceOf(Anthropic.NotFoundError);
   });
 
   it("only drives the work endpoints of its own environment", async () => {
-    const { apiKey, environmentId, key, worker, workspaceId } = await setup();
+    const { apiKey, client, environmentId, key, worker } = await setup();
     const res = await raw("/v1/agents", { headers: { authorization: `Bearer ${key.key}` } });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { type: "authentication_error" } });
-    const sibling = await createEnvironment(workspaceId);
+    const sibling = await createEnvironment(client);
     await expect(worker.beta.environments.work.poll(sibling)).rejects.toBeInstanceOf(Anthropic.NotFoundError);
     // Key management needs the workspace API key.
     const keys = await raw(`/v1/environments/${environmentId}/keys`, { headers: { authorization: `Bearer ${key.key}` } });

@@ -20,9 +20,12 @@ export type ErrorType = keyof typeof errorStatus;
 /** Thrown anywhere in a request; rendered by the app's onError as Anthropic's error shape. */
 export class ApiError extends Error {
   constructor(
-    readonly type: ErrorType,
+    /** One of the standard types, or a resource's own (e.g. `memory_path_conflict_error`) with an explicit status. */
+    readonly type: ErrorType | (string & {}),
     message: string,
-    readonly status: ContentfulStatusCode = errorStatus[type] as ContentfulStatusCode,
+    readonly status: ContentfulStatusCode = (errorStatus[type as ErrorType] ?? 500) as ContentfulStatusCode,
+    /** Extra members of the error object, e.g. `details` or a conflict's `conflicting_path`. */
+    readonly fields?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -33,6 +36,10 @@ export const notFound = (what: string, id: string) =>
   new ApiError("not_found_error", `${what} not found: ${id}`);
 export const conflict = (message: string) => new ApiError("conflict_error", message);
 
-export function errorBody(type: string, message: string, requestId: string) {
-  return { type: "error" as const, error: { type, message }, request_id: requestId };
+/** A 400 the SDK raises as a specific error class (e.g. `environment_archived` → BetaEnvironmentArchivedError). */
+export const codedBadRequest = (errorCode: string, message: string) =>
+  new ApiError("invalid_request_error", message, 400, { details: { error_code: errorCode } });
+
+export function errorBody(type: string, message: string, requestId: string, fields?: Record<string, unknown>) {
+  return { type: "error" as const, error: { type, message, ...fields }, request_id: requestId };
 }

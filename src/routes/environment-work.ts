@@ -55,12 +55,9 @@ function respond<T>(c: Context<AppEnv>, outcome: Outcome<T>, render: (value: T) 
     if (outcome.error === "not_found") throw new ApiError("not_found_error", outcome.message);
     return c.json(errorBody("conflict_error", outcome.message, c.var.requestId), 409, noRetry);
   }
-  const body = errorBody("precondition_failed_error", outcome.message, c.var.requestId);
-  return c.json(
-    { ...body, error: { ...body.error, details: { error_code: "heartbeat_precondition_failed", current_state: outcome.lease } } },
-    412,
-    noRetry,
-  );
+  // The SDK raises BetaHeartbeatPreconditionFailedError from `details.error_code` and reads the lease from it.
+  const details = { error_code: "heartbeat_precondition_failed", current_state: outcome.lease };
+  return c.json(errorBody("precondition_failed_error", outcome.message, c.var.requestId, { details }), 412, noRetry);
 }
 
 environmentWorkRoutes.get("/:environment_id/work/poll", validate("query", pollQuery), async (c) => {

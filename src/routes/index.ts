@@ -12,6 +12,9 @@ import { skillRoutes } from "./skills";
 import { sessionRoutes } from "./sessions";
 import { sessionEventRoutes } from "./session-events";
 import { sessionResourceRoutes } from "./session-resources";
+import { memoryStoreRoutes } from "./memory-stores";
+import { memoryRoutes } from "./memories";
+import { memoryVersionRoutes } from "./memory-versions";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -28,3 +31,6 @@ v1Routes.route("/skills", skillRoutes);
 v1Routes.route("/sessions", sessionEventRoutes);
 v1Routes.route("/sessions", sessionResourceRoutes);
 v1Routes.route("/sessions", sessionRoutes);
+v1Routes.route("/memory_stores", memoryRoutes);
+v1Routes.route("/memory_stores", memoryVersionRoutes);
+v1Routes.route("/memory_stores", memoryStoreRoutes);

@@ -1,9 +1,9 @@
 // Starts the whole stack the way `npm start` does (wrangler dev: Worker, Durable Objects, D1, R2, all local) on a
-// free port with its own state directory, seeds a workspace, an API key and a self-hosted environment, and hands
-// their ids to the tests. Plain JS: it needs Node's process APIs, which the project's Workers typings do not have.
+// free port with its own state directory, creates a workspace and a self-hosted environment through the API, and
+// hands their ids to the tests. Plain JS: it needs Node's process APIs, which the project's Workers typings do not have.
 import { spawn, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,9 +28,6 @@ function run(args) {
   if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-const id = (prefix) => `${prefix}_e2e${randomBytes(8).toString("hex")}`;
-const sql = (value) => `'${String(value).replace(/'/g, "''")}'`;
-
 export default async function setup({ provide }) {
   const state = mkdtempSync(path.join(tmpdir(), "ma-e2e-state-"));
   const workdir = mkdtempSync(path.join(tmpdir(), "ma-e2e-workdir-"));
@@ -39,29 +36,6 @@ export default async function setup({ provide }) {
   const adminToken = randomBytes(16).toString("hex");
 
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
-
-  const now = new Date().toISOString();
-  const workspaceId = id("wrkspc");
-  const apiKey = `sk-ma-${randomBytes(24).toString("hex")}`;
-  const environmentId = id("env");
-  const seed = path.join(state, "seed.sql");
-  writeFileSync(
-    seed,
-    [
-      `INSERT INTO workspaces (id, name, created_at) VALUES (${sql(workspaceId)}, 'e2e', ${sql(now)});`,
-      `INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at) VALUES (${sql(id("apikey"))}, ${sql(workspaceId)},
-        'e2e', ${sql(apiKey.slice(0, 12))}, ${sql(createHash("sha256").update(apiKey).digest("hex"))}, ${sql(now)});`,
-      // The environments API is built on its own branch; until it lands the environment row is seeded here
-      // (same columns as its migration, which makes the CREATE a no-op once merged).
-      `CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY NOT NULL, workspace_id TEXT NOT NULL, name TEXT NOT NULL,
-        description TEXT, config_type TEXT NOT NULL, config TEXT NOT NULL, metadata TEXT NOT NULL, scope TEXT NOT NULL,
-        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, archived_at TEXT);`,
-      `INSERT INTO environments (id, workspace_id, name, config_type, config, metadata, scope, created_at, updated_at)
-        VALUES (${sql(environmentId)}, ${sql(workspaceId)}, 'e2e-self-hosted', 'self_hosted', '{"type":"self_hosted"}', '{}',
-        'organization', ${sql(now)}, ${sql(now)});`,
-    ].join("\n"),
-  );
-  run(["d1", "execute", "DB", "--local", "--persist-to", state, "--file", seed]);
 
   const dev = spawn(
     wrangler,
@@ -97,9 +71,26 @@ export default async function setup({ provide }) {
     await new Promise((r) => setTimeout(r, 250));
   }
 
+  // A workspace through the admin API and a self-hosted environment through the public one, as an operator would.
+  const admin = await fetch(`${baseURL}/admin/workspaces`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "e2e" }),
+  });
+  if (!admin.ok) throw new Error(`creating the e2e workspace failed: ${admin.status} ${await admin.text()}`);
+  const workspace = await admin.json();
+  const apiKey = workspace.api_key.key;
+  const created = await fetch(`${baseURL}/v1/environments`, {
+    method: "POST",
+    headers: { "x-api-key": apiKey, "anthropic-beta": "managed-agents-2026-04-01", "content-type": "application/json" },
+    body: JSON.stringify({ name: "e2e-self-hosted", config: { type: "self_hosted" } }),
+  });
+  if (!created.ok) throw new Error(`creating the e2e environment failed: ${created.status} ${await created.text()}`);
+  const environmentId = (await created.json()).id;
+
   provide("baseURL", baseURL);
   provide("apiKey", apiKey);
-  provide("workspaceId", workspaceId);
+  provide("workspaceId", workspace.id);
   provide("environmentId", environmentId);
   provide("workdir", workdir);
   // E2E_LOG_LEVEL=debug shows the SDK worker's own log lines.

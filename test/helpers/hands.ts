@@ -1,27 +1,18 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { env } from "cloudflare:workers";
+import type { EnvironmentCreateParams } from "@anthropic-ai/sdk/resources/beta/environments/environments";
 import { newId } from "../../src/lib/ids";
 import { sdk } from "./client";
 
 const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
 
-/**
- * An environment row for the hands tests. Written straight to D1 while the environments API is being
- * built on its own branch; switch to `client.beta.environments.create` once it lands.
- */
+/** An environment through the SDK (self-hosted unless a cloud config is given). */
 export async function createEnvironment(
-  workspaceId: string,
-  config: { type: "self_hosted" } | { type: "cloud"; networking?: unknown; packages?: unknown } = { type: "self_hosted" },
+  client: Anthropic,
+  config: EnvironmentCreateParams["config"] = { type: "self_hosted" },
 ): Promise<string> {
-  const id = newId("env");
-  const now = new Date().toISOString();
-  await env.DB.prepare(
-    `INSERT INTO environments (id, workspace_id, name, description, config_type, config, metadata, scope, created_at, updated_at)
-     VALUES (?, ?, ?, NULL, ?, ?, '{}', 'organization', ?, ?)`,
-  )
-    .bind(id, workspaceId, `env-${id}`, config.type, JSON.stringify(config), now, now)
-    .run();
-  return id;
+  const environment = await client.beta.environments.create({ name: `env-${newId("x")}`, config });
+  return environment.id;
 }
 
 /** Mints an environment key through the API (the SDK has no method for it, so its generic `post`). */
@@ -49,16 +40,3 @@ export function decodeSecret(secret: string): { sessions_token: string; api_base
 
 /** The environment's queue, for enqueueing sessions as the brain would. */
 export const queue = (environmentId: string) => env.WORK_QUEUES.get(env.WORK_QUEUES.idFromName(environmentId));
-
-/**
- * Stand-in for the environments table until the environments resource lands on main: the same columns its
- * migration creates, so inserting here is a no-op once the real migration has run.
- */
-export async function ensureEnvironmentsTable() {
-  await env.DB.prepare(
-    `CREATE TABLE IF NOT EXISTS environments (
-      id TEXT PRIMARY KEY NOT NULL, workspace_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
-      config_type TEXT NOT NULL, config TEXT NOT NULL, metadata TEXT NOT NULL, scope TEXT NOT NULL,
-      created_at TEXT NOT NULL, updated_at TEXT NOT NULL, archived_at TEXT)`,
-  ).run();
-}

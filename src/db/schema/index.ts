@@ -1,3 +1,9 @@
 // One file per resource family; drizzle reads them all through this index.
 export * from "./tenancy";
+export * from "./agents";
+export * from "./environments";
+export * from "./vaults";
+export * from "./files";
+export * from "./skills";
+export * from "./memory";
 export * from "./work";
