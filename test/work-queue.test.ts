@@ -79,6 +79,15 @@ describe("environment keys", () => {
   });
 });
 
+describe("environment lifecycle", () => {
+  it("stops serving a deleted environment's workers with the 404 their poller treats as final", async () => {
+    const { client, environmentId, worker } = await setup();
+    expect(await worker.beta.environments.work.poll(environmentId)).toBeNull();
+    await client.beta.environments.delete(environmentId);
+    await expect(worker.beta.environments.work.poll(environmentId)).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+  });
+});
+
 describe("work queue through the SDK", () => {
   it("polls, acks, heartbeats and stops a session's work item", async () => {
     const { environmentId, worker, enqueue } = await setup();

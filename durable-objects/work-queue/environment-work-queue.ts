@@ -27,6 +27,9 @@ const POLLING_WINDOW_MS = 30_000;
  */
 const REQUEUE_WINDOW_MS = 60_000;
 const NO_HEARTBEAT = "NO_HEARTBEAT";
+/** Stopped items stay listable this long, then go: the queue must not grow with every session ever served. */
+const STOPPED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const LIVE_STATES = "('queued','starting','active','stopping')";
 
 interface Row extends Record<string, string | number | null> {
@@ -360,7 +363,13 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
   private async tick(now: number) {
     this.sweep(now);
     if (this.pendingRevocations.size) await this.flushRevocations();
+    if (now - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      this.sql.exec("DELETE FROM work_items WHERE state = 'stopped' AND stopped_at < ?", iso(now - STOPPED_RETENTION_MS));
+    }
   }
+
+  private lastPrune = 0;
 
   /**
    * Applies expired leases synchronously, so every request sees the queue as of now even if the alarm

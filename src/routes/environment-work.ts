@@ -21,10 +21,12 @@ const BETA = "managed-agents-2026-04-01";
  */
 export const environmentWorkRoutes = new Hono<AppEnv>();
 
-/** An API key names the environment by id, so it must exist in the caller's workspace and be self-hosted. */
+/**
+ * The environment must exist in the caller's workspace and be self-hosted. Worker credentials are already bound
+ * to their environment; the lookup still runs for them so that deleting an environment stops its workers (their
+ * poller treats the 404 as final).
+ */
 const requireSelfHostedEnvironment = createMiddleware<AppEnv>(async (c, next) => {
-  // Environment keys and sessions tokens are bound to their environment when authenticated.
-  if (c.var.principal.kind !== "api_key") return next();
   const id = c.req.param("environment_id")!;
   const environment = await findEnvironment(c.env.DB, c.var.workspaceId, id);
   if (!environment) throw notFound("environment", id);
