@@ -221,6 +221,34 @@ describe("dispatch to the sandbox Durable Object", () => {
   });
 });
 
+describe("a tool use that keeps killing the sandbox", () => {
+  it("is answered with an error after three runs instead of being retried forever", async () => {
+    const { workspaceId, client } = await newTenant();
+    const environmentId = await createEnvironment(client, { type: "cloud" });
+    const sessionId = newId("sesn");
+    const stub = env.SANDBOXES.get(env.SANDBOXES.idFromName(sessionId));
+    const delivered: ToolResultEvent[] = [];
+    await runInDurableObject(stub, async (instance, state) => {
+      (instance as unknown as SandboxDurableObject).deliver = async (_scope, _token, event) => {
+        delivered.push(event);
+        return { status: "delivered" };
+      };
+      // As if the object had died three times while running it.
+      await (instance as unknown as SandboxDurableObject).runToolUses({
+        workspaceId,
+        sessionId,
+        environmentId,
+        toolUses: [{ id: "sevt_crashy", name: "bash", input: { command: "echo never" } }],
+      });
+      state.storage.sql.exec("UPDATE tool_uses SET runs = 3");
+    });
+    await settled(stub);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]).toMatchObject({ tool_use_id: "sevt_crashy", is_error: true });
+    expect(delivered[0].content[0].text).toMatch(/stopped the sandbox 3 times/);
+  });
+});
+
 /**
  * The dispatch alarm fires on its own right away; runs it if it has not started and waits until the first tool
  * use has left `pending` (run, and delivered or waiting for a retry). Returns the statuses in order.

@@ -14,6 +14,7 @@ export const IDLE_SNAPSHOT_MS = 5 * 60_000;
 /** Containers sleep (and lose their disk) after this; longer than the idle snapshot so the snapshot comes first. */
 const CONTAINER_SLEEP_AFTER = "15m";
 const PROVISION_ATTEMPTS = 3;
+const MAX_RUNS = 3;
 const DELIVERY_ATTEMPTS = 8;
 const TOKEN_REFRESH_MS = 60 * 60_000;
 
@@ -31,6 +32,7 @@ interface ToolUseRow extends Record<string, string | number | null> {
   status: "pending" | "done" | "delivered" | "rejected";
   result: string | null;
   attempts: number;
+  runs: number;
 }
 
 /**
@@ -73,6 +75,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
         status TEXT NOT NULL,
         result TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
+        runs INTEGER NOT NULL DEFAULT 0,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
       );
@@ -149,7 +152,13 @@ export class SandboxDurableObject extends DurableObject<Env> {
       const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE status IN ('pending', 'done') ORDER BY seq LIMIT 1").toArray()[0];
       if (!row) return;
       if (row.status === "pending") {
-        const result = await this.execute(row);
+        // Counted before running: a tool that kills the object (CPU or memory limit) is retried by the alarm,
+        // and must not be retried forever.
+        this.sql.exec("UPDATE tool_uses SET runs = runs + 1 WHERE id = ?", row.id);
+        const result =
+          row.runs >= MAX_RUNS
+            ? toolResult(row.id, `Error: the tool call stopped the sandbox ${row.runs} times (it may exceed the sandbox's CPU or memory limits)`, true)
+            : await this.execute(row);
         this.sql.exec("UPDATE tool_uses SET status = 'done', result = ?, updated_at = ? WHERE id = ?", JSON.stringify(result), Date.now(), row.id);
         this.setMeta("last_activity", String(Date.now()));
       }
