@@ -3,10 +3,11 @@
 // hands their ids to the tests. Plain JS: it needs Node's process APIs, which the project's Workers typings do not have.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -37,6 +38,15 @@ export default async function setup({ provide }) {
 
   run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
 
+  // The scripted fake model (test/fake-model, from the session plane) answers the brain's Messages API calls.
+  let fakeModel;
+  const fakeModelModule = path.join(root, "test", "fake-model", "server.mjs");
+  if (existsSync(fakeModelModule)) {
+    const { startFakeModelServer } = await import(pathToFileURL(fakeModelModule).href);
+    const fakeModelPort = await freePort();
+    fakeModel = { server: await startFakeModelServer({ port: fakeModelPort }), url: `http://127.0.0.1:${fakeModelPort}` };
+  }
+
   const dev = spawn(
     wrangler,
     [
@@ -47,6 +57,7 @@ export default async function setup({ provide }) {
       "--persist-to", state,
       "--var", `ADMIN_TOKEN:${adminToken}`,
       "--var", "HANDS_TEST_HOOKS:1",
+      ...(fakeModel ? ["--var", `ANTHROPIC_BASE_URL:${fakeModel.url}`, "--var", "ANTHROPIC_API_KEY:fake-model-key"] : []),
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
     ],
@@ -88,6 +99,7 @@ export default async function setup({ provide }) {
   if (!created.ok) throw new Error(`creating the e2e environment failed: ${created.status} ${await created.text()}`);
   const environmentId = (await created.json()).id;
 
+  provide("fakeModel", Boolean(fakeModel));
   provide("baseURL", baseURL);
   provide("apiKey", apiKey);
   provide("workspaceId", workspace.id);
@@ -99,6 +111,7 @@ export default async function setup({ provide }) {
   return async () => {
     dev.kill("SIGTERM");
     await new Promise((r) => (dev.exitCode !== null ? r() : dev.once("exit", r)));
+    await new Promise((r) => (fakeModel ? fakeModel.server.close(r) : r()));
     rmSync(state, { recursive: true, force: true });
     rmSync(workdir, { recursive: true, force: true });
   };

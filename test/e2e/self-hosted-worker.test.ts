@@ -10,6 +10,7 @@ declare module "vitest" {
     environmentId: string;
     workdir: string;
     logLevel: "debug" | "off";
+    fakeModel: boolean;
   }
 }
 
@@ -77,5 +78,43 @@ describe("official EnvironmentWorker against wrangler dev", () => {
     const stats = await client.beta.environments.work.stats(environmentId);
     expect(stats).toMatchObject({ depth: 0, pending: 0 });
     expect(stats.workers_polling).toBeGreaterThanOrEqual(1);
+  });
+
+  it("serves a session end to end: the model's bash call runs in the worker and the model reads its result", async (ctx) => {
+    // Needs the session plane (sessions, the brain, the fake model); skipped until it is part of the build.
+    if (!inject("fakeModel")) ctx.skip();
+    const agent = await client.beta.agents.create({
+      name: "e2e-worker-agent",
+      model: "claude-fake-1",
+      tools: [{ type: "agent_toolset_20260401" }],
+    });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId }).catch((e) => e);
+    if (session instanceof Anthropic.NotFoundError) ctx.skip();
+    if (session instanceof Error) throw session;
+
+    await startWorker();
+    const script = '[[tool:bash {"command":"echo from-the-worker > proof.txt && cat proof.txt && pwd"}]] [[next]] [[text:done]]';
+    await client.beta.sessions.events.send(session.id, { events: [{ type: "user.message", content: [{ type: "text", text: script }] }] });
+
+    const events = await waitFor(async () => {
+      const all = [];
+      for await (const event of client.beta.sessions.events.list(session.id)) all.push(event);
+      const last = all[all.length - 1];
+      return last?.type === "session.status_idle" && (last as { stop_reason?: { type: string } }).stop_reason?.type === "end_turn"
+        ? all
+        : undefined;
+    }, 60_000);
+    const result = events.find((e) => e.type === "user.tool_result") as { is_error?: boolean; content: { text: string }[] } | undefined;
+    expect(result?.is_error).toBe(false);
+    expect(result?.content[0].text).toBe(`from-the-worker\n${inject("workdir")}`);
+    const reply = events.filter((e) => e.type === "agent.message").pop() as { content: { text: string }[] };
+    expect(reply.content[0].text).toBe("done");
+
+    // The worker leaves once the session has been idle for maxIdleMs and stops its item.
+    await waitFor(async () => {
+      const items = [];
+      for await (const item of client.beta.environments.work.list(environmentId)) if (item.data.id === session.id) items.push(item);
+      return items.length > 0 && items.every((i) => i.state === "stopped") ? items : undefined;
+    });
   });
 });
