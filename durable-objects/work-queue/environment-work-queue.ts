@@ -170,7 +170,8 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
     const row = this.get(workId);
     if (!row) return notFound(workId);
     if (row.state !== "queued") return conflict(`work item ${workId} is ${row.state}; only a queued item can be acknowledged`);
-    const ttl = row.lease_ttl_s ?? DEFAULT_LEASE_TTL_S;
+    // The new holder's lease starts at the default; a TTL the previous holder asked for is not inherited.
+    const ttl = DEFAULT_LEASE_TTL_S;
     this.sql.exec(
       `UPDATE work_items SET state = 'starting', acknowledged_at = ?, delivered_at = NULL, started_at = NULL,
          latest_heartbeat_at = NULL, lease_ttl_s = ?, lease_expires_at = ? WHERE id = ?`,
