@@ -38,6 +38,12 @@ describe("toolset on the isolate sandbox", () => {
     expect(text(await tool("bash", { restart: true }))).toBe("bash session restarted");
     expect(text(await tool("bash", { command: "pwd" }))).toBe("/workspace");
     expect(await tool("bash", {})).toMatchObject({ is_error: true, content: [{ text: "bash: command is required" }] });
+
+    await tool("bash", { command: "cd /tmp" });
+    const slow = await tool("bash", { command: "sleep 5; echo late", timeout_ms: 200 });
+    expect(slow).toMatchObject({ is_error: true, content: [{ text: "bash: bash command timed out after 200ms" }] });
+    // A timed-out shell is replaced: the next call starts fresh in the workdir.
+    expect(text(await tool("bash", { command: "pwd" }))).toBe("/workspace");
   });
 
   it("writes then reads, with view ranges, and keeps file tools inside the workdir", async () => {

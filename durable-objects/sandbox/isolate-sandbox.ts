@@ -53,7 +53,7 @@ export class IsolateSandbox implements SandboxBackend {
 
   /**
    * Creates the standard directories. There is no package manager in the isolate: an environment's `packages`
-   * need the container backend, so they are reported once in the session's shell rather than silently ignored.
+   * need the container backend, so they are listed in /tmp/PACKAGES-NOT-INSTALLED.txt rather than silently ignored.
    */
   async provision(environment: HandsEnvironment): Promise<void> {
     for (const dir of [WORKDIR, "/tmp", "/home/user"]) await this.fs.mkdir(dir, { recursive: true });
@@ -77,7 +77,7 @@ export class IsolateSandbox implements SandboxBackend {
     // Same framing as the SDK's bash tool: one group, stderr folded into stdout in the order written.
     const result = await this.bash.exec(`{\n${command}\n} 2>&1`, { cwd: shell.cwd, env: shell.env, replaceEnv: true, signal, rawScript: true });
     if (timeout.aborted && !options.signal?.aborted) throw new BashTimeoutError(timeoutMs);
-    if (options.signal?.aborted) throw new Error("bash: aborted");
+    if (options.signal?.aborted) throw new Error("aborted");
     this.saveShellState(result.env);
     let output = `${result.stdout}${result.stderr}`.replace(ANSI, "").replace(/\n+$/, "");
     const truncated = output.length > OUTPUT_LIMIT;
