@@ -56,10 +56,10 @@ export class SandboxDurableObject extends DurableObject<Env> {
   /** The session's container (one per session); replaced in tests by an in-memory fake of the client. */
   connectContainer = async (scope: Scope): Promise<ContainerClient> => {
     const { getSandbox } = await import("@cloudflare/sandbox");
-    return getSandbox(this.env.SANDBOX_CONTAINERS!, scope.sessionId.toLowerCase(), {
-      sleepAfter: CONTAINER_SLEEP_AFTER,
-      normalizeId: true,
-    }) as unknown as ContainerClient;
+    // Sandbox ids should be lowercase (the SDK lowercases them for preview URLs); session ids are mixed-case
+    // base62, so they are hex-encoded, which keeps two sessions from ever sharing a container.
+    const id = `sesn-${Array.from(new TextEncoder().encode(scope.sessionId), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return getSandbox(this.env.SANDBOX_CONTAINERS!, id, { sleepAfter: CONTAINER_SLEEP_AFTER }) as unknown as ContainerClient;
   };
 
   constructor(ctx: DurableObjectState, env: Env) {
