@@ -1,5 +1,7 @@
 import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
+import type { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
+import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
 import type { Principal } from "./middleware/auth";
@@ -10,6 +12,10 @@ export interface Env {
   BLOBS: R2Bucket;
   SESSIONS: DurableObjectNamespace<SessionDurableObject>;
   WORK_QUEUES: DurableObjectNamespace<EnvironmentWorkQueue>;
+  /** One per deployment: fires its cron schedule with alarms. */
+  DEPLOYMENT_SCHEDULERS: DurableObjectNamespace<DeploymentScheduler>;
+  /** One per workspace: the webhook outbox and its retrying deliveries. */
+  WEBHOOK_DELIVERIES: DurableObjectNamespace<WebhookDelivery>;
   /** One sandbox Durable Object per session of a cloud environment: runs its tool uses. */
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
@@ -43,7 +49,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "SandboxDurableObject";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject";
     }
   }
 }

@@ -1,5 +1,9 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { BetaEnvironmentArchivedError, BetaInvalidConfigTypeChangeError } from "@anthropic-ai/sdk/resources/beta/environments";
+import {
+  BetaEnvironmentArchivedError,
+  BetaEnvironmentNotFoundError,
+  BetaInvalidConfigTypeChangeError,
+} from "@anthropic-ai/sdk/resources/beta/environments";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client";
@@ -181,6 +185,8 @@ describe("environments: list, archive and delete", () => {
     const environment = await client.beta.environments.create({ name: "doomed" });
     const deleted = await client.beta.environments.delete(environment.id);
     expect(deleted).toEqual({ type: "environment_deleted", id: environment.id });
+    const gone = client.beta.environments.retrieve(environment.id);
+    await expect(gone).rejects.toBeInstanceOf(BetaEnvironmentNotFoundError);
     await expectApiError(client.beta.environments.retrieve(environment.id), 404, "not_found_error");
     await expectApiError(client.beta.environments.delete(environment.id), 404, "not_found_error");
     expect(await allEnvironments(client, { include_archived: true })).toEqual([]);

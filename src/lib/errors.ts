@@ -40,6 +40,10 @@ export const conflict = (message: string) => new ApiError("conflict_error", mess
 export const codedBadRequest = (errorCode: string, message: string) =>
   new ApiError("invalid_request_error", message, 400, { details: { error_code: errorCode } });
 
+/** A 404 the SDK raises as a specific error class (e.g. `environment_not_found` → BetaEnvironmentNotFoundError). */
+export const codedNotFound = (errorCode: string, message: string) =>
+  new ApiError("not_found_error", message, 404, { details: { error_code: errorCode } });
+
 export function errorBody(type: string, message: string, requestId: string, fields?: Record<string, unknown>) {
   return { type: "error" as const, error: { type, message, ...fields }, request_id: requestId };
 }

@@ -19,6 +19,7 @@ import {
   buildAgentConfig,
   sameAgentConfig,
 } from "../schemas/agents";
+import { emitWebhook } from "../webhooks/emit";
 
 /**
  * `/v1/agents`: versioned agent configurations. Each change writes a new immutable row in
@@ -49,6 +50,7 @@ agentRoutes.post("/", validate("json", agentCreateParams), async (c) => {
   const agent = { id, workspaceId, version: 1, createdAt: now, updatedAt: now, archivedAt: null };
   const version = { id: newId("agentver"), workspaceId, agentId: id, version: 1, config, createdAt: now, updatedAt: now };
   await db.batch([db.insert(agents).values(agent), db.insert(agentVersions).values(version)]);
+  await emitWebhook(c, "agent.created", id);
   return c.json(renderAgent(agent, version));
 });
 
@@ -122,6 +124,7 @@ agentRoutes.post("/:agent_id", validate("json", agentUpdateParams), async (c) =>
     if (isUniqueViolation(err)) throw conflict(`agent ${agent.id} was updated concurrently; retry with the current version`);
     throw err;
   }
+  await emitWebhook(c, "agent.updated", agent.id);
   return c.json(renderAgent({ ...agent, version: nextVersion, updatedAt: now }, version));
 });
 
@@ -136,6 +139,7 @@ agentRoutes.post("/:agent_id/archive", async (c) => {
     .set({ archivedAt: now, updatedAt: now })
     .where(and(eq(agents.workspaceId, workspaceId), eq(agents.id, agentId), isNull(agents.archivedAt)));
   const row = await loadAgent(db, workspaceId, agentId);
+  if (row.agent.archivedAt === now) await emitWebhook(c, "agent.archived", agentId);
   return c.json(renderAgent(row.agent, row.version));
 });
 

@@ -24,6 +24,7 @@ import {
   type CredentialSecrets,
 } from "../schemas/credentials";
 import { listQuery, patchMetadata } from "../schemas/vaults";
+import { emitWebhook } from "../webhooks/emit";
 
 /** Active credentials a vault may hold, as the hosted API limits it. */
 export const MAX_ACTIVE_CREDENTIALS_PER_VAULT = 20;
@@ -102,6 +103,7 @@ credentialRoutes.post("/:vault_id/credentials", validate("json", createCredentia
     if (isUniqueViolation(err)) throw identityConflict(vault.id, auth);
     throw err;
   }
+  await emitWebhook(c, "vault_credential.created", row.id);
   return c.json(credentialJson(row));
 });
 
@@ -171,6 +173,7 @@ credentialRoutes.delete("/:vault_id/credentials/:credential_id", async (c) => {
   await db
     .delete(vaultCredentials)
     .where(and(eq(vaultCredentials.id, credential.id), eq(vaultCredentials.workspaceId, credential.workspaceId)));
+  await emitWebhook(c, "vault_credential.deleted", credential.id);
   return c.json({ type: "vault_credential_deleted" as const, id: credential.id });
 });
 
@@ -190,6 +193,7 @@ credentialRoutes.post("/:vault_id/credentials/:credential_id/archive", async (c)
         isNull(vaultCredentials.archivedAt),
       ),
     );
+  await emitWebhook(c, "vault_credential.archived", credential.id);
   return c.json(credentialJson(await loadCredential(c, db)));
 });
 

@@ -5,7 +5,7 @@ import { database, type Database } from "../db/client";
 import { type EnvironmentRow, environments } from "../db/schema";
 import { getEnvironmentRow, renderEnvironment } from "../db/queries/environments";
 import { isUniqueViolation } from "../db/queries/constraints";
-import { badRequest, codedBadRequest, conflict, notFound } from "../lib/errors";
+import { badRequest, codedBadRequest, codedNotFound, conflict } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -19,6 +19,7 @@ import {
   patchEnvironmentMetadata,
   resolveEnvironmentConfig,
 } from "../schemas/environments";
+import { emitWebhook } from "../webhooks/emit";
 
 /**
  * `/v1/environments`: container templates (`cloud`) and self-hosted worker pools.
@@ -30,7 +31,7 @@ const beta = requireBeta("managed-agents-2026-04-01");
 
 async function loadEnvironment(db: Database, workspaceId: string, environmentId: string) {
   const row = await getEnvironmentRow(db, workspaceId, environmentId);
-  if (!row) throw notFound("environment", environmentId);
+  if (!row) throw codedNotFound("environment_not_found", `environment not found: ${environmentId}`);
   return row;
 }
 
@@ -63,6 +64,7 @@ environmentRoutes.post("/", beta, validate("json", environmentCreateParams), asy
     archivedAt: null,
   };
   await writeUniqueName(row.name, () => db.insert(environments).values(row));
+  await emitWebhook(c, "environment.created", row.id);
   return c.json(renderEnvironment(row));
 });
 
@@ -115,6 +117,7 @@ environmentRoutes.post("/:environment_id", beta, validate("json", environmentUpd
       })
       .where(and(eq(environments.workspaceId, current.workspaceId), eq(environments.id, current.id))),
   );
+  await emitWebhook(c, "environment.updated", next.id);
   return c.json(renderEnvironment(next));
 });
 
@@ -128,7 +131,9 @@ environmentRoutes.post("/:environment_id/archive", beta, async (c) => {
     .update(environments)
     .set({ archivedAt: now, updatedAt: now })
     .where(and(eq(environments.workspaceId, workspaceId), eq(environments.id, environmentId), isNull(environments.archivedAt)));
-  return c.json(renderEnvironment(await loadEnvironment(db, workspaceId, environmentId)));
+  const archived = await loadEnvironment(db, workspaceId, environmentId);
+  if (archived.archivedAt === now) await emitWebhook(c, "environment.archived", environmentId);
+  return c.json(renderEnvironment(archived));
 });
 
 environmentRoutes.delete("/:environment_id", beta, async (c) => {
@@ -139,6 +144,7 @@ environmentRoutes.delete("/:environment_id", beta, async (c) => {
     .delete(environments)
     .where(and(eq(environments.workspaceId, workspaceId), eq(environments.id, environmentId)))
     .returning({ id: environments.id });
-  if (!deleted) throw notFound("environment", environmentId);
+  if (!deleted) throw codedNotFound("environment_not_found", `environment not found: ${environmentId}`);
+  await emitWebhook(c, "environment.deleted", deleted.id);
   return c.json({ type: "environment_deleted" as const, id: deleted.id });
 });

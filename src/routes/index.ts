@@ -15,6 +15,9 @@ import { sessionResourceRoutes } from "./session-resources";
 import { memoryStoreRoutes } from "./memory-stores";
 import { memoryRoutes } from "./memories";
 import { memoryVersionRoutes } from "./memory-versions";
+import { webhookRoutes } from "./webhooks";
+import { deploymentRoutes } from "./deployments";
+import { deploymentRunRoutes } from "./deployment-runs";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -34,3 +37,6 @@ v1Routes.route("/sessions", sessionRoutes);
 v1Routes.route("/memory_stores", memoryRoutes);
 v1Routes.route("/memory_stores", memoryVersionRoutes);
 v1Routes.route("/memory_stores", memoryStoreRoutes);
+v1Routes.route("/organizations/webhooks", webhookRoutes);
+v1Routes.route("/deployments", deploymentRoutes);
+v1Routes.route("/deployment_runs", deploymentRunRoutes);

@@ -11,6 +11,7 @@ import { paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import { validate } from "../lib/validation";
 import { createVault, listQuery, patchMetadata, updateVault, vaultJson } from "../schemas/vaults";
+import { emitWebhook } from "../webhooks/emit";
 
 /** /v1/vaults: named collections of credentials that sessions reference by id. */
 export const vaultRoutes = new Hono<AppEnv>();
@@ -29,6 +30,7 @@ vaultRoutes.post("/", validate("json", createVault), async (c) => {
     archivedAt: null,
   };
   await database(c.env.DB).insert(vaults).values(row);
+  await emitWebhook(c, "vault.created", row.id);
   return c.json(vaultJson(row));
 });
 
@@ -76,6 +78,7 @@ vaultRoutes.delete("/:vault_id", async (c) => {
     db.delete(vaultCredentials).where(inVault),
     db.delete(vaults).where(and(eq(vaults.id, vault.id), eq(vaults.workspaceId, vault.workspaceId))),
   ]);
+  await emitWebhook(c, "vault.deleted", vault.id);
   return c.json({ type: "vault_deleted" as const, id: vault.id });
 });
 
@@ -104,5 +107,6 @@ vaultRoutes.post("/:vault_id/archive", async (c) => {
         ),
       ),
   ]);
+  await emitWebhook(c, "vault.archived", vault.id);
   return c.json(vaultJson(await findVault(db, vault.workspaceId, vault.id)));
 });

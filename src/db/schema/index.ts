@@ -6,4 +6,6 @@ export * from "./vaults";
 export * from "./files";
 export * from "./skills";
 export * from "./memory";
+export * from "./webhooks";
+export * from "./deployments";
 export * from "./work";

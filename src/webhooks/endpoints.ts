@@ -1,0 +1,60 @@
+import { and, eq } from "drizzle-orm";
+import type {
+  BetaOrganizationWebhookEndpoint,
+} from "@anthropic-ai/sdk/resources/beta/organization/webhooks";
+import type { Database } from "../db/client";
+import { type WebhookEndpointRow, webhookEndpoints } from "../db/schema";
+import { notFound } from "../lib/errors";
+import type { SecretBox } from "../lib/secret-box";
+
+/** At most this many endpoints per workspace, enabled or disabled (the hosted per-organization limit). */
+export const MAX_ENDPOINTS = 32;
+
+/**
+ * The SDK's endpoint shape. Its `enabled_events` type lists only the hosted organization-level
+ * events; here endpoints also subscribe to workspace events, so the element type is widened.
+ */
+export type WebhookEndpoint = Omit<BetaOrganizationWebhookEndpoint, "enabled_events"> & { enabled_events: string[] };
+
+export function renderEndpoint(row: WebhookEndpointRow): WebhookEndpoint {
+  return {
+    id: row.id,
+    url: row.url,
+    name: row.name,
+    description: row.description,
+    enabled_events: row.enabledEvents,
+    state: row.state,
+    disabled_reason: row.disabledReason,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** An endpoint of this workspace, or a 404 (another workspace's ids included). */
+export async function findEndpoint(db: Database, workspaceId: string, endpointId: string) {
+  const [row] = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, endpointId)))
+    .limit(1);
+  if (!row) throw notFound("webhook endpoint", endpointId);
+  return row;
+}
+
+/** The workspace's enabled endpoints that subscribe to `type`. A workspace has at most 32, so filtering here is cheap. */
+export async function subscribedEndpoints(db: Database, workspaceId: string, type: string) {
+  const rows = await db
+    .select({ id: webhookEndpoints.id, enabledEvents: webhookEndpoints.enabledEvents })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.state, "enabled")));
+  return rows.filter((row) => (row.enabledEvents as string[]).includes(type)).map((row) => row.id);
+}
+
+/** Secrets are bound to their endpoint row: an envelope copied to another row does not open. */
+const binding = (row: Pick<WebhookEndpointRow, "workspaceId" | "id">) => ({ workspaceId: row.workspaceId, recordId: row.id });
+
+export const sealSigningSecret = (box: SecretBox, row: Pick<WebhookEndpointRow, "workspaceId" | "id">, secret: string) =>
+  box.seal(secret, binding(row));
+
+export const openSigningSecret = (box: SecretBox, row: Pick<WebhookEndpointRow, "workspaceId" | "id" | "signingSecret">) =>
+  box.open(row.signingSecret, binding(row));
