@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import Anthropic from "@anthropic-ai/sdk";
+import Anthropic, { toFile } from "@anthropic-ai/sdk";
 import { PageCursor } from "@anthropic-ai/sdk/core/pagination";
 import { BetaHeartbeatPreconditionFailedError } from "@anthropic-ai/sdk/resources/beta/environments";
 import { newTenant, raw } from "./helpers/client";
@@ -374,5 +374,48 @@ describe("sessions token scope", () => {
       headers,
     });
     expect(own.status).toBe(200);
+  });
+
+  it("reaches only its agent's skills and its session's memory stores, read-only ones for reading", async (ctx) => {
+    const { client, environmentId, worker, workspaceId } = await setup();
+    const skillFile = (name: string) =>
+      toFile(new TextEncoder().encode(`---\nname: ${name}\ndescription: d\n---\n# ${name}\n`), `${name}/SKILL.md`);
+    const own = await client.beta.skills.create({ files: [await skillFile("own-skill")] });
+    const foreign = await client.beta.skills.create({ files: [await skillFile("other-skill")] });
+    const [writable, readable, detached] = await Promise.all(
+      ["rw", "ro", "detached"].map((name) => client.beta.memoryStores.create({ name: `${name}-${newId("m")}` })),
+    );
+    const agent = await client.beta.agents.create({
+      name: "skilled",
+      model: "claude-fake-1",
+      skills: [{ type: "custom", skill_id: own.id }],
+    });
+    const session = await client.beta.sessions
+      .create({
+        agent: agent.id,
+        environment_id: environmentId,
+        resources: [
+          { type: "memory_store", memory_store_id: writable.id },
+          { type: "memory_store", memory_store_id: readable.id, access: "read_only" },
+        ],
+      })
+      .catch((e) => e);
+    // Needs the session plane; skipped until it is part of the build.
+    if (session instanceof Anthropic.NotFoundError) return ctx.skip();
+    if (session instanceof Error) throw session;
+
+    await queue(environmentId).enqueueSession({ workspaceId, environmentId, sessionId: session.id });
+    const { session: scoped } = await claim(worker, environmentId);
+    expect((await scoped.beta.skills.versions.retrieve("latest", { skill_id: own.id })).skill_id).toBe(own.id);
+    await expect(scoped.beta.skills.versions.retrieve("latest", { skill_id: foreign.id })).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+
+    const memory = await scoped.beta.memoryStores.memories.create(writable.id, { path: "/notes.md", content: "hi" });
+    expect(memory.path).toBe("/notes.md");
+    for await (const _ of scoped.beta.memoryStores.memories.list(readable.id)) void _;
+    await expect(scoped.beta.memoryStores.memories.create(readable.id, { path: "/x.md", content: "no" })).rejects.toBeInstanceOf(
+      Anthropic.AuthenticationError,
+    );
+    await expect(scoped.beta.memoryStores.memories.list(detached.id)).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+    await expect(scoped.beta.memoryStores.retrieve(writable.id)).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 });

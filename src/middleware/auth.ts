@@ -42,7 +42,8 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   if (!key) throw new ApiError("authentication_error", "x-api-key header is required");
   const principal = await resolvePrincipal(c.env.DB, key);
   if (!principal) throw new ApiError("authentication_error", "invalid x-api-key");
-  const access = scopedAccess(principal, c.req.method, new URL(c.req.url).pathname);
+  let access = scopedAccess(principal, c.req.method, new URL(c.req.url).pathname);
+  if (typeof access === "object" && principal.kind === "sessions_token") access = await sessionResourceAccess(c.env.DB, principal, access);
   if (access === "not_found") throw new ApiError("not_found_error", "not found");
   if (access === "unauthorized") {
     throw new ApiError("authentication_error", `this ${principal.kind.replace("_", " ")} cannot be used for this endpoint`);
@@ -90,7 +91,9 @@ async function resolvePrincipal(d1: D1Database, key: string): Promise<Principal 
   return row && { kind: "api_key", workspaceId: row.workspaceId, apiKeyId: row.id };
 }
 
-type Access = "allow" | "not_found" | "unauthorized";
+/** A sessions token's access to a skill or memory store hangs on the session: its agent's skills, its attached stores. */
+type SessionResourceCheck = { resource: "skill" | "memory_store"; id: string; write: boolean };
+type Access = "allow" | "not_found" | "unauthorized" | SessionResourceCheck;
 
 /** Work endpoints an environment worker drives with its environment key. */
 const WORKER_ROUTES: [method: string, pattern: RegExp][] = [
@@ -109,11 +112,14 @@ const SESSION_ROUTES: [method: string, pattern: RegExp][] = [
 ];
 const SESSION_WORK_ROUTE = /^\/v1\/environments\/([^/]+)\/work\/([^/]+)\/(heartbeat|stop)$/;
 /** Skill downloads for the session's agent (setupSkills: retrieve the version, then its content). */
-const SKILL_ROUTES = [/^\/v1\/skills\/[^/]+\/versions\/[^/]+$/, /^\/v1\/skills\/[^/]+\/versions\/[^/]+\/content$/];
+const SKILL_ROUTE = /^\/v1\/skills\/([^/]+)\/versions\/[^/]+(?:\/content)?$/;
+/** Memory sync of the stores attached to the session (list, read, create, update, delete memories). */
+const MEMORY_ROUTE = /^\/v1\/memory_stores\/([^/]+)\/memories(?:\/[^/]+)?$/;
 
 /**
  * Scoped credentials reach only their own routes. Naming another environment's or session's id is a 404,
- * as for an id of another workspace; any other route is refused outright.
+ * as for an id of another workspace; any other route is refused outright. Skills and memory stores depend on
+ * the session's contents, so for those the answer is a check to run against the session.
  */
 export function scopedAccess(principal: Principal, method: string, path: string): Access {
   if (principal.kind === "api_key") return "allow";
@@ -130,8 +136,40 @@ export function scopedAccess(principal: Principal, method: string, path: string)
   }
   const work = method === "POST" && path.match(SESSION_WORK_ROUTE);
   if (work) return work[1] === principal.environmentId && work[2] === principal.workId ? "allow" : "not_found";
-  if (method === "GET" && SKILL_ROUTES.some((pattern) => pattern.test(path))) return "allow";
+  const skill = method === "GET" && path.match(SKILL_ROUTE);
+  if (skill) return { resource: "skill", id: skill[1], write: false };
+  const memory = ["GET", "POST", "DELETE"].includes(method) && path.match(MEMORY_ROUTE);
+  if (memory) return { resource: "memory_store", id: memory[1], write: method !== "GET" };
   return "unauthorized";
+}
+
+/**
+ * Looks the token's session up: a skill must be one of its agent's, a memory store one attached to it (and
+ * attached `read_write` for a write). Reads the session plane's D1 index (`sessions.agent`, `sessions.resources`).
+ */
+async function sessionResourceAccess(
+  d1: D1Database,
+  principal: Extract<Principal, { kind: "sessions_token" }>,
+  check: SessionResourceCheck,
+): Promise<Access> {
+  let row: { agent: string; resources: string } | null;
+  try {
+    row = await d1
+      .prepare("SELECT agent, resources FROM sessions WHERE workspace_id = ? AND id = ?")
+      .bind(principal.workspaceId, principal.sessionId)
+      .first();
+  } catch {
+    return "unauthorized"; // a build without the session plane has no session to grant anything
+  }
+  if (!row) return "not_found";
+  if (check.resource === "skill") {
+    const skills: Array<{ skill_id?: string }> = JSON.parse(row.agent).skills ?? [];
+    return skills.some((s) => s.skill_id === check.id) ? "allow" : "not_found";
+  }
+  const resources: Array<{ type?: string; memory_store_id?: string; access?: string | null }> = JSON.parse(row.resources);
+  const store = resources.find((r) => r.type === "memory_store" && r.memory_store_id === check.id);
+  if (!store) return "not_found";
+  return check.write && store.access === "read_only" ? "unauthorized" : "allow";
 }
 
 /** Guards the admin API with the ADMIN_TOKEN secret, compared in constant time. */
