@@ -411,6 +411,9 @@ describe("sessions token scope", () => {
 
     const memory = await scoped.beta.memoryStores.memories.create(writable.id, { path: "/notes.md", content: "hi" });
     expect(memory.path).toBe("/notes.md");
+    // Recorded as written by the session, not by an API key.
+    const [version] = await collectVersions(client, writable.id);
+    expect(version.created_by).toMatchObject({ type: "session_actor", session_id: session.id });
     for await (const _ of scoped.beta.memoryStores.memories.list(readable.id)) void _;
     await expect(scoped.beta.memoryStores.memories.create(readable.id, { path: "/x.md", content: "no" })).rejects.toBeInstanceOf(
       Anthropic.AuthenticationError,
@@ -419,3 +422,9 @@ describe("sessions token scope", () => {
     await expect(scoped.beta.memoryStores.retrieve(writable.id)).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 });
+
+async function collectVersions(client: Anthropic, memoryStoreId: string) {
+  const versions = [];
+  for await (const version of client.beta.memoryStores.memoryVersions.list(memoryStoreId)) versions.push(version);
+  return versions;
+}
