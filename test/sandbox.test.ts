@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { newTenant } from "./helpers/client";
@@ -196,6 +196,8 @@ describe("dispatch to the sandbox Durable Object", () => {
     await dispatchToolUses(ctx, [first, second]);
     await dispatchToolUses(ctx, [first, second]); // the brain re-dispatching after a crash
     await settled(stub);
+    // The second result may still be on its way when the first has settled.
+    await vi.waitFor(() => expect(delivered).toHaveLength(2), { timeout: 5_000 });
 
     expect(delivered.map((e) => e.tool_use_id)).toEqual([first.id, second.id]);
     expect(delivered[1].content[0].text).toBe("one");
@@ -239,17 +241,20 @@ describe("a tool use that keeps killing the sandbox", () => {
         delivered.push(event);
         return { status: "delivered" };
       };
-      // As if the object had died three times while running it.
-      await (instance as unknown as SandboxDurableObject).runToolUses({
-        workspaceId,
-        sessionId,
-        environmentId,
-        toolUses: [{ id: "sevt_crashy", name: "bash", input: { command: "echo never" } }],
+      // As if the object had died three times while running it. Held as one step so the dispatch
+      // alarm cannot run the tool between its recording and the crash count.
+      await state.blockConcurrencyWhile(async () => {
+        await (instance as unknown as SandboxDurableObject).runToolUses({
+          workspaceId,
+          sessionId,
+          environmentId,
+          toolUses: [{ id: "sevt_crashy", name: "bash", input: { command: "echo never" } }],
+        });
+        state.storage.sql.exec("UPDATE tool_uses SET runs = 3");
       });
-      state.storage.sql.exec("UPDATE tool_uses SET runs = 3");
     });
     await settled(stub);
-    expect(delivered).toHaveLength(1);
+    await vi.waitFor(() => expect(delivered).toHaveLength(1), { timeout: 5_000 });
     expect(delivered[0]).toMatchObject({ tool_use_id: "sevt_crashy", is_error: true });
     expect(delivered[0].content[0].text).toMatch(/stopped the sandbox 3 times/);
   });

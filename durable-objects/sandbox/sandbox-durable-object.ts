@@ -145,7 +145,18 @@ export class SandboxDurableObject extends DurableObject<Env> {
 
   // ---- the queue ----
 
-  private async drain() {
+  /**
+   * One drain at a time per object: results are delivered in order and exactly once even if an alarm
+   * overlaps a drain still awaiting its delivery (as a test's runDurableObjectAlarm can make it).
+   */
+  private draining?: Promise<void>;
+
+  private drain(): Promise<void> {
+    this.draining ??= this.drainQueue().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async drainQueue() {
     const scope = this.scope();
     if (!scope) return;
     for (;;) {
