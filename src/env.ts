@@ -20,6 +20,8 @@ export interface Env {
   ANTHROPIC_BASE_URL: string;
   ANTHROPIC_API_KEY?: string;
   MAX_UPLOAD_BYTES: string;
+  /** The console's static files (public/); wrangler.toml [assets]. */
+  ASSETS: Fetcher;
   /** Session brain: first retry delay after a retryable model error (doubles per attempt). Default 1000. */
   SESSION_RETRY_BASE_MS?: string;
   /** Session brain: retries of one model call before the turn ends with the error. Default 5. */

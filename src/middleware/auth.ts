@@ -5,6 +5,7 @@ import { apiKeys } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/ids";
 import type { AppEnv } from "../env";
+import { subprotocolKey } from "./websocket-protocol";
 
 /** The key from `x-api-key`, or from `Authorization: Bearer` as the SDK's authToken sends it. */
 export function presentedKey(headers: Headers): string | undefined {
@@ -12,7 +13,8 @@ export function presentedKey(headers: Headers): string | undefined {
   if (apiKey) return apiKey.trim();
   const auth = headers.get("authorization");
   const match = auth?.match(/^Bearer\s+(.+)$/i);
-  return match?.[1].trim();
+  // Browser WebSocket handshakes cannot set headers: their key comes as an offered subprotocol.
+  return match?.[1].trim() ?? subprotocolKey(headers);
 }
 
 /** Resolves the API key to its workspace; every /v1 query is then scoped by `workspaceId`. */
