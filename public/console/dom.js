@@ -2,10 +2,18 @@
 // never as HTML, so nothing the API returns can inject markup.
 
 /**
- * @param {string} tag  element name, optionally with classes: "button.primary.small"
+ * The element type a tag string makes: "button.primary" → HTMLButtonElement.
+ * @template {string} T
+ * @typedef {T extends `${infer N}.${string}` ? (N extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[N] : HTMLElement)
+ *   : T extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[T] : HTMLElement} ElementOf
+ */
+
+/**
+ * @template {string} T
+ * @param {T} tag  element name, optionally with classes: "button.primary.small"
  * @param {Record<string, any> | null} [props]  attributes; `on<event>` handlers; `class`; `text`
  * @param {...any} children  nodes, strings, numbers, arrays; null/false are skipped
- * @returns {HTMLElement}
+ * @returns {ElementOf<T>}
  */
 export function h(tag, props, ...children) {
   const [name, ...classes] = tag.split(".");
@@ -20,7 +28,7 @@ export function h(tag, props, ...children) {
     else el.setAttribute(key, value === true ? "" : String(value));
   }
   append(el, children);
-  return el;
+  return /** @type {any} */ (el);
 }
 
 /** @param {Node} parent @param {any[]} children */

@@ -50,8 +50,13 @@ export class SessionView {
       },
       oninput: () => this.autosize(),
     });
-    this.sendButton = h("button.primary.send", { type: "submit", text: "Send" });
-    this.interruptButton = h("button.ghost.interrupt", { type: "button", text: "Interrupt", onclick: () => this.interrupt() });
+    this.sendButton = h("button.primary.send", { type: "submit", "aria-label": "Send" }, h("span.btn-icon"), h("span.btn-label", { text: "Send" }));
+    this.interruptButton = h(
+      "button.ghost.interrupt",
+      { type: "button", "aria-label": "Interrupt", title: "Interrupt the agent", onclick: () => this.interrupt() },
+      h("span.btn-icon"),
+      h("span.btn-label", { text: "Interrupt" }),
+    );
     this.form = h(
       "form.composer",
       { onsubmit: (/** @type {SubmitEvent} */ e) => (e.preventDefault(), this.send()) },
@@ -64,13 +69,9 @@ export class SessionView {
       h(
         "header.session-head",
         null,
-        h(
-          "div.session-head-top",
-          null,
-          h("a.back", { href: "#/", "aria-label": "Back to sessions", text: "‹" }),
-          h("div.session-head-title", null, this.title, this.meta),
-          h("div.session-head-badges", null, this.status, this.conn),
-        ),
+        h("a.back", { href: "#/", "aria-label": "Back to sessions", text: "‹" }),
+        h("div.session-head-title", null, this.title, this.meta),
+        h("div.session-head-badges", null, this.status, this.conn),
         this.stats,
       ),
       this.scroller,
@@ -175,14 +176,19 @@ export class SessionView {
       s.agent?.model ? h("span", { text: s.agent.model.id ?? s.agent.model }) : null,
     );
     const usage = s.usage ?? {};
-    const stat = (/** @type {string} */ label, /** @type {string} */ value, /** @type {string} */ title = "") =>
-      h("div", { title }, h("dt", { text: label }), h("dd", { text: value }));
+    const stat = (/** @type {string} */ label, /** @type {string} */ short, /** @type {string} */ value, /** @type {string} */ title = "") =>
+      h(
+        `div.stat-${label.toLowerCase()}`,
+        { title },
+        h("dt", null, h("span.long", { text: label }), h("span.short", { text: short })),
+        h("dd", { text: value }),
+      );
     replace(
       this.stats,
-      stat("Input", tokens(inputTokens(usage)), `${usage.input_tokens ?? 0} uncached, ${usage.cache_read_input_tokens ?? 0} cache reads`),
-      stat("Output", tokens(usage.output_tokens)),
-      stat("Active", duration(s.stats?.active_seconds)),
-      stat("Created", ago(s.created_at), full(s.created_at)),
+      stat("Input", "In", tokens(inputTokens(usage)), `${usage.input_tokens ?? 0} uncached, ${usage.cache_read_input_tokens ?? 0} cache reads`),
+      stat("Output", "Out", tokens(usage.output_tokens)),
+      stat("Active", "Active", duration(s.stats?.active_seconds), "Time spent running"),
+      stat("Created", "Created", ago(s.created_at), full(s.created_at)),
     );
     const ended = s.status === "terminated";
     this.input.disabled = ended;

@@ -60,7 +60,7 @@ export class SessionList {
         h("button.ghost.small.icon", { type: "button", title: "Refresh", "aria-label": "Refresh", onclick: () => this.refresh(), text: "↻" }),
       ),
       this.items,
-      h("div.pager", null, this.newer, this.older),
+      (this.pager = h("div.pager", { hidden: true }, this.newer, this.older)),
     );
     this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(true), REFRESH_MS);
   }
@@ -85,6 +85,7 @@ export class SessionList {
       this.prev = res.prev_page ?? undefined;
       /** @type {HTMLButtonElement} */ (this.older).disabled = !this.next;
       /** @type {HTMLButtonElement} */ (this.newer).disabled = !this.prev;
+      this.pager.hidden = !this.next && !this.prev;
       if (!res.data.length) {
         replace(this.items, h("li.list-note", { text: this.status ? `No ${this.status} sessions.` : "No sessions yet. Create one to get started." }));
       } else {

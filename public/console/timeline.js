@@ -90,8 +90,8 @@ export class Timeline {
       case "agent.thinking": {
         // The stored event carries no text; keep what the preview streamed, if we watched it.
         const streamed = this.previews.get(event.id)?.text.textContent;
-        const summary = h("summary", null, h("span.spark"), streamed ? "Thought" : "Thought (not shown)");
-        return h("details.thinking", null, summary, streamed ? h("div.bubble-text", { text: streamed }) : null);
+        if (!streamed) return h("div.thinking", null, h("div.thinking-row", null, h("span.spark"), "Thought"), stamp(event));
+        return h("details.thinking", null, h("summary", null, h("span.spark"), "Thought"), h("div.bubble-text", { text: streamed }));
       }
       case "agent.tool_use":
       case "agent.custom_tool_use":
@@ -205,8 +205,30 @@ export class Timeline {
     return true;
   }
 
+  /**
+   * A model call ended (or the turn did) without committing some previewed event: an interrupt, a
+   * stream cut short, a retry. Its partial text stays visible, marked as such, with no cursor blinking on.
+   */
+  abandonPreviews() {
+    for (const preview of this.previews.values()) {
+      if (!preview.el.classList.contains("streaming")) continue;
+      preview.el.classList.remove("streaming");
+      preview.el.classList.add("cut");
+      const note = h("div.cut-note", { text: "Interrupted before it was complete" });
+      preview.el.append(note);
+    }
+  }
+
   /** Follows what the session waits for: set by an idle `requires_action`, settled by answers or a new run. */
   track(event) {
+    if (
+      event.type === "span.model_request_end" ||
+      event.type === "user.interrupt" ||
+      event.type === "session.error" ||
+      event.type.startsWith("session.status_")
+    ) {
+      this.abandonPreviews();
+    }
     const before = this.pending.size;
     if (event.type === "session.status_idle") {
       this.pending = new Set(event.stop_reason?.type === "requires_action" ? event.stop_reason.event_ids ?? [] : []);
