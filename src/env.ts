@@ -29,6 +29,8 @@ export interface Env {
   MAX_UPLOAD_BYTES: string;
   /** "1" only in the end-to-end harness: enables the hands' test hooks (enqueue a session without the brain). */
   HANDS_TEST_HOOKS?: string;
+  /** The console's static files (public/); wrangler.toml [assets]. */
+  ASSETS: Fetcher;
   /** Session brain: first retry delay after a retryable model error (doubles per attempt). Default 1000. */
   SESSION_RETRY_BASE_MS?: string;
   /** Session brain: retries of one model call before the turn ends with the error. Default 5. */

@@ -6,6 +6,7 @@ import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/ids";
 import { ENVIRONMENT_KEY_PREFIX, SESSIONS_TOKEN_PREFIX } from "../hands/tokens";
 import type { AppEnv } from "../env";
+import { subprotocolKey } from "./websocket-protocol";
 
 /**
  * Who is calling. A workspace API key may do everything in its workspace; an environment key only drives
@@ -30,7 +31,8 @@ export function presentedKey(headers: Headers): string | undefined {
   if (apiKey) return apiKey.trim();
   const auth = headers.get("authorization");
   const match = auth?.match(/^Bearer\s+(.+)$/i);
-  return match?.[1].trim();
+  // Browser WebSocket handshakes cannot set headers: their key comes as an offered subprotocol.
+  return match?.[1].trim() ?? subprotocolKey(headers);
 }
 
 /**
