@@ -50,6 +50,10 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   if (access === "unauthorized") {
     throw new ApiError("authentication_error", `this ${principal.kind.replace("_", " ")} cannot be used for this endpoint`);
   }
+  // The SDK sends `anthropic-workspace-id` when a call names a workspace; a key only ever reaches its own,
+  // and another workspace is answered as if it did not exist.
+  const named = c.req.header("anthropic-workspace-id");
+  if (named && named !== principal.workspaceId) throw new ApiError("not_found_error", `workspace not found: ${named}`);
   c.set("principal", principal);
   c.set("workspaceId", principal.workspaceId);
   if (principal.kind === "api_key") c.set("apiKeyId", principal.apiKeyId);
