@@ -1,3 +1,4 @@
+import { normalizePath as normalize } from "../../src/hands/toolset/paths";
 import type {
   BufferEncoding,
   CpOptions,
@@ -44,15 +45,7 @@ export class FsError extends Error {
 }
 const enoent = (op: string, p: string) => new FsError("ENOENT", "no such file or directory", op, p);
 
-export function normalize(p: string): string {
-  const parts: string[] = [];
-  for (const part of p.split("/")) {
-    if (!part || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join("/")}`;
-}
+export { normalize };
 export const dirname = (p: string) => {
   const n = normalize(p);
   return n === "/" ? "/" : n.slice(0, n.lastIndexOf("/")) || "/";
