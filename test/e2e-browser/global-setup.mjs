@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startStack } from "./stack.mjs";
+import { startStack } from "../helpers/local-stack.mjs";
 
 export const CHROMIUM = "/usr/bin/chromium";
 

@@ -1,6 +1,6 @@
-// The local stack for the browser test: the fake model (test/fake-model) and `wrangler dev` on free ports, with
-// throwaway state and an admin token passed with --var (no .dev.vars is written or read for it; one the user
-// has stays untouched). Plain JS: it needs Node's process APIs, which the project's Workers typings do not have.
+// The local stack for the Node-side suites (e2e, browser, bench): the fake model (test/fake-model) and `wrangler dev`
+// on free ports, with throwaway state and an admin token passed with --var (no .dev.vars is written or read for it;
+// one the user has stays untouched). Plain JS: it needs Node's process APIs, which the Workers typings do not have.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,8 +24,11 @@ export function freePort() {
   });
 }
 
-/** Starts the fake model and the Worker; resolves when `/health` and the console page answer. */
-export async function startStack() {
+/**
+ * Starts the fake model and the Worker; resolves when `/health` and the console page answer.
+ * `vars` are extra `--var NAME:value` bindings (e.g. test hooks).
+ */
+export async function startStack({ vars = {} } = {}) {
   const state = mkdtempSync(path.join(tmpdir(), "ma-console-state-"));
   const [port, inspectorPort, modelPort] = [await freePort(), await freePort(), await freePort()];
   const baseURL = `http://127.0.0.1:${port}`;
@@ -52,6 +55,7 @@ export async function startStack() {
       "--var", `ANTHROPIC_BASE_URL:http://127.0.0.1:${modelPort}`,
       "--var", "ANTHROPIC_API_KEY:fake-model-key",
       "--var", `VAULT_ENCRYPTION_KEY:${randomBytes(32).toString("base64")}`,
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
     ],
