@@ -8,6 +8,7 @@ import { deliverToolResult, type DeliveryOutcome } from "../../src/hands/deliver
 import { mintSessionsToken } from "../../src/hands/tokens";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
 import { IsolateSandbox } from "./isolate-sandbox";
+import { loadEgressSecrets } from "../../src/hands/egress-secrets";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -235,7 +236,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
       return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId);
     }
     const environment = await this.environment(scope);
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking);
+    const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets);
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {
