@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ContainerSandbox } from "../src/hands/containers/container-sandbox";
+import { SECRET_EGRESS_HANDLER } from "../src/hands/egress-container";
+import { placeholderFor, type EgressSecret } from "../src/hands/egress-secrets";
+import { FakeContainerClient } from "./helpers/fake-container";
 import { allEvents, say, sessionTenant, waitForIdle } from "./helpers/sessions";
 
 afterEach(() => {
@@ -73,5 +77,30 @@ describe("egress secret substitution (isolate sandbox)", () => {
     expect(results[0].content[0].text).toContain(`API_TOKEN=${placeholder}`);
     expect(results[1].content[0].text).toBe(placeholder);
     expect(JSON.stringify(await allEvents(client, session.id))).not.toContain(secret);
+  });
+});
+
+describe("egress secret substitution (container sandbox, outbound interception)", () => {
+  it("sets placeholders as the container's env and substitutes at its outbound handler for allowed hosts only", async () => {
+    const secret = `sk-ctr-${crypto.randomUUID()}`;
+    const secrets: EgressSecret[] = [
+      { name: "API_TOKEN", placeholder: placeholderFor("vcrd_test"), value: secret, hosts: ["*.allowed.test"], header: true, body: false },
+    ];
+    const client = new FakeContainerClient();
+    const sandbox = new ContainerSandbox(client, "sesn_test", secrets);
+    await sandbox.provision({ id: "env_test", workspaceId: "wrkspc_test", type: "cloud", networking: { type: "unrestricted" }, packages: {}, archivedAt: null });
+    expect(client.outboundHandler).toMatchObject({ method: SECRET_EGRESS_HANDLER });
+    expect(client.envVars).toEqual({ API_TOKEN: "ma_placeholder_vcrd_test" });
+
+    const result = await sandbox.exec(
+      'curl -s -H "Authorization: Bearer $API_TOKEN" -d "t=$API_TOKEN" https://api.allowed.test/; echo; curl -s -H "X-Key: $API_TOKEN" https://other.test/; echo; env | grep API_TOKEN',
+    );
+    expect(client.outbound.map((o) => [o.url, o.headers.authorization ?? o.headers["x-key"], o.body])).toEqual([
+      ["https://api.allowed.test/", `Bearer ${secret}`, "t=ma_placeholder_vcrd_test"],
+      ["https://other.test/", "ma_placeholder_vcrd_test", ""],
+    ]);
+    expect(result.output).toContain("API_TOKEN=ma_placeholder_vcrd_test");
+    expect(result.output).not.toContain(secret);
+    expect(JSON.stringify(client.commands)).not.toContain(secret);
   });
 });

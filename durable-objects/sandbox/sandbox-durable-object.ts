@@ -233,7 +233,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
   private async createBackend(scope: Scope): Promise<SandboxBackend> {
     if (this.env.SANDBOX_CONTAINERS) {
       const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
-      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId);
+      const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId, secrets);
     }
     const environment = await this.environment(scope);
     const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
