@@ -9,6 +9,7 @@ import { mintSessionsToken } from "../../src/hands/tokens";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
 import { IsolateSandbox } from "./isolate-sandbox";
 import { loadEgressSecrets } from "../../src/hands/egress-secrets";
+import { installSkills } from "../../src/hands/skills";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -220,6 +221,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
       await retry(PROVISION_ATTEMPTS, () => this.backend!.provision(environment));
       const latest = this.latestBackup();
       if (latest) await this.backend.restore(latest);
+      // After the restore, which replaces the workspace: the skills are always the session's current ones.
+      await installSkills(this.env, this.backend, scope.workspaceId, scope.sessionId);
       this.setMeta("provisioned", new Date().toISOString());
     }
     return this.backend;
