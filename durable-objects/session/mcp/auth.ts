@@ -15,6 +15,7 @@ type McpCredential = NonNullable<ReturnType<typeof credentialForMcpServer>>;
 
 /** Refresh a little before the stored expiry, so a token never expires between the check and the call. */
 const EXPIRY_SKEW_MS = 30_000;
+const REFRESH_INTERVAL_MS = 60_000;
 
 /**
  * The Authorization header for one MCP server, from the session's vaults: `static_bearer` sends its token,
@@ -22,7 +23,8 @@ const EXPIRY_SKEW_MS = 30_000;
  * it has expired or the server answers 401. Secrets stay in this object: nothing here is logged or emitted.
  */
 export class McpServerAuth {
-  private refreshed = false;
+  /** When the last refresh was tried: a server that rejects fresh tokens must not cause a refresh per request. */
+  private lastRefresh = 0;
 
   private constructor(
     private readonly env: Env,
@@ -50,11 +52,11 @@ export class McpServerAuth {
     return `Bearer ${(this.credential as Extract<McpCredential, { type: "mcp_oauth" }>).secrets.access_token}`;
   }
 
-  /** After a 401: true when a refreshed token is worth one more try. Refreshes at most once per connection. */
+  /** After a 401 (or at expiry): true when a refreshed token is worth one more try. At most one refresh a minute. */
   async refresh(): Promise<boolean> {
     const c = this.credential;
-    if (!c || c.type !== "mcp_oauth" || !c.auth.refresh || this.refreshed) return false;
-    this.refreshed = true;
+    if (!c || c.type !== "mcp_oauth" || !c.auth.refresh || Date.now() - this.lastRefresh < REFRESH_INTERVAL_MS) return false;
+    this.lastRefresh = Date.now();
     const outcome = await refreshAccessToken(c.auth.refresh, c.secrets);
     if (outcome.status !== "succeeded") return false;
     const { tokens } = outcome;

@@ -34,7 +34,9 @@ const acceptAll: jsonSchemaValidator = {
   getValidator: () => (input: unknown) => ({ valid: true, data: input as never, errorMessage: undefined }),
 };
 
-const TIMEOUT_MS = 60_000;
+/** Connecting and listing hold up the model call; a tool call may take longer. */
+const CONNECT_TIMEOUT_MS = 15_000;
+const CALL_TIMEOUT_MS = 120_000;
 
 /** One live MCP client session with one server, over Streamable HTTP, authenticated per request. */
 export class McpConnection {
@@ -72,7 +74,7 @@ export class McpConnection {
     const client = new Client({ name: "managed-agents", version: "1.0.0" }, { jsonSchemaValidator: acceptAll });
     const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: authedFetch });
     try {
-      await client.connect(transport, { timeout: TIMEOUT_MS });
+      await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
     } catch (err) {
       throw classify(serverName, err, state.rejected);
     }
@@ -85,7 +87,7 @@ export class McpConnection {
     try {
       let cursor: string | undefined;
       do {
-        const page = await this.client.listTools(cursor ? { cursor } : undefined, { timeout: TIMEOUT_MS });
+        const page = await this.client.listTools(cursor ? { cursor } : undefined, { timeout: CONNECT_TIMEOUT_MS });
         tools.push(...(page.tools as McpTool[]));
         cursor = page.nextCursor;
       } while (cursor);
@@ -98,7 +100,7 @@ export class McpConnection {
 
   async callTool(name: string, input: Record<string, unknown>): Promise<McpCallResult> {
     try {
-      const result = await this.client.callTool({ name, arguments: input }, undefined, { timeout: TIMEOUT_MS });
+      const result = await this.client.callTool({ name, arguments: input }, undefined, { timeout: CALL_TIMEOUT_MS });
       return { content: (result.content ?? []) as McpCallResult["content"], isError: Boolean(result.isError) };
     } catch (err) {
       // A JSON-RPC error from the server (unknown tool, bad arguments) is the tool's failure, not the connection's.
