@@ -2,6 +2,7 @@ import { Bash, NetworkAccessDeniedError } from "just-bash/browser";
 import type { BashOptions } from "just-bash/browser";
 import type { HandsEnvironment, NetworkPolicy } from "../../src/hands/environment";
 import { isEgressAllowed } from "../../src/hands/network-policy";
+import { placeholderEnv, substituteSecrets, type EgressSecret } from "../../src/hands/egress-secrets";
 import { OUTPUT_LIMIT, toSandboxError, SandboxError } from "../../src/hands/sandbox";
 import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../../src/hands/sandbox";
 import { SqliteFs, normalize } from "./sqlite-fs";
@@ -32,6 +33,8 @@ export class IsolateSandbox implements SandboxBackend {
     /** R2 key prefix of this session's snapshots, e.g. `sandboxes/<workspace>/<session>/` */
     private readonly snapshotPrefix: string,
     network: NetworkPolicy,
+    /** environment_variable credentials: the shell sees placeholders, curl's egress substitutes the values. */
+    private readonly secrets: EgressSecret[] = [],
   ) {
     this.fs = new SqliteFs(sql);
     sql.exec(`
@@ -42,7 +45,7 @@ export class IsolateSandbox implements SandboxBackend {
       fs: this.fs,
       cwd: WORKDIR,
       env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp" },
-      fetch: policyFetch(network),
+      fetch: policyFetch(network, secrets),
       executionLimits: { maxExecutionTimeMs: DEFAULT_TIMEOUT_MS * 5 },
     });
   }
@@ -75,7 +78,8 @@ export class IsolateSandbox implements SandboxBackend {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const shell = this.shellState();
     // Same framing as the SDK's bash tool: one group, stderr folded into stdout in the order written.
-    const result = await this.bash.exec(`{\n${command}\n} 2>&1`, { cwd: shell.cwd, env: shell.env, replaceEnv: true, signal, rawScript: true });
+    const env = { ...shell.env, ...placeholderEnv(this.secrets) };
+    const result = await this.bash.exec(`{\n${command}\n} 2>&1`, { cwd: shell.cwd, env, replaceEnv: true, signal, rawScript: true });
     if (timeout.aborted && !options.signal?.aborted) throw new BashTimeoutError(timeoutMs);
     if (options.signal?.aborted) throw new Error("aborted");
     this.saveShellState(result.env);
@@ -185,15 +189,18 @@ const parentOf = (p: string) => {
  * curl and friends inside just-bash go through this: every URL, and every redirect hop, must pass the
  * environment's egress policy (the same decision the container backend applies at its egress).
  */
-function policyFetch(policy: NetworkPolicy): SecureFetch {
+function policyFetch(policy: NetworkPolicy, secrets: EgressSecret[]): SecureFetch {
   return async (url, options = {}) => {
     let current = url;
+    const headers = options.headers instanceof Headers ? Object.fromEntries(options.headers) : options.headers;
     for (let hop = 0; hop <= 10; hop++) {
       if (!isEgressAllowed(policy, current)) throw new NetworkAccessDeniedError(current, "blocked by the environment's network policy");
+      // Per hop: a redirect to a host the credential does not name gets the placeholder, not the secret.
+      const outbound = substituteSecrets(secrets, current, { headers, body: options.body });
       const response = await fetch(current, {
         method: options.method ?? "GET",
-        headers: options.headers,
-        body: options.body,
+        headers: outbound.headers,
+        body: outbound.body,
         redirect: "manual",
         signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });

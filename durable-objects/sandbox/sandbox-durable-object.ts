@@ -8,6 +8,8 @@ import { deliverToolResult, type DeliveryOutcome } from "../../src/hands/deliver
 import { mintSessionsToken } from "../../src/hands/tokens";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
 import { IsolateSandbox } from "./isolate-sandbox";
+import { loadEgressSecrets } from "../../src/hands/egress-secrets";
+import { installSkills } from "../../src/hands/skills";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -219,6 +221,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
       await retry(PROVISION_ATTEMPTS, () => this.backend!.provision(environment));
       const latest = this.latestBackup();
       if (latest) await this.backend.restore(latest);
+      // After the restore, which replaces the workspace: the skills are always the session's current ones.
+      await installSkills(this.env, this.backend, scope.workspaceId, scope.sessionId);
       this.setMeta("provisioned", new Date().toISOString());
     }
     return this.backend;
@@ -232,10 +236,12 @@ export class SandboxDurableObject extends DurableObject<Env> {
   private async createBackend(scope: Scope): Promise<SandboxBackend> {
     if (this.env.SANDBOX_CONTAINERS) {
       const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
-      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId);
+      const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId, secrets);
     }
     const environment = await this.environment(scope);
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking);
+    const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets);
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {

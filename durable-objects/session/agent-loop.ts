@@ -5,7 +5,8 @@ import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
 import { backoffMs, classifyModelError } from "./model-errors";
-import { completeModelCall, failModelCall, startModelCall, type Transition } from "./session-state";
+import type { McpHub } from "./mcp/hub";
+import { completeModelCall, failModelCall, reportMcpErrors, startModelCall, type Transition } from "./session-state";
 import { resolveTools } from "./tools";
 import type { SessionState } from "./types";
 
@@ -20,6 +21,8 @@ export interface BrainHost {
   commit(fn: (t: Transition) => void): Promise<void>;
   /** The call in flight, so an interrupt can abort it and book what it spent. */
   track(inflight: { abort: AbortController; call: ModelCall } | undefined): void;
+  /** The session's MCP clients: their tools join the model's. */
+  readonly mcp?: McpHub;
 }
 
 const MAX_TOKENS = 16_384;
@@ -45,9 +48,15 @@ export async function runModelStep(host: BrainHost): Promise<void> {
     return !turn || turn.epoch !== epoch || turn.inflightStartId !== startId;
   };
   if (stale()) return;
+  const mcp = host.mcp ? await host.mcp.offer(host.state()!) : undefined;
+  if (stale()) return;
+  if (mcp?.failures.length) {
+    const errors = mcp.failures.map((f) => ({ type: f.type, mcp_server_name: f.serverName, message: f.message }));
+    await host.commit((t) => reportMcpErrors(t, errors));
+  }
   const state = host.state()!;
   const consumedSeq = host.log.lastSeq();
-  const tools = resolveTools(state.agent);
+  const tools = resolveTools(state.agent, mcp);
   const abort = new AbortController();
   let call: ModelCall | undefined;
   let result: ModelResult;

@@ -1,4 +1,5 @@
 import type Anthropic from "@anthropic-ai/sdk";
+import { modelToolName } from "./mcp/config";
 import type { StoredEvent } from "./types";
 
 type UserBlock = Anthropic.ContentBlockParam;
@@ -59,14 +60,17 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
         break;
       case "agent.tool_use":
       case "agent.custom_tool_use":
-        if (!offered.has(event.name)) {
-          unoffered.set(event.id, event.name);
-          assistant?.push({ type: "text", text: `[called tool ${event.name}, which is not available, with ${JSON.stringify(event.input)}]` });
+      case "agent.mcp_tool_use": {
+        const name = event.type === "agent.mcp_tool_use" ? modelToolName(event.mcp_server_name, event.name) : event.name;
+        if (!offered.has(name)) {
+          unoffered.set(event.id, name);
+          assistant?.push({ type: "text", text: `[called tool ${name}, which is not available, with ${JSON.stringify(event.input)}]` });
           break;
         }
-        assistant?.push({ type: "tool_use", id: event.id, name: event.name, input: event.input });
+        assistant?.push({ type: "tool_use", id: event.id, name, input: event.input });
         openToolUses.push(event.id);
         break;
+      }
       case "span.model_request_end":
         if (assistant?.length) push("assistant", assistant);
         assistant = null;
@@ -76,8 +80,14 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
         break;
       case "user.tool_result":
       case "agent.tool_result":
-      case "user.custom_tool_result": {
-        const id = event.type === "user.custom_tool_result" ? event.custom_tool_use_id : event.tool_use_id;
+      case "user.custom_tool_result":
+      case "agent.mcp_tool_result": {
+        const id =
+          event.type === "user.custom_tool_result"
+            ? event.custom_tool_use_id
+            : event.type === "agent.mcp_tool_result"
+              ? event.mcp_tool_use_id
+              : event.tool_use_id;
         const name = unoffered.get(id);
         if (name) userText.push({ type: "text", text: `[tool ${name} result${event.is_error ? " (error)" : ""}: ${resultText(event.content)}]` });
         else results.set(id, toolResult(id, event.content, event.is_error));

@@ -6,6 +6,8 @@ import { describeIssues } from "../../src/lib/validation";
 import { eventParams, type ListEventsQuery } from "../../src/schemas/events";
 import { emptyUsage } from "../../src/schemas/sessions";
 import { runModelStep } from "./agent-loop";
+import { McpHub } from "./mcp/hub";
+import { runMcpToolUses } from "./mcp/run";
 import { D1Mirror } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
 import { FanOut, type DeltaType } from "./fan-out";
@@ -68,11 +70,13 @@ export class SessionDurableObject extends DurableObject<Env> {
   private inflight: { abort: AbortController; call: ModelCall } | undefined;
   /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
   private webhooks: Promise<void> = Promise.resolve();
+  private mcp!: McpHub;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.fanout = new FanOut(ctx);
     this.mirror = new D1Mirror(env.DB, () => this.current);
+    this.mcp = new McpHub(env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
       this.log = new EventLog(ctx.storage.sql);
@@ -279,6 +283,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
     if (this.current?.turn.phase === "tools") {
       this.dispatch(this.current.turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+      this.runMcp(this.current.turn.pending.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
       return;
     }
     if (this.current?.turn.phase !== "model") return;
@@ -295,6 +300,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       track: (inflight) => {
         this.inflight = inflight;
       },
+      mcp: this.mcp,
     });
     const phase = this.current?.turn.phase;
     if (phase !== "model" && phase !== "retry_wait") await this.ctx.storage.deleteAlarm();
@@ -306,7 +312,10 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (!turn) return;
     if (turn.phase === "model") await this.ctx.storage.setAlarm(Date.now());
     else if (turn.phase === "retry_wait") await this.ctx.storage.setAlarm(turn.retryAt ?? Date.now());
-    else if (turn.phase === "tools") this.dispatch(turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+    else if (turn.phase === "tools") {
+      this.dispatch(turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+      this.runMcp(turn.pending.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
+    }
   }
 
   /**
@@ -331,6 +340,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       this.fanout.clearPreviews();
     }
     if (effects.dispatch.length) this.dispatch(effects.dispatch);
+    if (effects.mcp.length) this.runMcp(effects.mcp);
     if (effects.runModel) await this.ctx.storage.setAlarm(Date.now());
     else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
     if (t.state.mirrorSeq !== before) await this.mirror.flush();
@@ -346,6 +356,12 @@ export class SessionDurableObject extends DurableObject<Env> {
       if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
       throw err;
     }
+  }
+
+  /** MCP tool uses run here, in the brain (the credentials never reach the sandbox); results commit as they land. */
+  private runMcp(toolUses: PendingToolUse[]) {
+    if (!this.current || !toolUses.length) return;
+    runMcpToolUses(this.mcp, () => this.current, toolUses, (fn) => this.commit(fn).then(() => {}));
   }
 
   /** Built-in tool uses go to the hands; results come back later as `user.tool_result` via `sendEvents`. */

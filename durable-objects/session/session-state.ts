@@ -34,6 +34,8 @@ export class Transition {
     dispatch: [] as PendingToolUse[],
     /** Abort the in-flight model request (an interrupt). */
     abortModel: false,
+    /** MCP tool uses the brain runs itself (durable-objects/session/mcp). */
+    mcp: [] as PendingToolUse[],
   };
   readonly state: SessionState;
 
@@ -167,14 +169,7 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
     t.effects.abortModel = true;
   }
   // Every tool use the turn still waited on gets a result, so the conversation stays well formed.
-  for (const pending of turn.pending) {
-    t.emit({
-      type: "agent.tool_result",
-      tool_use_id: pending.eventId,
-      is_error: true,
-      content: [{ type: "text", text: "Interrupted by the user before the tool call completed." }],
-    });
-  }
+  for (const pending of turn.pending) emitToolFailure(t, pending, "Interrupted by the user before the tool call completed.");
   turn.pending = [];
   turn.phase = "idle";
   turn.retryAt = null;
@@ -200,14 +195,9 @@ function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { typ
   });
   if (event.result === "allow") {
     pending.awaiting = "result";
-    t.effects.dispatch.push(pending);
+    (pending.kind === "mcp" ? t.effects.mcp : t.effects.dispatch).push(pending);
   } else {
-    t.emit({
-      type: "agent.tool_result",
-      tool_use_id: pending.eventId,
-      is_error: true,
-      content: [{ type: "text", text: event.deny_message || "The user denied this tool call." }],
-    });
+    emitToolFailure(t, pending, event.deny_message || "The user denied this tool call.");
     removePending(t, pending.eventId);
   }
   afterResolution(t, true);
@@ -295,6 +285,17 @@ export function completeModelCall(
           is_error: true,
           content: [{ type: "text", text: `Tool ${block.name} is not available in this session.` }],
         });
+      } else if (route.kind === "mcp") {
+        const ask = route.policy === "always_ask";
+        const eventId = t.emit({
+          type: "agent.mcp_tool_use",
+          name: route.tool,
+          mcp_server_name: route.server,
+          input: block.input,
+          evaluated_permission: ask ? "ask" : "allow",
+          evaluation: route.policy === "auto" ? { type: "auto", evaluated_permission: { type: "allow" } } : { type: route.policy },
+        });
+        toolUses.push({ eventId, name: route.tool, mcpServer: route.server, input: block.input, kind: "mcp", awaiting: ask ? "confirmation" : "result" });
       } else if (route.kind === "custom") {
         const eventId = t.emit({ type: "agent.custom_tool_use", name: block.name, input: block.input });
         toolUses.push({ eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
@@ -329,6 +330,7 @@ export function completeModelCall(
   if (calledTools) {
     turn.pending = toolUses;
     t.effects.dispatch.push(...toolUses.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
+    t.effects.mcp.push(...toolUses.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
     if (turn.modelCalls >= MAX_MODEL_CALLS_PER_TURN && userBlocking(toolUses).length === 0) {
       return endTurnWithError(t, "tool_use_limit_reached_error", `the turn reached ${MAX_MODEL_CALLS_PER_TURN} model requests`);
     }
@@ -387,14 +389,7 @@ export function failModelCall(
 function endTurnWithError(t: Transition, type: string, message: string) {
   const turn = t.state.turn;
   t.emit({ type: "session.error", error: { type, message, retry_status: { type: "exhausted" } } } as EventDraft);
-  for (const pending of turn.pending) {
-    t.emit({
-      type: "agent.tool_result",
-      tool_use_id: pending.eventId,
-      is_error: true,
-      content: [{ type: "text", text: "The turn ended before this tool call completed." }],
-    });
-  }
+  for (const pending of turn.pending) emitToolFailure(t, pending, "The turn ended before this tool call completed.");
   turn.pending = [];
   turn.phase = "idle";
   turn.retryAt = null;
@@ -410,6 +405,49 @@ export function retryDue(t: Transition): boolean {
   turn.retryAt = null;
   t.setStatus("running");
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// MCP tools, which the brain runs itself.
+
+export interface McpError {
+  type: "mcp_connection_failed_error" | "mcp_authentication_failed_error";
+  mcp_server_name: string;
+  message: string;
+}
+
+/**
+ * An MCP server could not be used: a `session.error` typed as the contract types it. The session carries on
+ * without the server (`retrying`: the next step tries it again), so the status does not change.
+ */
+export function reportMcpErrors(t: Transition, errors: McpError[]) {
+  for (const error of errors) t.emit({ type: "session.error", error: { ...error, retry_status: { type: "retrying" } } } as EventDraft);
+}
+
+/** An MCP tool call finished (or failed with `error`): its result, then the turn goes on. Late results are dropped. */
+export function completeMcpToolUse(
+  t: Transition,
+  eventId: string,
+  result: { content: unknown[]; isError: boolean; error?: McpError },
+): void {
+  const pending = t.state.turn.pending.find((p) => p.eventId === eventId && p.kind === "mcp" && p.awaiting === "result");
+  if (!pending) return;
+  if (result.error) reportMcpErrors(t, [result.error]);
+  t.emit({
+    type: "agent.mcp_tool_result",
+    mcp_tool_use_id: eventId,
+    content: result.content,
+    is_error: result.isError,
+  } as EventDraft);
+  removePending(t, eventId);
+  afterResolution(t, false);
+}
+
+/** A tool use that will never run gets an error result of its kind, so the conversation stays well formed. */
+function emitToolFailure(t: Transition, pending: PendingToolUse, text: string) {
+  const content = [{ type: "text" as const, text }];
+  if (pending.kind === "mcp") t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: pending.eventId, is_error: true, content });
+  else t.emit({ type: "agent.tool_result", tool_use_id: pending.eventId, is_error: true, content });
 }
 
 // ---------------------------------------------------------------------------------------------------------

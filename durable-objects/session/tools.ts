@@ -6,7 +6,8 @@ type Policy = "always_allow" | "always_ask" | "auto";
 /** How the brain treats a tool the model called. */
 export type ToolRoute =
   | { kind: "builtin"; policy: Policy }
-  | { kind: "custom" };
+  | { kind: "custom" }
+  | { kind: "mcp"; server: string; tool: string; policy: Policy };
 
 /**
  * Built-in tools of `agent_toolset_20260401` that the hands execute, with input schemas mirroring the SDK's
@@ -92,10 +93,13 @@ export interface ResolvedTools {
 
 /**
  * Reads the agent's tool configuration: the toolset's defaults and per-tool overrides (enabled, permission
- * policy; the toolset defaults to enabled + always_allow), and custom tools as given. MCP toolsets are
- * served by another part of the system and are not offered here.
+ * policy; the toolset defaults to enabled + always_allow), and custom tools as given, then the MCP tools
+ * the session's servers listed (`mcp`).
  */
-export function resolveTools(agent: Pick<SessionAgent, "tools">): ResolvedTools {
+export function resolveTools(
+  agent: Pick<SessionAgent, "tools">,
+  mcp?: { definitions: Anthropic.Tool[]; routes: Map<string, ToolRoute> },
+): ResolvedTools {
   const routes = new Map<string, ToolRoute>();
   const definitions: Anthropic.Tool[] = [];
   for (const tool of agent.tools ?? []) {
@@ -118,6 +122,12 @@ export function resolveTools(agent: Pick<SessionAgent, "tools">): ResolvedTools 
         input_schema: tool.input_schema as Anthropic.Tool["input_schema"],
       });
     }
+  }
+  // MCP tools (listed from their servers by durable-objects/session/mcp) come after the agent's own.
+  for (const definition of mcp?.definitions ?? []) {
+    if (routes.has(definition.name)) continue;
+    routes.set(definition.name, mcp!.routes.get(definition.name)!);
+    definitions.push(definition);
   }
   return { definitions, route: (name) => routes.get(name) };
 }

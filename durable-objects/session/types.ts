@@ -44,7 +44,9 @@ export interface PendingToolUse {
   eventId: string;
   name: string;
   input: Record<string, unknown>;
-  kind: "builtin" | "custom";
+  kind: "builtin" | "custom" | "mcp";
+  /** For `mcp`: the server of the tool (`name` is then the MCP tool's own name). */
+  mcpServer?: string;
   /** `confirmation`: held by an always_ask policy; `result`: waiting for the hands (or the client). */
   awaiting: "confirmation" | "result";
 }

@@ -1,5 +1,6 @@
 import { Bash, InMemoryFs, defineCommand } from "just-bash/browser";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
+import { rewriteOutbound, type SecretEgressParams } from "../../src/hands/egress-container";
 
 /**
  * An in-memory stand-in for `@cloudflare/sandbox`'s container client, faithful where the adapter depends on it:
@@ -15,6 +16,12 @@ export class FakeContainerClient implements ContainerClient {
   /** Package manager invocations: [manager, ...args]. */
   readonly installs: string[][] = [];
   allowedHosts: string[] | undefined;
+  /** Variables new shell sessions start with (`setEnvVars`). */
+  envVars: Record<string, string> = {};
+  /** The outbound handler set by `setOutboundHandler`, run on every request as the Container object would. */
+  outboundHandler: { method: string; params: SecretEgressParams } | undefined;
+  /** Requests as they left the container's egress (after the outbound handler). */
+  readonly outbound: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
   destroyed = 0;
   private readonly sessions = new Map<string, { cwd: string; env: Record<string, string> }>();
   private readonly backups = new Map<string, Map<string, Uint8Array>>();
@@ -47,8 +54,11 @@ export class FakeContainerClient implements ContainerClient {
       fs: this.fs,
       cwd: "/",
       customCommands: [stat, ...["apt-get", "python3", "npm", "cargo", "gem", "go"].map(installer)],
-      fetch: async (url) => {
+      fetch: async (url, options = {}) => {
         const host = new URL(url).hostname;
+        let req = new Request(url, { method: options.method ?? "GET", headers: options.headers, body: options.body });
+        if (this.outboundHandler) req = await rewriteOutbound(req, this.outboundHandler.params.secrets);
+        this.outbound.push({ url, headers: Object.fromEntries(req.headers), body: req.body ? new TextDecoder().decode(await req.arrayBuffer()) : "" });
         const allowed = !this.allowedHosts || this.allowedHosts.some((p) => globMatch(p, host));
         const body = new TextEncoder().encode(allowed ? `hello from ${host}` : "Origin is disallowed");
         return { status: allowed ? 200 : 520, statusText: allowed ? "OK" : "Origin is disallowed", headers: {}, body, url };
@@ -63,7 +73,7 @@ export class FakeContainerClient implements ContainerClient {
   }
 
   async createSession(options: { id: string; cwd?: string }) {
-    this.sessions.set(options.id, { cwd: options.cwd ?? "/", env: {} });
+    this.sessions.set(options.id, { cwd: options.cwd ?? "/", env: { ...this.envVars } });
     return this.getSession(options.id);
   }
 
@@ -82,6 +92,14 @@ export class FakeContainerClient implements ContainerClient {
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       },
     };
+  }
+
+  async setEnvVars(envVars: Record<string, string | undefined>) {
+    for (const [k, v] of Object.entries(envVars)) v === undefined ? delete this.envVars[k] : (this.envVars[k] = v);
+  }
+
+  async setOutboundHandler(method: string, params: SecretEgressParams) {
+    this.outboundHandler = { method, params };
   }
 
   async deleteSession(id: string) {

@@ -3,6 +3,8 @@ import { containerEgress } from "../network-policy";
 import { OUTPUT_LIMIT, SandboxError, toSandboxError } from "../sandbox";
 import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../sandbox";
 import { packageInstallCommands, shellQuote } from "./provision";
+import { placeholderEnv, type EgressSecret } from "../egress-secrets";
+import { SECRET_EGRESS_HANDLER, type SecretEgressParams } from "../egress-container";
 
 const WORKDIR = "/workspace";
 const MARKER = "/var/lib/managed-agents/provisioned";
@@ -43,6 +45,10 @@ export interface ContainerClient {
   restoreBackup(backup: { id: string; dir: string; localBucket?: boolean }): Promise<unknown>;
   /** From `@cloudflare/containers`: egress is gated to these hosts at the container's outbound proxy. */
   setAllowedHosts(hosts: string[]): Promise<void>;
+  /** From `@cloudflare/sandbox`: variables every new shell session starts with. */
+  setEnvVars(envVars: Record<string, string | undefined>): Promise<void>;
+  /** From `@cloudflare/containers`: routes the container's outbound requests through a registered handler. */
+  setOutboundHandler(method: string, params: SecretEgressParams): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -58,6 +64,8 @@ export class ContainerSandbox implements SandboxBackend {
   constructor(
     private readonly client: ContainerClient,
     private readonly sessionId: string,
+    /** environment_variable credentials: placeholders in the container, the values only at the egress. */
+    private readonly secrets: EgressSecret[] = [],
   ) {}
 
   private get shellId() {
@@ -158,6 +166,10 @@ export class ContainerSandbox implements SandboxBackend {
   async provision(environment: HandsEnvironment): Promise<void> {
     const egress = containerEgress(environment.networking);
     if (!egress.enableInternet) await this.client.setAllowedHosts(egress.allowedHosts);
+    if (this.secrets.length) {
+      await this.client.setOutboundHandler(SECRET_EGRESS_HANDLER, { secrets: this.secrets });
+      await this.client.setEnvVars(placeholderEnv(this.secrets));
+    }
     await this.client.mkdir(WORKDIR, { recursive: true });
     for (const command of packageInstallCommands(environment.packages)) {
       const result = await this.client.exec(command, { timeout: INSTALL_TIMEOUT_MS, cwd: WORKDIR });

@@ -1,0 +1,126 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
+import type { McpServerAuth } from "./auth";
+
+/** How an MCP server failed, typed as the contract's session error objects. */
+export class McpFailure extends Error {
+  constructor(
+    readonly type: "mcp_connection_failed_error" | "mcp_authentication_failed_error",
+    readonly serverName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface McpTool {
+  name: string;
+  description?: string;
+  inputSchema: { type: "object"; [key: string]: unknown };
+}
+
+export interface McpCallResult {
+  content: Array<{ type: string; [key: string]: unknown }>;
+  isError: boolean;
+}
+
+/**
+ * Tool output schemas are not enforced here (the model reads the content either way), and the SDK's
+ * default validator compiles schemas with `new Function`, which Workers forbid.
+ */
+const acceptAll: jsonSchemaValidator = {
+  getValidator: () => (input: unknown) => ({ valid: true, data: input as never, errorMessage: undefined }),
+};
+
+/** Connecting and listing hold up the model call; a tool call may take longer. */
+const CONNECT_TIMEOUT_MS = 15_000;
+const CALL_TIMEOUT_MS = 120_000;
+
+/** One live MCP client session with one server, over Streamable HTTP, authenticated per request. */
+export class McpConnection {
+  private tools: McpTool[] | undefined;
+
+  private constructor(
+    readonly serverName: string,
+    private readonly client: Client,
+    /** Set once the server refused the credential (401/403 after any refresh). */
+    private readonly auth: { rejected: boolean },
+  ) {}
+
+  private get rejected() {
+    return this.auth.rejected;
+  }
+
+  static async open(serverName: string, url: string, auth: McpServerAuth): Promise<McpConnection> {
+    const state = { rejected: false };
+    // Every request carries the credential; a 401 earns one refresh (mcp_oauth) and one retry.
+    const authedFetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+      const send = async () => {
+        const headers = new Headers(init?.headers);
+        const header = await auth.header();
+        if (header) headers.set("authorization", header);
+        return fetch(input, { ...init, headers });
+      };
+      let res = await send();
+      if (res.status === 401 && (await auth.refresh())) {
+        await res.body?.cancel();
+        res = await send();
+      }
+      if (res.status === 401 || res.status === 403) state.rejected = true;
+      return res;
+    };
+    const client = new Client({ name: "managed-agents", version: "1.0.0" }, { jsonSchemaValidator: acceptAll });
+    const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: authedFetch });
+    try {
+      await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
+    } catch (err) {
+      throw classify(serverName, err, state.rejected);
+    }
+    return new McpConnection(serverName, client, state);
+  }
+
+  async listTools(): Promise<McpTool[]> {
+    if (this.tools) return this.tools;
+    const tools: McpTool[] = [];
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await this.client.listTools(cursor ? { cursor } : undefined, { timeout: CONNECT_TIMEOUT_MS });
+        tools.push(...(page.tools as McpTool[]));
+        cursor = page.nextCursor;
+      } while (cursor);
+    } catch (err) {
+      throw classify(this.serverName, err, this.rejected);
+    }
+    this.tools = tools;
+    return tools;
+  }
+
+  async callTool(name: string, input: Record<string, unknown>): Promise<McpCallResult> {
+    try {
+      const result = await this.client.callTool({ name, arguments: input }, undefined, { timeout: CALL_TIMEOUT_MS });
+      return { content: (result.content ?? []) as McpCallResult["content"], isError: Boolean(result.isError) };
+    } catch (err) {
+      // A JSON-RPC error from the server (unknown tool, bad arguments) is the tool's failure, not the connection's.
+      if (isProtocolError(err)) return { content: [{ type: "text", text: (err as Error).message }], isError: true };
+      throw classify(this.serverName, err, this.rejected);
+    }
+  }
+
+  async close() {
+    await this.client.close().catch(() => {});
+  }
+}
+
+function classify(serverName: string, err: unknown, rejected: boolean): McpFailure {
+  if (err instanceof McpFailure) return err;
+  const auth = rejected || err instanceof UnauthorizedError || (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403));
+  if (auth) return new McpFailure("mcp_authentication_failed_error", serverName, `MCP server ${serverName} rejected the session's credentials`);
+  const status = err instanceof StreamableHTTPError && err.code && err.code > 0 ? ` (HTTP ${err.code})` : "";
+  return new McpFailure("mcp_connection_failed_error", serverName, `could not connect to MCP server ${serverName}${status}`);
+}
+
+const isProtocolError = (err: unknown) =>
+  err instanceof Error && err.name === "McpError" && typeof (err as { code?: unknown }).code === "number";
