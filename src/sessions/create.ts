@@ -26,7 +26,8 @@ export async function createSession(
   env: Env,
   workspaceId: string,
   body: CreateSessionBody,
-  opts: { deploymentId?: string } = {},
+  /** `sessionId`: a caller-chosen id (deployment runs derive it from the run id, for idempotency). */
+  opts: { deploymentId?: string; sessionId?: string } = {},
 ): Promise<SessionRow> {
   const db = database(env.DB);
   if (body.budget != null) throw badRequest("budget: spend budgets are not supported by this server");
@@ -45,7 +46,7 @@ export async function createSession(
 
   const now = nowIso();
   const row: SessionRow = {
-    id: newId("sesn"),
+    id: opts.sessionId ?? newId("sesn"),
     workspaceId,
     agentId: agent.id,
     agentVersion: agent.version,
