@@ -5,7 +5,8 @@ import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
 import { backoffMs, classifyModelError } from "./model-errors";
-import { completeModelCall, failModelCall, startModelCall, type Transition } from "./session-state";
+import { budgetSpent } from "./budget";
+import { completeModelCall, failModelCall, startModelCall, stopForBudget, type Transition } from "./session-state";
 import { resolveTools } from "./tools";
 import type { SessionState } from "./types";
 
@@ -33,6 +34,11 @@ const MAX_TOKENS = 16_384;
  */
 export async function runModelStep(host: BrainHost): Promise<void> {
   if (host.state()?.turn.phase !== "model") return;
+  const before = host.state()!;
+  if (!before.turn.inflightStartId && budgetSpent(before)) {
+    await host.commit((t) => stopForBudget(t));
+    return;
+  }
   let startId = "";
   let epoch = 0;
   await host.commit((t) => {

@@ -46,6 +46,7 @@ export interface InitInput {
   metadata: Record<string, string>;
   createdAt: string;
   initialEvents?: UserEventParams[];
+  budget?: SessionState["budget"];
 }
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
@@ -106,6 +107,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       archivedAt: null,
       turn: initialTurn(),
       mirrorSeq: 0,
+      budget: input.budget ?? null,
     };
     if (!input.initialEvents?.length) {
       this.ctx.storage.transactionSync(() => this.store.save(state));

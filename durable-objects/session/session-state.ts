@@ -1,3 +1,4 @@
+import { chargeListCost } from "./budget";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
 import type { ResolvedTools } from "./tools";
@@ -86,7 +87,8 @@ type IdleStop = {
     | { type: "end_turn" }
     | { type: "requires_action"; event_ids: string[] }
     | { type: "retries_exhausted" }
-    | { type: "refusal" };
+    | { type: "refusal" }
+    | { type: "budget_reached" };
   details?: { type: "refusal"; category: null; explanation: string | null } | null;
 };
 
@@ -489,6 +491,16 @@ function addUsage(s: SessionState, usage: ModelUsage) {
     ephemeral_1h_input_tokens: (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) + usage.cache_creation_1h,
     ephemeral_5m_input_tokens: (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) + usage.cache_creation_5m,
   };
+  chargeListCost(s, usage);
+}
+
+/** The budget is spent: no new model request; the turn ends idle with `budget_reached`. */
+export function stopForBudget(t: Transition) {
+  const turn = t.state.turn;
+  turn.phase = "idle";
+  turn.retryAt = null;
+  turn.attempt = 0;
+  t.setStatus("idle", { reason: { type: "budget_reached" } });
 }
 
 const spanUsage = (usage: ModelUsage) => ({

@@ -3,6 +3,7 @@ import type {
   BetaManagedAgentsEventParams,
 } from "@anthropic-ai/sdk/resources/beta/sessions/events";
 import type {
+  BetaManagedAgentsBudgetLimit,
   BetaManagedAgentsSessionAgent,
   BetaManagedAgentsSessionUsage,
 } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
@@ -87,6 +88,10 @@ export interface SessionState {
   turn: TurnState;
   /** Bumped on every change the D1 index mirrors; the mirror drops writes older than the row's. */
   mirrorSeq: number;
+  /** The spend ceiling set at creation (budget.ts); absent or null: uncapped. */
+  budget?: BetaManagedAgentsBudgetLimit | null;
+  /** Exact list cost so far in nano-USD (`usage.list_cost` is its rounded rendering). */
+  listCostNano?: number;
 }
 
 /** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */
