@@ -6,6 +6,7 @@ import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
 import { backoffMs, classifyModelError } from "./model-errors";
 import { budgetSpent } from "./budget";
+import { isEvaluating, runGraderStep } from "./outcomes";
 import { completeModelCall, failModelCall, startModelCall, stopForBudget, type Transition } from "./session-state";
 import { resolveTools } from "./tools";
 import type { SessionState } from "./types";
@@ -35,6 +36,7 @@ const MAX_TOKENS = 16_384;
 export async function runModelStep(host: BrainHost): Promise<void> {
   if (host.state()?.turn.phase !== "model") return;
   const before = host.state()!;
+  if (isEvaluating(before)) return runGraderStep(host);
   if (!before.turn.inflightStartId && budgetSpent(before)) {
     await host.commit((t) => stopForBudget(t));
     return;

@@ -1,4 +1,5 @@
 import type Anthropic from "@anthropic-ai/sdk";
+import { outcomeText } from "./outcome-text";
 import type { StoredEvent } from "./types";
 
 type UserBlock = Anthropic.ContentBlockParam;
@@ -74,6 +75,12 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
       case "user.message":
         userText.push(...userContent(event.content));
         break;
+      case "user.define_outcome":
+      case "span.outcome_evaluation_end": {
+        const text = outcomeText(event);
+        if (text) userText.push({ type: "text", text });
+        break;
+      }
       case "user.tool_result":
       case "agent.tool_result":
       case "user.custom_tool_result": {

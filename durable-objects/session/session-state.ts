@@ -1,4 +1,5 @@
 import { chargeListCost } from "./budget";
+import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
 import type { ResolvedTools } from "./tools";
@@ -124,6 +125,9 @@ export function acceptUserEvents(t: Transition, events: UserEventParams[], ctx: 
       case "user.tool_result":
         ids.push(acceptResult(t, event, event.tool_use_id, "builtin"));
         break;
+      case "user.define_outcome":
+        ids.push(acceptDefineOutcome(t, event));
+        break;
       default:
         throw new InvalidEvent(`events: ${(event as { type: string }).type} is not supported by this server`);
     }
@@ -182,6 +186,7 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
   turn.retryAt = null;
   turn.attempt = 0;
   turn.epoch++;
+  interruptOutcome(t);
   if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
   return id;
 }
@@ -350,6 +355,7 @@ export function completeModelCall(
     t.effects.runModel = true;
     return;
   }
+  if (result.stopReason !== "refusal" && beginEvaluation(t)) return;
   turn.phase = "idle";
   if (result.stopReason === "refusal") {
     t.setStatus("idle", { reason: { type: "refusal" }, details: { type: "refusal", category: null, explanation: null } });
@@ -482,7 +488,7 @@ function removePending(t: Transition, eventId: string) {
   t.state.turn.pending = t.state.turn.pending.filter((p) => p.eventId !== eventId);
 }
 
-function addUsage(s: SessionState, usage: ModelUsage) {
+export function addUsage(s: SessionState, usage: ModelUsage) {
   const u = s.usage;
   u.input_tokens = (u.input_tokens ?? 0) + usage.input_tokens;
   u.output_tokens = (u.output_tokens ?? 0) + usage.output_tokens;
@@ -503,7 +509,7 @@ export function stopForBudget(t: Transition) {
   t.setStatus("idle", { reason: { type: "budget_reached" } });
 }
 
-const spanUsage = (usage: ModelUsage) => ({
+export const spanUsage = (usage: ModelUsage) => ({
   input_tokens: usage.input_tokens,
   output_tokens: usage.output_tokens,
   cache_read_input_tokens: usage.cache_read_input_tokens,

@@ -1,3 +1,4 @@
+import type { OutcomeState } from "./outcomes";
 import type {
   BetaManagedAgentsSessionEvent,
   BetaManagedAgentsEventParams,
@@ -92,6 +93,8 @@ export interface SessionState {
   budget?: BetaManagedAgentsBudgetLimit | null;
   /** Exact list cost so far in nano-USD (`usage.list_cost` is its rounded rendering). */
   listCostNano?: number;
+  /** Outcomes defined so far, the open one last (outcomes.ts). */
+  outcomes?: OutcomeState[];
 }
 
 /** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */

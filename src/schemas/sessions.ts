@@ -169,7 +169,7 @@ export function sessionJson(row: SessionRow, now = Date.now()): BetaManagedAgent
     updated_at: row.updatedAt,
     environment_id: row.environmentId,
     metadata: row.metadata,
-    outcome_evaluations: [],
+    outcome_evaluations: row.outcomeEvaluations ?? [],
     resources: row.resources.map(resourceJson) as unknown as BetaManagedAgentsSession["resources"],
     stats: {
       active_seconds: round(row.activeSeconds + running),

@@ -65,6 +65,7 @@ export async function createSession(
     runningSince: null,
     deploymentId: opts.deploymentId ?? null,
     budget: body.budget ?? null,
+    outcomeEvaluations: [],
     mirrorSeq: 0,
     createdAt: now,
     updatedAt: now,

@@ -1,6 +1,7 @@
 import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type {
   BetaManagedAgentsBudgetLimit,
+  BetaManagedAgentsOutcomeEvaluationResource,
   BetaManagedAgentsSessionAgent,
   BetaManagedAgentsSessionUsage,
 } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
@@ -35,6 +36,8 @@ export const sessions = sqliteTable(
     deploymentId: text("deployment_id"),
     /** The spend ceiling set at creation; null when uncapped. */
     budget: text("budget", { mode: "json" }).$type<BetaManagedAgentsBudgetLimit>(),
+    /** Mirrored from the DO's outcomes. */
+    outcomeEvaluations: text("outcome_evaluations", { mode: "json" }).$type<BetaManagedAgentsOutcomeEvaluationResource[]>().notNull().default([]),
     mirrorSeq: integer("mirror_seq").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
