@@ -6,6 +6,7 @@ import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
 import { backoffMs, classifyModelError } from "./model-errors";
 import { budgetSpent } from "./budget";
+import { compactIfNeeded } from "./compaction";
 import { isEvaluating, runGraderStep } from "./outcomes";
 import { completeModelCall, failModelCall, startModelCall, stopForBudget, type Transition } from "./session-state";
 import { resolveTools } from "./tools";
@@ -41,6 +42,8 @@ export async function runModelStep(host: BrainHost): Promise<void> {
     await host.commit((t) => stopForBudget(t));
     return;
   }
+  if (!before.turn.inflightStartId && !(await compactIfNeeded(host, modelId(before.agent.model)))) return;
+  if (host.state()?.turn.phase !== "model") return;
   let startId = "";
   let epoch = 0;
   await host.commit((t) => {

@@ -46,7 +46,12 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
     userText = [];
   };
 
-  for (const { event, internal } of events) {
+  const all = [...events];
+  // A compaction's summary replaces everything it covers (compaction.ts).
+  const compacted = all.findLast((e) => e.event.type === "agent.thread_context_compacted" && e.internal?.compaction)?.internal?.compaction;
+  if (compacted) userText.push({ type: "text", text: `Summary of the earlier conversation:\n${compacted.summary}` });
+  for (const { seq, event, internal } of all) {
+    if (compacted && seq <= compacted.throughSeq) continue;
     switch (event.type) {
       case "span.model_request_start":
         flushUser();

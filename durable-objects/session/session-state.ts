@@ -392,7 +392,7 @@ export function failModelCall(
   endTurnWithError(t, error.type, error.message);
 }
 
-function endTurnWithError(t: Transition, type: string, message: string) {
+export function endTurnWithError(t: Transition, type: string, message: string) {
   const turn = t.state.turn;
   t.emit({ type: "session.error", error: { type, message, retry_status: { type: "exhausted" } } } as EventDraft);
   for (const pending of turn.pending) {

@@ -31,6 +31,8 @@ export type EventDraft = { [K in SessionEvent as K["type"]]: Omit<K, "id" | "pro
 export interface InternalData {
   /** The model's thinking block, replayed verbatim so extended thinking keeps working across tool use. */
   thinking?: { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+  /** A compaction's summary, standing in for every event up to `throughSeq` (compaction.ts). */
+  compaction?: { summary: string; throughSeq: number };
 }
 
 /** A committed event: its public JSON plus its log position. */
