@@ -56,12 +56,12 @@ describe("sessions: budgets", () => {
     const { client, agent, environment } = await sessionTenant({ model: PRICED });
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     expect(session.budget).toBeNull();
-    await client.beta.sessions.events.send(session.id, { events: [say("[[usage:in=100000,out=100000]]")] });
+    await client.beta.sessions.events.send(session.id, { events: [say("[[usage:in=50000,out=50000]]")] });
     await waitForIdle(client, session.id);
     await client.beta.sessions.events.send(session.id, { events: [say("[[usage:in=0,out=0]]more")] });
     const events = await waitForEvents(client, session.id, (e) => e.type === "session.status_idle", { count: 2 });
     expect(idleStops(events)).toEqual(["end_turn", "end_turn"]);
-    expect((await client.beta.sessions.retrieve(session.id)).usage.list_cost).toEqual({ amount: "180", currency: "USD" });
+    expect((await client.beta.sessions.retrieve(session.id)).usage.list_cost).toEqual({ amount: "90", currency: "USD" });
   });
 
   it("rejects malformed budgets, unpriced models and budget changes, writing nothing", async () => {
