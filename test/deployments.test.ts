@@ -7,15 +7,16 @@ import { database } from "../src/db/client";
 import { parseCron, nextRuns } from "../src/deployments/cron";
 import { runDeployment } from "../src/deployments/run";
 import { deploymentScheduler, jitterMs, planNextFire } from "../src/deployments/schedule";
+import { startSession } from "../src/deployments/start-session";
 import { findDeployment } from "../src/deployments/store";
 import { collect, expectApiError } from "./helpers/assertions";
 import { newTenant, raw } from "./helpers/client";
+import { types, waitForIdle } from "./helpers/sessions";
 
 type CreateParams = Anthropic.Beta.DeploymentCreateParams;
 
 const MESSAGE = { type: "user.message" as const, content: [{ type: "text" as const, text: "Run the weekly scan." }] };
 const YEARLY = { type: "cron" as const, expression: "0 0 1 1 *", timezone: "UTC" };
-const SESSION_PLANE_MISSING = /^session plane not available/;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -304,8 +305,8 @@ describe("deployments: pause, unpause, run", () => {
     expect(await client.beta.deployments.unpause(deployment.id)).toEqual(active);
   });
 
-  it("records a manual run as failed with a clear error while the session plane is absent, without pausing", async () => {
-    const { client, agent, deploy } = await setup();
+  it("starts a real session on a manual run: its initial events run a turn, the run records the session", async () => {
+    const { client, agent, environment, deploy } = await setup();
     const deployment = await deploy({ schedule: YEARLY });
     const run = await client.beta.deployments.run(deployment.id);
     expect(run).toEqual({
@@ -314,11 +315,19 @@ describe("deployments: pause, unpause, run", () => {
       deployment_id: deployment.id,
       agent: { type: "agent", id: agent.id, version: 1 },
       trigger_context: { type: "manual" },
-      session_id: null,
-      error: { type: "unknown_error", message: expect.stringMatching(SESSION_PLANE_MISSING) },
+      session_id: expect.stringMatching(/^sesn_/),
+      error: null,
       created_at: expect.any(String),
     });
     expect(await client.beta.deploymentRuns.retrieve(run.id)).toEqual(run);
+    expect((await collect(client.beta.deploymentRuns.list({ deployment_id: deployment.id }))).map((r) => r.session_id)).toEqual([run.session_id]);
+
+    const session = await client.beta.sessions.retrieve(run.session_id!);
+    expect(session).toMatchObject({ agent: { id: agent.id, version: 1 }, environment_id: environment.id });
+    const events = await waitForIdle(client, session.id);
+    expect(types(events)).toEqual(["user.message", "session.status_running", "span.model_request_start", "agent.message", "span.model_request_end", "session.status_idle"]);
+    expect(events.find((e) => e.type === "agent.message")).toMatchObject({ content: [{ type: "text", text: "Echo: Run the weekly scan." }] });
+
     const after = await client.beta.deployments.retrieve(deployment.id);
     expect(after).toMatchObject({ status: "active", paused_reason: null });
     // Manual runs do not count as the schedule's last run.
@@ -326,10 +335,12 @@ describe("deployments: pause, unpause, run", () => {
 
     // Allowed while paused: only the schedule is suspended.
     await client.beta.deployments.pause(deployment.id);
-    expect((await client.beta.deployments.run(deployment.id)).trigger_context).toEqual({ type: "manual" });
+    const second = await client.beta.deployments.run(deployment.id);
+    expect(second.trigger_context).toEqual({ type: "manual" });
+    expect(second.session_id).not.toBe(run.session_id);
   });
 
-  it("fires on schedule from its alarm: records the run, sets last_run_at and auto-pauses on the error", async () => {
+  it("fires on schedule from its alarm: starts a session, records the run and sets last_run_at", async () => {
     const { client, deploy } = await setup();
     const deployment = await deploy({ schedule: YEARLY });
     const plan = (await scheduler(deployment.id).plan())!;
@@ -339,20 +350,38 @@ describe("deployments: pause, unpause, run", () => {
     expect(runs).toEqual([
       expect.objectContaining({
         trigger_context: { type: "schedule", scheduled_at: new Date(plan.scheduledAt).toISOString() },
-        session_id: null,
-        error: { type: "unknown_error", message: expect.stringMatching(SESSION_PLANE_MISSING) },
+        session_id: expect.stringMatching(/^sesn_/),
+        error: null,
       }),
     ]);
+    await waitForIdle(client, runs[0].session_id!);
     const after = await client.beta.deployments.retrieve(deployment.id);
-    expect(after).toMatchObject({ status: "paused", paused_reason: { type: "error", error: { type: "unknown_error" } } });
+    expect(after).toMatchObject({ status: "active", paused_reason: null });
     expect(Date.parse(after.schedule!.last_run_at!)).toBeLessThanOrEqual(Date.now());
-    // Paused by the failure: nothing more is scheduled until someone unpauses.
-    expect(await scheduler(deployment.id).plan()).toBeNull();
-    expect(await runDurableObjectAlarm(scheduler(deployment.id))).toBe(false);
+    // The next fire is planned strictly after this one.
+    expect((await scheduler(deployment.id).plan())!.scheduledAt).toBeGreaterThan(plan.scheduledAt);
+  });
 
-    await client.beta.deployments.unpause(deployment.id);
-    const next = (await scheduler(deployment.id).plan())!;
-    expect(next.scheduledAt).toBeGreaterThan(Date.now());
+  it("starts one session per run id, however often the session plane is asked", async () => {
+    const { client, workspaceId, agent, environment, deploy } = await setup();
+    const deployment = await deploy();
+    const input = {
+      workspaceId,
+      agent: { type: "agent" as const, id: agent.id, version: 1 },
+      environmentId: environment.id,
+      initialEvents: [MESSAGE],
+      resources: [],
+      vaultIds: [],
+      budget: null,
+      deploymentId: deployment.id,
+      runId: "drun_0000idempotencytest0001",
+    };
+    const first = await startSession(env, input);
+    const again = await startSession(env, input);
+    expect(again).toEqual(first);
+    const sessions = await collect(client.beta.sessions.list());
+    expect(sessions.map((s) => s.id)).toEqual([first.sessionId]);
+    await waitForIdle(client, first.sessionId);
   });
 
   it("records at most one run per scheduled instant, however often the fire is retried", async () => {
@@ -410,8 +439,8 @@ describe("deployments: pause, unpause, run", () => {
     expect(all[0].id).toBe(other.id);
     expect((await collect(client.beta.deploymentRuns.list({ deployment_id: first.id }))).map((r) => r.trigger_context.type)).toEqual(["schedule", "manual"]);
     expect((await collect(client.beta.deploymentRuns.list({ trigger_type: "manual" }))).map((r) => r.id)).toEqual([other.id, manual.id]);
-    expect(await collect(client.beta.deploymentRuns.list({ has_error: false }))).toEqual([]);
-    expect(await collect(client.beta.deploymentRuns.list({ has_error: true }))).toHaveLength(3);
+    expect(await collect(client.beta.deploymentRuns.list({ has_error: false }))).toHaveLength(3);
+    expect(await collect(client.beta.deploymentRuns.list({ has_error: true }))).toEqual([]);
     expect(await collect(client.beta.deploymentRuns.list({ "created_at[gt]": other.created_at }))).toEqual([]);
     expect((await collect(client.beta.deploymentRuns.list({ "created_at[gte]": other.created_at }))).map((r) => r.id)).toEqual([other.id]);
     expect(await collect(client.beta.deploymentRuns.list({ deployment_id: "depl_nope" }))).toEqual([]);
@@ -421,8 +450,12 @@ describe("deployments: pause, unpause, run", () => {
 
 describe("deployments: webhooks", () => {
   it("emits deployment.* and deployment_run.* events for each transition", async () => {
-    vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("ok"));
-    const { client, deploy } = await setup();
+    const realFetch = globalThis.fetch;
+    // Webhook receivers are stubbed; the fake model (the run's session calls it) is not.
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) =>
+      new URL(input instanceof Request ? input.url : String(input)).host === "fake-model.test" ? realFetch(input, init) : new Response("ok"),
+    );
+    const { client, environment, deploy } = await setup();
     const endpoint = await client.beta.organization.webhooks.create({
       url: "https://receiver.test/hooks",
       enabled_events: [
@@ -441,7 +474,8 @@ describe("deployments: webhooks", () => {
     await client.beta.deployments.pause(deployment.id);
     await client.beta.deployments.pause(deployment.id); // already paused: no event
     await client.beta.deployments.unpause(deployment.id);
-    await client.beta.deployments.run(deployment.id);
+    await client.beta.deployments.run(deployment.id); // starts a session
+    await client.beta.environments.archive(environment.id);
     await runDurableObjectAlarm(scheduler(deployment.id)); // fails and auto-pauses
     await client.beta.deployments.archive(deployment.id);
 
@@ -458,7 +492,7 @@ describe("deployments: webhooks", () => {
       "deployment.paused",
       "deployment.unpaused",
       "deployment_run.started",
-      "deployment_run.failed",
+      "deployment_run.succeeded",
       "deployment_run.started",
       "deployment_run.failed",
       "deployment.paused",

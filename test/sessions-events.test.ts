@@ -62,11 +62,11 @@ describe("session events: rejected events write nothing", () => {
     }
     await expectRejected(
       client.beta.sessions.events.send(session.id, {
-        events: [{ type: "user.define_outcome", description: "d", rubric: { type: "text", content: "r" } }],
+        events: [{ type: "user.define_outcome", description: "d", rubric: { type: "text", content: "r" }, max_iterations: 0 }],
       }),
       400,
       "invalid_request_error",
-      /not supported/,
+      /max_iterations/,
     );
     expect(await allEvents(client, session.id)).toEqual([]);
   });

@@ -10,6 +10,7 @@ import type { ContainerClient } from "../../src/hands/containers/container-sandb
 import { IsolateSandbox } from "./isolate-sandbox";
 import { loadEgressSecrets } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
+import { mountNewFiles } from "./mount-resources";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -125,6 +126,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
     }
     await sandbox.destroy();
     this.deleteMeta("provisioned");
+    this.deleteMeta("mounted_resources");
     this.backend = undefined;
     return handle;
   }
@@ -188,7 +190,20 @@ export class SandboxDurableObject extends DurableObject<Env> {
     } catch (err) {
       return toolResult(row.id, `Error: the sandbox could not be provisioned: ${err instanceof Error ? err.message : String(err)}`, true);
     }
+    await this.mountResources(sandbox);
     return runToolUse(sandbox, { id: row.id, name: row.name, input: JSON.parse(row.input) });
+  }
+
+  /** Session resources added since the last tool use reach the sandbox now (mount-resources.ts). */
+  private async mountResources(sandbox: SandboxBackend) {
+    const scope = this.scope();
+    if (!scope) return;
+    const mounted = new Set<string>(JSON.parse(this.getMeta("mounted_resources") ?? "[]"));
+    try {
+      if (await mountNewFiles(this.env, scope, sandbox, mounted)) this.setMeta("mounted_resources", JSON.stringify([...mounted]));
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", message: "mounting session resources failed", session: scope.sessionId, error: String(err) }));
+    }
   }
 
   /** True once the result is settled (accepted, or refused for good); false to retry later. */

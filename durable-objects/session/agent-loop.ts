@@ -5,8 +5,18 @@ import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
 import { backoffMs, classifyModelError } from "./model-errors";
+import { budgetSpent } from "./budget";
+import { compactIfNeeded } from "./compaction";
 import type { McpHub } from "./mcp/hub";
-import { completeModelCall, failModelCall, reportMcpErrors, startModelCall, type Transition } from "./session-state";
+import { isEvaluating, runGraderStep } from "./outcomes";
+import {
+  completeModelCall,
+  failModelCall,
+  reportMcpErrors,
+  startModelCall,
+  stopForBudget,
+  type Transition,
+} from "./session-state";
 import { resolveTools } from "./tools";
 import type { SessionState } from "./types";
 
@@ -35,6 +45,14 @@ const MAX_TOKENS = 16_384;
  * interrupt (which bumps the turn epoch) or a newer attempt makes a late result commit nothing.
  */
 export async function runModelStep(host: BrainHost): Promise<void> {
+  if (host.state()?.turn.phase !== "model") return;
+  const before = host.state()!;
+  if (isEvaluating(before)) return runGraderStep(host);
+  if (!before.turn.inflightStartId && budgetSpent(before)) {
+    await host.commit((t) => stopForBudget(t));
+    return;
+  }
+  if (!before.turn.inflightStartId && !(await compactIfNeeded(host, modelId(before.agent.model)))) return;
   if (host.state()?.turn.phase !== "model") return;
   let startId = "";
   let epoch = 0;

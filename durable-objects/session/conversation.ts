@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { modelToolName } from "./mcp/config";
+import { outcomeText } from "./outcome-text";
 import type { StoredEvent } from "./types";
 
 type UserBlock = Anthropic.ContentBlockParam;
@@ -46,7 +47,12 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
     userText = [];
   };
 
-  for (const { event, internal } of events) {
+  const all = [...events];
+  // A compaction's summary replaces everything it covers (compaction.ts).
+  const compacted = all.findLast((e) => e.event.type === "agent.thread_context_compacted" && e.internal?.compaction)?.internal?.compaction;
+  if (compacted) userText.push({ type: "text", text: `Summary of the earlier conversation:\n${compacted.summary}` });
+  for (const { seq, event, internal } of all) {
+    if (compacted && seq <= compacted.throughSeq) continue;
     switch (event.type) {
       case "span.model_request_start":
         flushUser();
@@ -78,6 +84,12 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
       case "user.message":
         userText.push(...userContent(event.content));
         break;
+      case "user.define_outcome":
+      case "span.outcome_evaluation_end": {
+        const text = outcomeText(event);
+        if (text) userText.push({ type: "text", text });
+        break;
+      }
       case "user.tool_result":
       case "agent.tool_result":
       case "user.custom_tool_result":

@@ -1,3 +1,4 @@
+import { outcomeEvaluations } from "./outcomes";
 import type { SessionState } from "./types";
 
 /**
@@ -45,7 +46,7 @@ function write(db: D1Database, s: SessionState) {
   return db
     .prepare(
       `UPDATE sessions SET status = ?, usage = ?, active_seconds = ?, running_since = ?, title = ?, metadata = ?,
-         agent = ?, archived_at = ?, updated_at = ?, mirror_seq = ?
+         agent = ?, archived_at = ?, updated_at = ?, mirror_seq = ?, outcome_evaluations = ?
        WHERE id = ? AND workspace_id = ? AND mirror_seq < ?`,
     )
     .bind(
@@ -59,6 +60,7 @@ function write(db: D1Database, s: SessionState) {
       s.archivedAt,
       s.updatedAt,
       s.mirrorSeq,
+      JSON.stringify(outcomeEvaluations(s)),
       s.sessionId,
       s.workspaceId,
       s.mirrorSeq,

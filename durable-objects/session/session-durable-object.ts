@@ -48,6 +48,7 @@ export interface InitInput {
   metadata: Record<string, string>;
   createdAt: string;
   initialEvents?: UserEventParams[];
+  budget?: SessionState["budget"];
 }
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
@@ -110,6 +111,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       archivedAt: null,
       turn: initialTurn(),
       mirrorSeq: 0,
+      budget: input.budget ?? null,
     };
     if (!input.initialEvents?.length) {
       this.ctx.storage.transactionSync(() => this.store.save(state));

@@ -1,3 +1,5 @@
+import { chargeListCost } from "./budget";
+import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
 import type { ResolvedTools } from "./tools";
@@ -88,7 +90,8 @@ type IdleStop = {
     | { type: "end_turn" }
     | { type: "requires_action"; event_ids: string[] }
     | { type: "retries_exhausted" }
-    | { type: "refusal" };
+    | { type: "refusal" }
+    | { type: "budget_reached" };
   details?: { type: "refusal"; category: null; explanation: string | null } | null;
 };
 
@@ -123,6 +126,9 @@ export function acceptUserEvents(t: Transition, events: UserEventParams[], ctx: 
         break;
       case "user.tool_result":
         ids.push(acceptResult(t, event, event.tool_use_id, "builtin"));
+        break;
+      case "user.define_outcome":
+        ids.push(acceptDefineOutcome(t, event));
         break;
       default:
         throw new InvalidEvent(`events: ${(event as { type: string }).type} is not supported by this server`);
@@ -175,6 +181,7 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
   turn.retryAt = null;
   turn.attempt = 0;
   turn.epoch++;
+  interruptOutcome(t);
   if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
   return id;
 }
@@ -350,6 +357,7 @@ export function completeModelCall(
     t.effects.runModel = true;
     return;
   }
+  if (result.stopReason !== "refusal" && beginEvaluation(t)) return;
   turn.phase = "idle";
   if (result.stopReason === "refusal") {
     t.setStatus("idle", { reason: { type: "refusal" }, details: { type: "refusal", category: null, explanation: null } });
@@ -386,7 +394,7 @@ export function failModelCall(
   endTurnWithError(t, error.type, error.message);
 }
 
-function endTurnWithError(t: Transition, type: string, message: string) {
+export function endTurnWithError(t: Transition, type: string, message: string) {
   const turn = t.state.turn;
   t.emit({ type: "session.error", error: { type, message, retry_status: { type: "exhausted" } } } as EventDraft);
   for (const pending of turn.pending) emitToolFailure(t, pending, "The turn ended before this tool call completed.");
@@ -518,7 +526,7 @@ function removePending(t: Transition, eventId: string) {
   t.state.turn.pending = t.state.turn.pending.filter((p) => p.eventId !== eventId);
 }
 
-function addUsage(s: SessionState, usage: ModelUsage) {
+export function addUsage(s: SessionState, usage: ModelUsage) {
   const u = s.usage;
   u.input_tokens = (u.input_tokens ?? 0) + usage.input_tokens;
   u.output_tokens = (u.output_tokens ?? 0) + usage.output_tokens;
@@ -527,9 +535,19 @@ function addUsage(s: SessionState, usage: ModelUsage) {
     ephemeral_1h_input_tokens: (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) + usage.cache_creation_1h,
     ephemeral_5m_input_tokens: (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) + usage.cache_creation_5m,
   };
+  chargeListCost(s, usage);
 }
 
-const spanUsage = (usage: ModelUsage) => ({
+/** The budget is spent: no new model request; the turn ends idle with `budget_reached`. */
+export function stopForBudget(t: Transition) {
+  const turn = t.state.turn;
+  turn.phase = "idle";
+  turn.retryAt = null;
+  turn.attempt = 0;
+  t.setStatus("idle", { reason: { type: "budget_reached" } });
+}
+
+export const spanUsage = (usage: ModelUsage) => ({
   input_tokens: usage.input_tokens,
   output_tokens: usage.output_tokens,
   cache_read_input_tokens: usage.cache_read_input_tokens,

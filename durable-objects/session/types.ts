@@ -1,8 +1,10 @@
+import type { OutcomeState } from "./outcomes";
 import type {
   BetaManagedAgentsSessionEvent,
   BetaManagedAgentsEventParams,
 } from "@anthropic-ai/sdk/resources/beta/sessions/events";
 import type {
+  BetaManagedAgentsBudgetLimit,
   BetaManagedAgentsSessionAgent,
   BetaManagedAgentsSessionUsage,
 } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
@@ -29,6 +31,8 @@ export type EventDraft = { [K in SessionEvent as K["type"]]: Omit<K, "id" | "pro
 export interface InternalData {
   /** The model's thinking block, replayed verbatim so extended thinking keeps working across tool use. */
   thinking?: { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+  /** A compaction's summary, standing in for every event up to `throughSeq` (compaction.ts). */
+  compaction?: { summary: string; throughSeq: number };
 }
 
 /** A committed event: its public JSON plus its log position. */
@@ -89,6 +93,12 @@ export interface SessionState {
   turn: TurnState;
   /** Bumped on every change the D1 index mirrors; the mirror drops writes older than the row's. */
   mirrorSeq: number;
+  /** The spend ceiling set at creation (budget.ts); absent or null: uncapped. */
+  budget?: BetaManagedAgentsBudgetLimit | null;
+  /** Exact list cost so far in nano-USD (`usage.list_cost` is its rounded rendering). */
+  listCostNano?: number;
+  /** Outcomes defined so far, the open one last (outcomes.ts). */
+  outcomes?: OutcomeState[];
 }
 
 /** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */

@@ -1,4 +1,10 @@
 import type { Env } from "../env";
+import { database } from "../db/client";
+import { isUniqueViolation } from "../db/queries/constraints";
+import { findSession } from "../db/queries/sessions";
+import { ApiError } from "../lib/errors";
+import { createSession } from "../sessions/create";
+import type { CreateSessionBody } from "../schemas/sessions";
 import type {
   DeploymentBudget,
   DeploymentInitialEvent,
@@ -23,31 +29,44 @@ export interface StartSessionInput {
   runId: string;
 }
 
-/** The session plane is not part of this build: the run is recorded as failed with this message. */
-export class SessionPlaneUnavailableError extends Error {
-  constructor() {
-    super(
-      "session plane not available: this build has no sessions implementation (src/sessions/create.ts), " +
-        "so deployment runs cannot start sessions yet",
-    );
-    this.name = "SessionPlaneUnavailableError";
-  }
-}
-
 /**
  * The seam between deployments and the session plane. A run calls this and records what
  * comes back: a session id, or the thrown error as the run's error (an `ApiError` 429 is a
  * rate limit, another 4xx a rejected create, anything else `unknown_error`).
  *
- * It cannot go through the public `POST /v1/sessions` route in-process (that needs an API
- * key), so once the session plane lands this should call its creation function directly:
- *
- *   import { createSession } from "../sessions/create";
- *   const session = await createSession(env, { workspaceId, agent, environment_id, resources, vault_ids, budget, ... });
- *   // then send `initialEvents` to the new session, and return { sessionId: session.id }
- *
- * Until then every run fails with SessionPlaneUnavailableError.
+ * Idempotent per run: the session id is derived from the run id, so a retried fire of the
+ * same run finds the session its first attempt created instead of starting a second one.
  */
-export async function startSession(_env: Env, _input: StartSessionInput): Promise<{ sessionId: string }> {
-  throw new SessionPlaneUnavailableError();
+export async function startSession(env: Env, input: StartSessionInput): Promise<{ sessionId: string }> {
+  const sessionId = sessionIdForRun(input.runId);
+  const existing = await existingSession(env, input.workspaceId, sessionId);
+  if (existing) return { sessionId: existing };
+  const body: CreateSessionBody = {
+    agent: input.agent,
+    environment_id: input.environmentId,
+    resources: input.resources as CreateSessionBody["resources"],
+    vault_ids: input.vaultIds,
+    initial_events: input.initialEvents as CreateSessionBody["initial_events"],
+    ...(input.budget ? { budget: input.budget } : {}),
+  };
+  try {
+    const session = await createSession(env, input.workspaceId, body, { deploymentId: input.deploymentId, sessionId });
+    return { sessionId: session.id };
+  } catch (err) {
+    // A concurrent attempt of the same run got there first: its session is this run's session.
+    if (isUniqueViolation(err)) return { sessionId };
+    throw err;
+  }
+}
+
+/** `drun_X` → `sesn_X`: keeps the time-sortable suffix, so the id is as unique as the run's. */
+export const sessionIdForRun = (runId: string) => `sesn_${runId.slice(runId.indexOf("_") + 1)}`;
+
+async function existingSession(env: Env, workspaceId: string, sessionId: string): Promise<string | null> {
+  try {
+    return (await findSession(database(env.DB), workspaceId, sessionId)).id;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
 }

@@ -36,7 +36,7 @@ sessionRoutes.post("/:session_id", validate("json", updateSessionBody), async (c
   const body = c.req.valid("json");
   const session = await findSession(db, c.var.workspaceId, c.req.param("session_id"));
   if (body.vault_ids !== undefined) throw badRequest("vault_ids: attaching vaults after creation is not supported yet");
-  if (body.budget !== undefined) throw badRequest("budget: spend budgets are not supported by this server");
+  if (body.budget !== undefined) throw badRequest("budget: changing a session's budget after creation is not supported by this server");
   const replacesTools = body.agent && (body.agent.tools !== undefined || body.agent.mcp_servers !== undefined);
   const agent = replacesTools ? resolveSessionTools(session.agent, body.agent!) : undefined;
   unwrap(await sessionStub(c.env, session.id).update(c.var.workspaceId, { title: body.title, metadata: body.metadata, agent }));

@@ -66,8 +66,16 @@ export const userToolResultEvent = z.strictObject({
   is_error: z.boolean().nullish(),
 });
 
-/** Known to the SDK but owned elsewhere (outcomes) or not supported: accepted by shape, refused by the session. */
-const userDefineOutcomeEvent = z.looseObject({ type: z.literal("user.define_outcome") });
+const userDefineOutcomeEvent = z.strictObject({
+  type: z.literal("user.define_outcome"),
+  description: z.string().min(1),
+  rubric: z.discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("text"), content: z.string().min(1) }),
+    z.strictObject({ type: z.literal("file"), file_id: z.string().min(1) }),
+  ]),
+  max_iterations: z.number().int().min(1).max(20).nullish(),
+});
+/** Known to the SDK but not supported: accepted by shape, refused by the session. */
 const systemMessageEvent = z.looseObject({ type: z.literal("system.message") });
 
 export const eventParams = z.discriminatedUnion("type", [

@@ -55,10 +55,19 @@ const resourceParams = z.discriminatedUnion("type", [
 ]);
 export type ResourceParams = z.infer<typeof resourceParams>;
 
+/** `BetaManagedAgentsBudgetLimit`: a ceiling on list cost, in minor units of USD. */
+export const budgetLimit = z.strictObject({
+  type: z.literal("limit"),
+  max_list_cost: z.strictObject({
+    amount: z.string().regex(/^(0|[1-9][0-9]*)$/, "must be an integer amount in minor units, e.g. \"2500\" for $25.00"),
+    currency: z.literal("USD"),
+  }),
+});
+
 export const createSessionBody = z.strictObject({
   agent: agentRef,
   environment_id: id,
-  budget: z.unknown().optional(),
+  budget: budgetLimit.optional(),
   initial_events: initialEvents.optional(),
   metadata: metadata.optional(),
   resources: z.array(resourceParams).max(100).optional(),
@@ -155,12 +164,12 @@ export function sessionJson(row: SessionRow, now = Date.now()): BetaManagedAgent
     id: row.id,
     agent: row.agent,
     archived_at: row.archivedAt,
-    budget: null,
+    budget: row.budget ?? null,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     environment_id: row.environmentId,
     metadata: row.metadata,
-    outcome_evaluations: [],
+    outcome_evaluations: row.outcomeEvaluations ?? [],
     resources: row.resources.map(resourceJson) as unknown as BetaManagedAgentsSession["resources"],
     stats: {
       active_seconds: round(row.activeSeconds + running),

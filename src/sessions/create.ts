@@ -15,6 +15,7 @@ import { nowIso } from "../lib/time";
 import { mcpServerParams, resolveTools, toolParams } from "../schemas/agent-tools";
 import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } from "../schemas/sessions";
 import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
+import { isBudgetable } from "../../durable-objects/session/budget";
 
 /**
  * Creates a session: resolves and snapshots the agent, checks the environment, vaults and resources belong
@@ -26,11 +27,14 @@ export async function createSession(
   env: Env,
   workspaceId: string,
   body: CreateSessionBody,
-  opts: { deploymentId?: string } = {},
+  /** `sessionId`: a caller-chosen id (deployment runs derive it from the run id, for idempotency). */
+  opts: { deploymentId?: string; sessionId?: string } = {},
 ): Promise<SessionRow> {
   const db = database(env.DB);
-  if (body.budget != null) throw badRequest("budget: spend budgets are not supported by this server");
   const agent = await resolveAgent(db, workspaceId, body.agent);
+  if (body.budget && !isBudgetable(agent.model)) {
+    throw badRequest(`budget: model_not_budgetable: model ${typeof agent.model === "string" ? agent.model : agent.model.id} has no public list price`);
+  }
   const environment = await getEnvironment(db, workspaceId, body.environment_id);
   if (!environment) throw notFound("environment", body.environment_id);
   if (environment.archived_at) throw badRequest(`environment_id: environment ${environment.id} is archived`);
@@ -45,7 +49,7 @@ export async function createSession(
 
   const now = nowIso();
   const row: SessionRow = {
-    id: newId("sesn"),
+    id: opts.sessionId ?? newId("sesn"),
     workspaceId,
     agentId: agent.id,
     agentVersion: agent.version,
@@ -60,6 +64,8 @@ export async function createSession(
     activeSeconds: 0,
     runningSince: null,
     deploymentId: opts.deploymentId ?? null,
+    budget: body.budget ?? null,
+    outcomeEvaluations: [],
     mirrorSeq: 0,
     createdAt: now,
     updatedAt: now,
@@ -78,6 +84,7 @@ export async function createSession(
         metadata: row.metadata,
         createdAt: now,
         initialEvents: body.initial_events as UserEventParams[] | undefined,
+        budget: row.budget,
       }),
     );
   } catch (err) {

@@ -59,6 +59,7 @@ export async function handleFakeModelRequest(request) {
   if (invalid) return apiError(400, "invalid_request_error", invalid);
 
   const { prompt, step } = locatePrompt(body.messages);
+  if (typeof body.system === "string" && body.system.startsWith("You grade")) return json(200, graderResponse(body, prompt));
   const segments = prompt.split("[[next]]");
   const segment = segments[step] ?? "";
   const directives = parseDirectives(segment);
@@ -394,4 +395,26 @@ function sleep(ms, signal) {
       reject(new Error("aborted"));
     });
   });
+}
+
+/**
+ * The outcome grader's request (system prompt "You grade..."). `[[grade:needs_revision,satisfied]]` in the
+ * rubric scripts the verdict per iteration (the prompt's `Iteration: N`; the last one repeats); without it
+ * the work is `satisfied`. The explanation names the iteration and verdict.
+ */
+function graderResponse(body, prompt) {
+  const verdicts = (find(parseDirectives(prompt), "grade")?.arg || "satisfied").split(",").map((v) => v.trim());
+  const iteration = Number(/Iteration: (\d+)/.exec(prompt)?.[1] ?? 0);
+  const result = verdicts[Math.min(iteration, verdicts.length - 1)];
+  const text = JSON.stringify({ result, explanation: `iteration ${iteration}: ${result}` });
+  return {
+    id: `msg_fake_grade_${hash(prompt)}`,
+    type: "message",
+    role: "assistant",
+    model: body.model,
+    content: [{ type: "text", text }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: Math.ceil(prompt.length / 4), output_tokens: Math.ceil(text.length / 4), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  };
 }

@@ -1,5 +1,7 @@
 import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type {
+  BetaManagedAgentsBudgetLimit,
+  BetaManagedAgentsOutcomeEvaluationResource,
   BetaManagedAgentsSessionAgent,
   BetaManagedAgentsSessionUsage,
 } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
@@ -32,6 +34,10 @@ export const sessions = sqliteTable(
     /** When the current running span began; null unless running. */
     runningSince: text("running_since"),
     deploymentId: text("deployment_id"),
+    /** The spend ceiling set at creation; null when uncapped. */
+    budget: text("budget", { mode: "json" }).$type<BetaManagedAgentsBudgetLimit>(),
+    /** Mirrored from the DO's outcomes. */
+    outcomeEvaluations: text("outcome_evaluations", { mode: "json" }).$type<BetaManagedAgentsOutcomeEvaluationResource[]>().notNull().default([]),
     mirrorSeq: integer("mirror_seq").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
