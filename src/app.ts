@@ -7,6 +7,7 @@ import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { readBetas } from "./middleware/betas";
 import { requireApiKey } from "./middleware/auth";
+import { websocketProtocol } from "./middleware/websocket-protocol";
 import { adminRoutes } from "./routes/admin";
 import { v1Routes } from "./routes";
 
@@ -32,6 +33,12 @@ app.get(
   }),
 );
 app.route("/admin", adminRoutes);
+// The console (public/console) is static assets, served before the Worker runs when deployed or under
+// wrangler dev; these routes serve it when the Worker is called directly (tests, service bindings).
+app.get("/", (c) => c.redirect("/console/"));
+app.get("/console", (c) => c.env.ASSETS.fetch(c.req.raw));
+app.get("/console/*", (c) => c.env.ASSETS.fetch(c.req.raw));
+app.use("/v1/*", websocketProtocol);
 app.use("/v1/*", requireApiKey);
 app.route("/v1", v1Routes);
 

@@ -2,6 +2,9 @@ import type { SessionDurableObject } from "../durable-objects/session/session-du
 import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
 import type { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
+import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
+import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
+import type { Principal } from "./middleware/auth";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
 export interface Env {
@@ -13,6 +16,10 @@ export interface Env {
   DEPLOYMENT_SCHEDULERS: DurableObjectNamespace<DeploymentScheduler>;
   /** One per workspace: the webhook outbox and its retrying deliveries. */
   WEBHOOK_DELIVERIES: DurableObjectNamespace<WebhookDelivery>;
+  /** One sandbox Durable Object per session of a cloud environment: runs its tool uses. */
+  SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
+  /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
+  SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
   /** Guards /admin/*. Unset means the admin API is closed. */
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts vault secrets at rest. */
@@ -20,6 +27,10 @@ export interface Env {
   ANTHROPIC_BASE_URL: string;
   ANTHROPIC_API_KEY?: string;
   MAX_UPLOAD_BYTES: string;
+  /** "1" only in the end-to-end harness: enables the hands' test hooks (enqueue a session without the brain). */
+  HANDS_TEST_HOOKS?: string;
+  /** The console's static files (public/); wrangler.toml [assets]. */
+  ASSETS: Fetcher;
   /** Session brain: first retry delay after a retryable model error (doubles per attempt). Default 1000. */
   SESSION_RETRY_BASE_MS?: string;
   /** Session brain: retries of one model call before the turn ends with the error. Default 5. */
@@ -31,6 +42,8 @@ export interface Variables {
   requestId: string;
   workspaceId: string;
   apiKeyId: string;
+  /** The authenticated credential: API key, environment key or sessions token (see middleware/auth). */
+  principal: Principal;
   betas: string[];
 }
 
@@ -42,7 +55,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject";
     }
   }
 }

@@ -4,5 +4,6 @@ export { SessionDurableObject } from "../durable-objects/session/session-durable
 export { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-work-queue";
 export { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 export { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
+export { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 
 export default app;

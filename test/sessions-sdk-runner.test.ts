@@ -1,12 +1,13 @@
 import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema";
 import { describe, expect, it } from "vitest";
-import { lookupTool, say, sessionTenant, types, waitForIdle } from "./helpers/sessions";
+import { lookupTool, say, selfHosted, sessionTenant, types, waitForIdle } from "./helpers/sessions";
 
 // The SDK's own session tool runner (stream + history reconcile + result posting) driven against this server:
 // the contract as its most demanding client uses it.
 describe("sessions: the SDK's SessionToolRunner", () => {
   it("executes custom and built-in tool calls locally and posts the results until the turn ends", async () => {
-    const { client, agent, environment } = await sessionTenant({ tools: [lookupTool, { type: "agent_toolset_20260401" }] });
+    // Self-hosted: the runner is the hands (as inside the SDK's EnvironmentWorker).
+    const { client, agent, environment } = await sessionTenant({ tools: [lookupTool, { type: "agent_toolset_20260401" }] }, selfHosted);
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     const lookup = betaTool({
       name: "lookup",

@@ -5,6 +5,7 @@ import {
   lookupTool,
   modelRequests,
   say,
+  selfHosted,
   sessionTenant,
   types,
   waitForEvents,
@@ -171,9 +172,10 @@ describe("sessions: a turn", () => {
   });
 
   it("asks before an always_ask tool: allow dispatches it, the result comes back as user.tool_result", async () => {
-    const { client, agent, environment } = await sessionTenant({
-      tools: [{ type: "agent_toolset_20260401", default_config: { permission_policy: { type: "always_ask" } } }],
-    });
+    const { client, agent, environment } = await sessionTenant(
+      { tools: [{ type: "agent_toolset_20260401", default_config: { permission_policy: { type: "always_ask" } } }] },
+      selfHosted,
+    );
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     await client.beta.sessions.events.send(session.id, { events: [say('list [[tool:bash {"command":"ls"}]]')] });
     let events = await waitForIdle(client, session.id);
@@ -246,7 +248,7 @@ describe("sessions: a turn", () => {
   });
 
   it("hands an allowed built-in tool call to the hands and keeps running until its result arrives", async () => {
-    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] }, selfHosted);
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     await client.beta.sessions.events.send(session.id, { events: [say('[[tool:read {"file_path":"a.txt"}]]')] });
     let events = await waitForEvents(client, session.id, (e) => e.type === "span.model_request_end");
@@ -278,6 +280,26 @@ describe("sessions: a turn", () => {
     // The model was offered the toolset's tools with their input schemas.
     expect(requests[0].tools.map((t: any) => t.name)).toEqual(["bash", "read", "write", "edit", "glob", "grep"]);
     expect(requests[0].tools.find((t: any) => t.name === "edit").input_schema.required).toEqual(["file_path", "old_string", "new_string"]);
+  });
+
+  it("runs built-in tools in a cloud environment's sandbox: the hands answer and the turn goes on", async () => {
+    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, {
+      events: [
+        say(
+          '[[tool:write {"file_path":"notes.txt","content":"remember the milk"}]] [[next]] ' +
+            '[[tool:read {"file_path":"notes.txt"}]] [[next]] [[text:noted]]',
+        ),
+      ],
+    });
+    const events = await waitForIdle(client, session.id, 1, 20_000);
+    const results = events.filter((e) => e.type === "user.tool_result") as any[];
+    expect(results).toHaveLength(2);
+    expect(results.every((r) => !r.is_error)).toBe(true);
+    expect(JSON.stringify(results[1].content)).toContain("remember the milk");
+    expect(events[events.length - 1]).toMatchObject({ stop_reason: { type: "end_turn" } });
+    expectWellFormedLog(events);
   });
 
   it("answers a call to a tool the agent does not have with an error result and carries on", async () => {

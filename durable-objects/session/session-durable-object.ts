@@ -21,6 +21,9 @@ import {
   type ConfigPatch,
 } from "./session-state";
 import { StateStore } from "./state-store";
+import { webhookTypesFor } from "./webhooks";
+import { emitWebhookEvent } from "../../src/webhooks/emit";
+import type { WorkspaceEventType } from "../../src/webhooks/events";
 import {
   fail,
   InvalidEvent,
@@ -63,6 +66,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   private readonly fanout: FanOut;
   private readonly mirror: D1Mirror;
   private inflight: { abort: AbortController; call: ModelCall } | undefined;
+  /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
+  private webhooks: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,10 +110,12 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (!input.initialEvents?.length) {
       this.ctx.storage.transactionSync(() => this.store.save(state));
       this.current = state;
+      this.notify(state, ["session.created"]);
       return ok({ events: [] });
     }
     // The state is saved in the same transaction as the initial events: refused events leave no session behind.
     this.current = state;
+    this.notify(state, ["session.created"]);
     const result = await this.sendEvents(input.workspaceId, input.initialEvents);
     if (!result.ok) this.current = undefined;
     return result;
@@ -180,7 +187,10 @@ export class SessionDurableObject extends DurableObject<Env> {
   }
 
   async archive(workspaceId: string): Promise<RpcResult<void>> {
-    return this.transition(workspaceId, (t) => archive(t));
+    const wasArchived = Boolean(this.current?.archivedAt);
+    const result = await this.transition(workspaceId, (t) => archive(t));
+    if (result.ok && !wasArchived && this.current) this.notify(this.current, ["session.archived"]);
+    return result;
   }
 
   /** Deletes everything the session holds: streams end with `session.deleted`, then storage is wiped. */
@@ -195,6 +205,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
     const deleted = { id: this.log.reserveId(), type: "session.deleted", processed_at: new Date().toISOString() } as SessionEvent;
     this.fanout.closeAll(deleted);
+    this.notify(state, ["session.deleted"]);
     this.inflight?.abort.abort();
     this.current = undefined;
     await this.ctx.storage.deleteAlarm();
@@ -313,6 +324,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     });
     this.current = t.state;
     this.fanout.publish(events);
+    this.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
     const { effects } = t;
     if (effects.abortModel) {
       this.inflight?.abort.abort();
@@ -347,6 +359,16 @@ export class SessionDurableObject extends DurableObject<Env> {
       console.error(JSON.stringify({ level: "error", message: "dispatching tool uses failed", session: state.sessionId, error: String(err) })),
     );
     this.ctx.waitUntil(work);
+  }
+
+  /** Hands session webhook events to the workspace's delivery outbox, in order, off the request's path. */
+  private notify(state: SessionState, types: WorkspaceEventType[]) {
+    if (!types.length) return;
+    const { workspaceId, sessionId } = state;
+    this.webhooks = this.webhooks.then(async () => {
+      for (const type of types) await emitWebhookEvent(this.env, this.ctx, { workspaceId, type, id: sessionId });
+    });
+    this.ctx.waitUntil(this.webhooks);
   }
 
   private owned(workspaceId: string): SessionState | undefined {

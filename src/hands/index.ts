@@ -1,4 +1,7 @@
 import type { Env } from "../env";
+import { findEnvironment } from "./environment";
+import { enqueueSelfHosted } from "./self-hosted";
+import { dispatchToSandbox } from "./cloud";
 
 /** A built-in toolset call (`agent.tool_use`) the brain wants executed by the session's hands. */
 export interface ToolUse {
@@ -21,6 +24,15 @@ export interface HandsContext {
  * back to the session as `user.tool_result` events through the session's normal send path. Must be idempotent:
  * the brain may call it again after a crash or on wake for the same pending tool uses.
  *
- * Built by the hands issue; until then tool calls simply wait for a `user.tool_result` sent by a client.
+ * - `self_hosted`: the session is queued for the environment's workers (EnvironmentWorkQueue); a worker's
+ *   SessionToolRunner picks the tool uses off the event stream.
+ * - `cloud`: the session's sandbox Durable Object records the tool uses and runs them in order, in a container
+ *   when the deployment has one, otherwise in the isolate.
  */
-export async function dispatchToolUses(_ctx: HandsContext, _toolUses: ToolUse[]): Promise<void> {}
+export async function dispatchToolUses(ctx: HandsContext, toolUses: ToolUse[]): Promise<void> {
+  if (toolUses.length === 0) return;
+  const environment = await findEnvironment(ctx.env.DB, ctx.workspaceId, ctx.environmentId);
+  if (!environment) throw new Error(`environment not found: ${ctx.environmentId}`);
+  if (environment.type === "self_hosted") return enqueueSelfHosted(ctx);
+  return dispatchToSandbox(ctx, toolUses);
+}

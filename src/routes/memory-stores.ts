@@ -28,11 +28,13 @@ export const requireMemoryBeta = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Who a memory write is recorded as. API keys for now; when session tokens reach these
- * routes (the SDK's environment worker syncs a session's mount with one), this becomes a
- * `session_actor` for them.
+ * Who a memory write is recorded as: the API key, or the session whose sessions token made it (the SDK's
+ * environment worker syncs a session's mount with one).
  */
-export const requestActor = (c: Context<AppEnv>): Actor => ({ type: "api_actor", id: c.var.apiKeyId });
+export const requestActor = (c: Context<AppEnv>): Actor =>
+  c.var.principal?.kind === "sessions_token"
+    ? { type: "session_actor", id: c.var.principal.sessionId }
+    : { type: "api_actor", id: c.var.apiKeyId };
 
 /** /v1/memory_stores: named containers of memories that sessions mount under /mnt/memory/. */
 export const memoryStoreRoutes = new Hono<AppEnv>();

@@ -6,15 +6,22 @@ import { newTenant } from "./client";
 
 type Event = BetaManagedAgentsSessionEvent;
 type AgentCreate = Parameters<Anthropic["beta"]["agents"]["create"]>[0];
+type EnvironmentCreate = Parameters<Anthropic["beta"]["environments"]["create"]>[0];
 
-/** A tenant with an agent (the fake model, any tools given) and an environment: enough to start sessions. */
-export async function sessionTenant(agent: Partial<AgentCreate> = {}) {
+/**
+ * A tenant with an agent (the fake model, any tools given) and an environment: enough to start sessions.
+ * The environment is a cloud one (built-in tools run in the session's sandbox) unless `environment` says
+ * otherwise; a `self_hosted` one leaves tool results to the test, standing in for the worker.
+ */
+export async function sessionTenant(agent: Partial<AgentCreate> = {}, environment: Partial<EnvironmentCreate> = {}) {
   const tenant = await newTenant();
   const { client } = tenant;
   const created = await client.beta.agents.create({ name: "tester", model: "claude-fake-1", ...agent } as AgentCreate);
-  const environment = await client.beta.environments.create({ name: `env-${crypto.randomUUID()}` });
-  return { ...tenant, agent: created, environment };
+  const env = await client.beta.environments.create({ name: `env-${crypto.randomUUID()}`, ...environment });
+  return { ...tenant, agent: created, environment: env };
 }
+
+export const selfHosted = { config: { type: "self_hosted" as const } };
 
 /** A custom tool the fake model can be scripted to call (`[[tool:lookup {...}]]`). */
 export const lookupTool = {

@@ -8,4 +8,5 @@ export * from "./skills";
 export * from "./memory";
 export * from "./webhooks";
 export * from "./deployments";
+export * from "./work";
 export * from "./sessions";

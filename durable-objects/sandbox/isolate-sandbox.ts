@@ -1,0 +1,215 @@
+import { Bash, NetworkAccessDeniedError } from "just-bash/browser";
+import type { BashOptions } from "just-bash/browser";
+import type { HandsEnvironment, NetworkPolicy } from "../../src/hands/environment";
+import { isEgressAllowed } from "../../src/hands/network-policy";
+import { OUTPUT_LIMIT, toSandboxError, SandboxError } from "../../src/hands/sandbox";
+import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../../src/hands/sandbox";
+import { SqliteFs, normalize } from "./sqlite-fs";
+import { decodeSnapshot, encodeSnapshot } from "./snapshot";
+
+const WORKDIR = "/workspace";
+const DEFAULT_TIMEOUT_MS = 120_000;
+/** Shell variables that describe one execution rather than state a persistent shell would carry over. */
+const VOLATILE_VARS = new Set(["?", "OPTIND", "SHELLOPTS", "BASHOPTS", "_", "PPID", "BASHPID", "RANDOM", "SECONDS", "LINENO"]);
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
+type SecureFetch = NonNullable<BashOptions["fetch"]>;
+
+/**
+ * The in-isolate backend: just-bash (a bash interpreter in TypeScript) over SqliteFs, so the whole filesystem
+ * lives in the session's Durable Object storage. just-bash starts every `exec` with fresh shell state, so the
+ * cwd and variables a command leaves behind are stored and handed to the next one (functions and aliases do
+ * not carry over). Network access goes through the environment's egress policy.
+ */
+export class IsolateSandbox implements SandboxBackend {
+  readonly workdir = WORKDIR;
+  private readonly fs: SqliteFs;
+  private readonly bash: Bash;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly blobs: R2Bucket,
+    /** R2 key prefix of this session's snapshots, e.g. `sandboxes/<workspace>/<session>/` */
+    private readonly snapshotPrefix: string,
+    network: NetworkPolicy,
+  ) {
+    this.fs = new SqliteFs(sql);
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS shell_state (id INTEGER PRIMARY KEY CHECK (id = 1), cwd TEXT NOT NULL, env TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS isolate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+    this.bash = new Bash({
+      fs: this.fs,
+      cwd: WORKDIR,
+      env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp" },
+      fetch: policyFetch(network),
+      executionLimits: { maxExecutionTimeMs: DEFAULT_TIMEOUT_MS * 5 },
+    });
+  }
+
+  async isProvisioned(): Promise<boolean> {
+    return this.sql.exec("SELECT 1 FROM isolate_meta WHERE key = 'provisioned'").toArray().length > 0;
+  }
+
+  /**
+   * Creates the standard directories. There is no package manager in the isolate: an environment's `packages`
+   * need the container backend, so they are listed in /tmp/PACKAGES-NOT-INSTALLED.txt rather than silently ignored.
+   */
+  async provision(environment: HandsEnvironment): Promise<void> {
+    for (const dir of [WORKDIR, "/tmp", "/home/user"]) await this.fs.mkdir(dir, { recursive: true });
+    const wanted = Object.entries(environment.packages).flatMap(([manager, names]) =>
+      Array.isArray(names) && names.length ? [`${manager}: ${names.join(" ")}`] : [],
+    );
+    if (wanted.length) {
+      await this.fs.writeFile(
+        "/tmp/PACKAGES-NOT-INSTALLED.txt",
+        `This sandbox runs in a Worker isolate without a package manager; these packages need the container backend:\n${wanted.join("\n")}\n`,
+      );
+    }
+    this.sql.exec("INSERT OR REPLACE INTO isolate_meta (key, value) VALUES ('provisioned', ?)", new Date().toISOString());
+  }
+
+  async exec(command: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const shell = this.shellState();
+    // Same framing as the SDK's bash tool: one group, stderr folded into stdout in the order written.
+    const result = await this.bash.exec(`{\n${command}\n} 2>&1`, { cwd: shell.cwd, env: shell.env, replaceEnv: true, signal, rawScript: true });
+    if (timeout.aborted && !options.signal?.aborted) throw new BashTimeoutError(timeoutMs);
+    if (options.signal?.aborted) throw new Error("aborted");
+    this.saveShellState(result.env);
+    let output = `${result.stdout}${result.stderr}`.replace(ANSI, "").replace(/\n+$/, "");
+    const truncated = output.length > OUTPUT_LIMIT;
+    if (truncated) output = output.slice(output.length - OUTPUT_LIMIT);
+    return { output, exitCode: result.exitCode, truncated };
+  }
+
+  async restartShell() {
+    this.sql.exec("DELETE FROM shell_state WHERE id = 1");
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    try {
+      return await this.fs.readFileBuffer(path);
+    } catch (err) {
+      throw toSandboxError(err);
+    }
+  }
+
+  async writeFile(path: string, content: string | Uint8Array): Promise<void> {
+    try {
+      await this.fs.mkdir(parentOf(path), { recursive: true });
+      await this.fs.writeFile(path, content);
+    } catch (err) {
+      throw toSandboxError(err);
+    }
+  }
+
+  async stat(path: string): Promise<SandboxEntry | null> {
+    try {
+      const st = await this.fs.stat(path);
+      return { path: normalize(path), type: st.isDirectory ? "directory" : "file", size: st.size, mtimeMs: st.mtime.getTime() };
+    } catch (err) {
+      const e = toSandboxError(err);
+      if (e.code === "ENOENT" || e.code === "ENOTDIR") return null;
+      throw e;
+    }
+  }
+
+  async listFiles(dir: string): Promise<SandboxEntry[]> {
+    const root = await this.fs.realpath(dir).catch((err) => {
+      throw toSandboxError(err);
+    });
+    const out: SandboxEntry[] = [];
+    for (const entry of this.fs.entries(root)) {
+      if (entry.type === "file") out.push({ path: entry.path, type: "file", size: entry.data?.length ?? 0, mtimeMs: entry.mtime });
+    }
+    return out;
+  }
+
+  async backup(): Promise<BackupHandle> {
+    const entries = [...this.fs.entries(WORKDIR)].map((e) => ({ ...e, path: e.path.slice(WORKDIR.length) || "/" }));
+    const createdAt = new Date().toISOString();
+    const key = `${this.snapshotPrefix}${createdAt}.snapshot.gz`;
+    await this.blobs.put(key, await encodeSnapshot(entries), { httpMetadata: { contentType: "application/gzip" } });
+    return { backend: "isolate", key, createdAt };
+  }
+
+  async restore(handle: BackupHandle): Promise<void> {
+    if (handle.backend !== "isolate") throw new SandboxError("EIO", `cannot restore a ${handle.backend} backup into the isolate sandbox`);
+    const object = await this.blobs.get(handle.key);
+    if (!object) throw new SandboxError("ENOENT", `snapshot not found: ${handle.key}`);
+    const entries = await decodeSnapshot(object.body);
+    this.fs.clear(WORKDIR);
+    await this.fs.mkdir(WORKDIR, { recursive: true });
+    for (const entry of entries) this.fs.restoreEntry({ ...entry, path: entry.path === "/" ? WORKDIR : `${WORKDIR}${entry.path}` });
+  }
+
+  /** Drops every file and the shell; the next tool use provisions afresh (and restores the latest snapshot). */
+  async destroy(): Promise<void> {
+    this.fs.clear("/");
+    this.sql.exec("DELETE FROM shell_state");
+    this.sql.exec("DELETE FROM isolate_meta");
+  }
+
+  private shellState(): { cwd: string; env: Record<string, string> } {
+    const row = this.sql.exec<{ cwd: string; env: string }>("SELECT cwd, env FROM shell_state WHERE id = 1").toArray()[0];
+    if (!row) return { cwd: WORKDIR, env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp", PATH: "/usr/bin:/bin" } };
+    return { cwd: row.cwd, env: JSON.parse(row.env) };
+  }
+
+  private saveShellState(env: Record<string, string> | undefined) {
+    if (!env) return;
+    const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !VOLATILE_VARS.has(k)));
+    this.sql.exec(
+      "INSERT INTO shell_state (id, cwd, env) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET cwd = excluded.cwd, env = excluded.env",
+      env.PWD || WORKDIR,
+      JSON.stringify(kept),
+    );
+  }
+}
+
+export class BashTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`bash command timed out after ${timeoutMs}ms`);
+  }
+}
+
+const parentOf = (p: string) => {
+  const n = normalize(p);
+  return n.slice(0, n.lastIndexOf("/")) || "/";
+};
+
+/**
+ * curl and friends inside just-bash go through this: every URL, and every redirect hop, must pass the
+ * environment's egress policy (the same decision the container backend applies at its egress).
+ */
+function policyFetch(policy: NetworkPolicy): SecureFetch {
+  return async (url, options = {}) => {
+    let current = url;
+    for (let hop = 0; hop <= 10; hop++) {
+      if (!isEgressAllowed(policy, current)) throw new NetworkAccessDeniedError(current, "blocked by the environment's network policy");
+      const response = await fetch(current, {
+        method: options.method ?? "GET",
+        headers: options.headers,
+        body: options.body,
+        redirect: "manual",
+        signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+      const location = response.headers.get("location");
+      if (options.followRedirects !== false && response.status >= 300 && response.status < 400 && location) {
+        current = new URL(location, current).toString();
+        continue;
+      }
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        headers: Object.fromEntries(response.headers),
+        body: new Uint8Array(await response.arrayBuffer()),
+        url: current,
+      };
+    }
+    throw new Error("too many redirects");
+  };
+}

@@ -1,0 +1,301 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../src/env";
+import type { ToolUse } from "../../src/hands";
+import { findEnvironment, type HandsEnvironment } from "../../src/hands/environment";
+import type { BackupHandle, SandboxBackend } from "../../src/hands/sandbox";
+import { runToolUse, toolResult, type ToolResultEvent } from "../../src/hands/toolset";
+import { deliverToolResult, type DeliveryOutcome } from "../../src/hands/deliver";
+import { mintSessionsToken } from "../../src/hands/tokens";
+import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
+import { IsolateSandbox } from "./isolate-sandbox";
+
+/** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
+export const IDLE_SNAPSHOT_MS = 5 * 60_000;
+/** Containers sleep (and lose their disk) after this; longer than the idle snapshot so the snapshot comes first. */
+const CONTAINER_SLEEP_AFTER = "15m";
+const PROVISION_ATTEMPTS = 3;
+const MAX_RUNS = 3;
+const DELIVERY_ATTEMPTS = 8;
+const TOKEN_REFRESH_MS = 60 * 60_000;
+
+interface Scope {
+  workspaceId: string;
+  sessionId: string;
+  environmentId: string;
+}
+
+interface ToolUseRow extends Record<string, string | number | null> {
+  id: string;
+  seq: number;
+  name: string;
+  input: string;
+  status: "pending" | "done" | "delivered" | "rejected";
+  result: string | null;
+  attempts: number;
+  runs: number;
+}
+
+/**
+ * One per session (`idFromName(sessionId)`) for `cloud` environments: the session's hands. The brain hands it
+ * tool uses and moves on; this object records them, runs them in order in the session's sandbox, and posts each
+ * result back to the session. Everything it needs to resume lives in its SQLite, and the work runs from alarms,
+ * so an eviction mid-batch picks up where it stopped.
+ *
+ * The sandbox is provisioned on the first tool use: a Cloudflare Container when the deployment binds
+ * SANDBOX_CONTAINERS, otherwise the in-isolate sandbox (just-bash over this object's SQLite). After
+ * IDLE_SNAPSHOT_MS without work its workspace is snapshotted to R2 and the sandbox freed; the next tool use
+ * provisions a new one and restores the snapshot.
+ */
+export class SandboxDurableObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private backend?: SandboxBackend;
+  /** Replaced in tests to observe delivery without the session plane. */
+  deliver: (scope: Scope, token: string, event: ToolResultEvent) => Promise<DeliveryOutcome> = (scope, token, event) =>
+    deliverToolResult(this.env, scope.sessionId, token, event);
+
+  /** The session's container (one per session); replaced in tests by an in-memory fake of the client. */
+  connectContainer = async (scope: Scope): Promise<ContainerClient> => {
+    const { getSandbox } = await import("@cloudflare/sandbox");
+    // Sandbox ids should be lowercase (the SDK lowercases them for preview URLs); session ids are mixed-case
+    // base62, so they are hex-encoded, which keeps two sessions from ever sharing a container.
+    const id = `sesn-${Array.from(new TextEncoder().encode(scope.sessionId), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return getSandbox(this.env.SANDBOX_CONTAINERS!, id, { sleepAfter: CONTAINER_SLEEP_AFTER }) as unknown as ContainerClient;
+  };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS tool_uses (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        input TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        runs INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS tool_uses_status ON tool_uses (status, seq);
+    `);
+  }
+
+  /**
+   * Records tool uses for execution and returns at once. Idempotent: a tool use already recorded (the brain
+   * re-dispatching after a crash) is neither run nor answered twice.
+   */
+  async runToolUses(input: Scope & { toolUses: ToolUse[] }): Promise<void> {
+    this.saveScope(input);
+    const now = Date.now();
+    for (const toolUse of input.toolUses) {
+      const seq = this.sql.exec<{ n: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tool_uses").one().n;
+      this.sql.exec(
+        "INSERT OR IGNORE INTO tool_uses (id, seq, name, input, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+        toolUse.id,
+        seq,
+        toolUse.name,
+        JSON.stringify(toolUse.input ?? {}),
+        now,
+        now,
+      );
+    }
+    await this.ctx.storage.setAlarm(now);
+  }
+
+  /** Runs one tool use right away and returns its result without recording or delivering it (tests, debugging). */
+  async runTool(scope: Scope, toolUse: ToolUse): Promise<ToolResultEvent> {
+    this.saveScope(scope);
+    return runToolUse(await this.sandbox(), toolUse);
+  }
+
+  /** Snapshots the workspace now and frees the sandbox (what going idle does). */
+  async snapshot(): Promise<BackupHandle | null> {
+    if (!(await this.hasLiveSandbox())) return this.latestBackup();
+    const sandbox = await this.sandbox();
+    const handle = await sandbox.backup();
+    const previous = this.latestBackup();
+    this.setMeta("latest_backup", JSON.stringify(handle));
+    if (previous?.backend === "isolate" && previous.key !== (handle.backend === "isolate" ? handle.key : "")) {
+      await this.env.BLOBS.delete(previous.key).catch(() => {});
+    }
+    await sandbox.destroy();
+    this.deleteMeta("provisioned");
+    this.backend = undefined;
+    return handle;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.drain();
+    const waiting = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tool_uses WHERE status IN ('pending', 'done')").one().n;
+    if (waiting > 0) {
+      // Only undeliverable results remain (the session plane was unavailable): back off and try again.
+      const attempts = this.sql.exec<{ a: number }>("SELECT MAX(attempts) AS a FROM tool_uses WHERE status = 'done'").one().a ?? 0;
+      await this.ctx.storage.setAlarm(Date.now() + Math.min(60_000, 1000 * 2 ** attempts));
+      return;
+    }
+    const lastActivity = Number(this.getMeta("last_activity") ?? 0);
+    if (await this.hasLiveSandbox()) {
+      if (Date.now() - lastActivity >= IDLE_SNAPSHOT_MS) await this.snapshot();
+      else await this.ctx.storage.setAlarm(lastActivity + IDLE_SNAPSHOT_MS);
+    }
+  }
+
+  // ---- the queue ----
+
+  /**
+   * One drain at a time per object: results are delivered in order and exactly once even if an alarm
+   * overlaps a drain still awaiting its delivery (as a test's runDurableObjectAlarm can make it).
+   */
+  private draining?: Promise<void>;
+
+  private drain(): Promise<void> {
+    this.draining ??= this.drainQueue().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async drainQueue() {
+    const scope = this.scope();
+    if (!scope) return;
+    for (;;) {
+      const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE status IN ('pending', 'done') ORDER BY seq LIMIT 1").toArray()[0];
+      if (!row) return;
+      if (row.status === "pending") {
+        // Counted before running: a tool that kills the object (CPU or memory limit) is retried by the alarm,
+        // and must not be retried forever.
+        this.sql.exec("UPDATE tool_uses SET runs = runs + 1 WHERE id = ?", row.id);
+        const result =
+          row.runs >= MAX_RUNS
+            ? toolResult(row.id, `Error: the tool call stopped the sandbox ${row.runs} times (it may exceed the sandbox's CPU or memory limits)`, true)
+            : await this.execute(row);
+        this.sql.exec("UPDATE tool_uses SET status = 'done', result = ?, updated_at = ? WHERE id = ?", JSON.stringify(result), Date.now(), row.id);
+        this.setMeta("last_activity", String(Date.now()));
+      }
+      const delivered = await this.deliverRow(scope, row.id);
+      // Results go back in order: a later result never overtakes one the session has not accepted yet.
+      if (!delivered) return;
+    }
+  }
+
+  private async execute(row: ToolUseRow): Promise<ToolResultEvent> {
+    let sandbox: SandboxBackend;
+    try {
+      sandbox = await this.sandbox();
+    } catch (err) {
+      return toolResult(row.id, `Error: the sandbox could not be provisioned: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
+    return runToolUse(sandbox, { id: row.id, name: row.name, input: JSON.parse(row.input) });
+  }
+
+  /** True once the result is settled (accepted, or refused for good); false to retry later. */
+  private async deliverRow(scope: Scope, id: string): Promise<boolean> {
+    const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE id = ?", id).one();
+    const outcome = await this.deliver(scope, await this.token(scope), JSON.parse(row.result!));
+    if (outcome.status === "retry" && row.attempts + 1 < DELIVERY_ATTEMPTS) {
+      if (outcome.httpStatus === 401) this.deleteMeta("token");
+      this.sql.exec("UPDATE tool_uses SET attempts = attempts + 1, updated_at = ? WHERE id = ?", Date.now(), id);
+      return false;
+    }
+    const status = outcome.status === "delivered" ? "delivered" : "rejected";
+    if (outcome.status !== "delivered") {
+      // A refused result (most often: the tool use was already answered) is dropped, never sent twice.
+      console.warn(JSON.stringify({ level: "warn", msg: "tool result not delivered", session_id: scope.sessionId, tool_use_id: id, outcome }));
+    }
+    this.sql.exec("UPDATE tool_uses SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?", status, Date.now(), id);
+    return true;
+  }
+
+  // ---- the sandbox ----
+
+  /** The session's sandbox, provisioned (and its workspace restored) on first use. */
+  private async sandbox(): Promise<SandboxBackend> {
+    const scope = this.scope();
+    if (!scope) throw new Error("sandbox used before any tool use named its session");
+    this.backend ??= await this.createBackend(scope);
+    if (!(await this.backend.isProvisioned())) {
+      const environment = await this.environment(scope);
+      await retry(PROVISION_ATTEMPTS, () => this.backend!.provision(environment));
+      const latest = this.latestBackup();
+      if (latest) await this.backend.restore(latest);
+      this.setMeta("provisioned", new Date().toISOString());
+    }
+    return this.backend;
+  }
+
+  private async hasLiveSandbox() {
+    return this.getMeta("provisioned") !== null;
+  }
+
+  /** The deployment picks the backend: a container when SANDBOX_CONTAINERS is bound, else this isolate. */
+  private async createBackend(scope: Scope): Promise<SandboxBackend> {
+    if (this.env.SANDBOX_CONTAINERS) {
+      const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
+      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId);
+    }
+    const environment = await this.environment(scope);
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking);
+  }
+
+  private async environment(scope: Scope): Promise<HandsEnvironment> {
+    const environment = await findEnvironment(this.env.DB, scope.workspaceId, scope.environmentId);
+    if (!environment) throw new Error(`environment not found: ${scope.environmentId}`);
+    return environment;
+  }
+
+  // ---- bookkeeping ----
+
+  private latestBackup(): BackupHandle | null {
+    const raw = this.getMeta("latest_backup");
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  /** A sessions token for this session, minted on demand and renewed before it expires. */
+  private async token(scope: Scope): Promise<string> {
+    const cached = this.getMeta("token");
+    if (cached) {
+      const { token, expiresAt } = JSON.parse(cached);
+      if (Date.parse(expiresAt) - Date.now() > TOKEN_REFRESH_MS) return token;
+    }
+    const minted = await mintSessionsToken(this.env.DB, { ...scope, workId: null, epoch: 0 });
+    this.setMeta("token", JSON.stringify(minted));
+    return minted.token;
+  }
+
+  private saveScope(scope: Scope) {
+    const existing = this.scope();
+    if (existing && existing.sessionId !== scope.sessionId) throw new Error("this sandbox belongs to another session");
+    if (!existing) {
+      this.setMeta("scope", JSON.stringify({ workspaceId: scope.workspaceId, sessionId: scope.sessionId, environmentId: scope.environmentId }));
+    }
+  }
+
+  private scope(): Scope | null {
+    const raw = this.getMeta("scope");
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  private getMeta(key: string): string | null {
+    return this.sql.exec<{ value: string }>("SELECT value FROM sandbox_meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string) {
+    this.sql.exec("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  private deleteMeta(key: string) {
+    this.sql.exec("DELETE FROM sandbox_meta WHERE key = ?", key);
+  }
+}
+
+async function retry<T>(attempts: number, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
+}

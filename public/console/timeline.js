@@ -1,0 +1,373 @@
+// Renders a session's event log as a conversation: messages as bubbles, tool calls as cards that collect
+// their results and confirmations, status changes and spans as quiet dividers. Also tracks what the session
+// is waiting for (`requires_action`) and puts the matching answer form on each waiting tool card.
+import { h, replace } from "./dom.js";
+import { clock, full, tokens } from "./format.js";
+
+const TOOL_USES = new Set(["agent.tool_use", "agent.custom_tool_use", "agent.mcp_tool_use"]);
+
+/**
+ * @typedef {{ kind: "result", toolUseId: string, content: string, isError: boolean }
+ *   | { kind: "confirmation", toolUseId: string, result: "allow" | "deny", denyMessage?: string }} Answer
+ * @typedef {{ onAnswer: (answer: Answer) => Promise<void>, onPendingChange?: (pending: any[]) => void }} TimelineOptions
+ */
+
+export class Timeline {
+  /** @param {HTMLElement} root @param {TimelineOptions} options */
+  constructor(root, options) {
+    this.root = root;
+    this.options = options;
+    /** @type {Set<string>} every stored event rendered, so a replay never duplicates */
+    this.seen = new Set();
+    /** @type {Map<string, { el: HTMLElement, event: any, body: HTMLElement, results: HTMLElement, action: HTMLElement, state: HTMLElement }>} */
+    this.tools = new Map();
+    /** @type {Map<string, HTMLElement>} model request spans still open, by start id */
+    this.spans = new Map();
+    /** @type {Map<string, { el: HTMLElement, text: HTMLElement, type: string }>} live previews by event id */
+    this.previews = new Map();
+    /** @type {Set<string>} tool use ids the session is waiting on */
+    this.pending = new Set();
+    this.empty = h("div.timeline-empty", { text: "No events yet. Send a message to start the session." });
+    root.append(this.empty);
+  }
+
+  /** Adds a stored event (in log order). */
+  add(event) {
+    if (!event?.id || this.seen.has(event.id)) return;
+    this.seen.add(event.id);
+    this.empty.remove();
+    const el = this.render(event);
+    if (el) {
+      el.dataset.eventId = event.id;
+      el.dataset.type = event.type;
+      this.place(el, event.id);
+    }
+    this.track(event);
+  }
+
+  /** A preview of an event being produced (`event_start` / `event_delta`): text as the model writes it. */
+  preview(p) {
+    if (p.type === "event_start") {
+      if (this.seen.has(p.event.id) || this.previews.has(p.event.id)) return;
+      this.empty.remove();
+      const thinking = p.event.type === "agent.thinking";
+      const text = h("div.bubble-text");
+      const el = thinking
+        ? h("details.thinking.streaming", { open: true }, h("summary", null, h("span.spark"), "Thinking…"), text)
+        : h("div.msg.agent.streaming", null, h("div.bubble", null, text));
+      el.dataset.eventId = p.event.id;
+      this.previews.set(p.event.id, { el, text, type: p.event.type });
+      this.place(el, p.event.id);
+    } else if (p.type === "event_delta") {
+      const preview = this.previews.get(p.event_id);
+      if (preview && p.delta?.content?.type === "text") preview.text.append(p.delta.content.text);
+    }
+  }
+
+  /**
+   * Inserts in id order (ids sort in log order), replacing a preview of the same event. Events mostly
+   * arrive in order, but an event echoed by a POST can overtake the stream's delivery of earlier ones.
+   */
+  place(el, id) {
+    const existing = this.previews.get(id);
+    if (existing && existing.el !== el) {
+      existing.el.replaceWith(el);
+      this.previews.delete(id);
+      return;
+    }
+    let after = this.root.lastElementChild;
+    while (after && (after.getAttribute("data-event-id") ?? "") > id) after = after.previousElementSibling;
+    if (after) after.after(el);
+    else this.root.prepend(el);
+  }
+
+  render(event) {
+    switch (event.type) {
+      case "user.message":
+        return h("div.msg.user", null, h("div.bubble", null, content(event.content)), stamp(event));
+      case "agent.message":
+        return h("div.msg.agent", null, h("div.bubble", null, content(event.content)), stamp(event));
+      case "agent.thinking": {
+        // The stored event carries no text; keep what the preview streamed, if we watched it.
+        const streamed = this.previews.get(event.id)?.text.textContent;
+        if (!streamed) return h("div.thinking", null, h("div.thinking-row", null, h("span.spark"), "Thought"), stamp(event));
+        return h("details.thinking", null, h("summary", null, h("span.spark"), "Thought"), h("div.bubble-text", { text: streamed }));
+      }
+      case "agent.tool_use":
+      case "agent.custom_tool_use":
+      case "agent.mcp_tool_use":
+        return this.toolCard(event);
+      case "agent.tool_result":
+      case "agent.mcp_tool_result":
+      case "user.custom_tool_result":
+      case "user.tool_result": {
+        const toolUseId = event.tool_use_id ?? event.mcp_tool_use_id ?? event.custom_tool_use_id;
+        const text = contentText(event.content);
+        const result = h(
+          `div.tool-result${event.is_error ? ".error" : ""}`,
+          null,
+          h("div.label", { text: `${event.is_error ? "Error" : "Result"}${event.type.startsWith("user.") ? " · sent by you" : ""}` }),
+          text ? h("pre", { text }) : h("div.muted", { text: "(empty)" }),
+        );
+        return this.attach(toolUseId, result, event) ? null : h("div.orphan", null, result);
+      }
+      case "user.tool_confirmation": {
+        const line = h(
+          `div.tool-confirmation.${event.result}`,
+          null,
+          event.result === "allow" ? "Allowed by you" : `Denied by you${event.deny_message ? `: ${event.deny_message}` : ""}`,
+        );
+        return this.attach(event.tool_use_id, line, event) ? null : h("div.orphan", null, line);
+      }
+      case "user.interrupt":
+        return divider("Interrupted", "interrupt", event);
+      case "session.status_running":
+        return divider("Running", "running", event);
+      case "session.status_idle":
+        return divider(idleLabel(event.stop_reason), event.stop_reason?.type === "requires_action" ? "action" : "idle", event);
+      case "session.status_rescheduled":
+        return divider("Rescheduling", "rescheduling", event);
+      case "session.status_terminated":
+        return divider("Terminated", "terminated", event);
+      case "session.deleted":
+        return divider("Session deleted", "terminated", event);
+      case "session.error":
+        return h(
+          "div.error-card",
+          null,
+          h("div.error-title", null, h("strong", { text: event.error?.type ?? "error" }), retryLabel(event.error?.retry_status)),
+          h("div", { text: event.error?.message ?? "" }),
+          stamp(event),
+        );
+      case "span.model_request_start": {
+        const el = h("div.span.open", null, h("span.spinner"), h("span", { text: "Model request" }), stamp(event));
+        el.dataset.at = event.processed_at;
+        this.spans.set(event.id, el);
+        return el;
+      }
+      case "span.model_request_end": {
+        const start = this.spans.get(event.model_request_start_id);
+        const usage = event.model_usage ?? {};
+        const seconds = start ? (Date.parse(event.processed_at) - Date.parse(start.dataset.at ?? "")) / 1000 : NaN;
+        const parts = [
+          `${tokens((usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0))} in`,
+          `${tokens(usage.output_tokens)} out`,
+          Number.isFinite(seconds) ? `${seconds.toFixed(1)}s` : null,
+        ].filter(Boolean);
+        const label = [h("span.dot"), h("span", { text: `Model request${event.is_error ? " failed" : ""} · ${parts.join(" · ")}` })];
+        if (start) {
+          replace(start, label, stamp(event));
+          start.classList.remove("open");
+          start.classList.toggle("failed", Boolean(event.is_error));
+          this.spans.delete(event.model_request_start_id);
+          return null;
+        }
+        return h(`div.span${event.is_error ? ".failed" : ""}`, null, label, stamp(event));
+      }
+      default:
+        return h(
+          "details.other",
+          null,
+          h("summary", null, h("code", { text: event.type }), stamp(event)),
+          h("pre", { text: JSON.stringify(event, null, 2) }),
+        );
+    }
+  }
+
+  toolCard(event) {
+    const kind =
+      event.type === "agent.custom_tool_use" ? "custom tool" : event.type === "agent.mcp_tool_use" ? `MCP · ${event.mcp_server_name}` : "built-in";
+    const state = h("span.tool-state");
+    const input = JSON.stringify(event.input ?? {}, null, 2);
+    const body = h("div.tool-body", null, h("div.label", { text: "Input" }), h("pre", { text: input }));
+    const results = h("div.tool-results");
+    const action = h("div.tool-action");
+    const el = h(
+      "article.tool",
+      { id: `event-${event.id}` },
+      h("header", null, h("span.tool-icon", { "aria-hidden": "true" }), h("span.tool-name", { text: event.name }), h("span.tag", { text: kind }), state, stamp(event)),
+      body,
+      results,
+      action,
+    );
+    if (event.evaluated_permission === "deny") state.append(badge("blocked by policy", "deny"));
+    this.tools.set(event.id, { el, event, body, results, action, state });
+    return el;
+  }
+
+  /** Puts a result or confirmation on its tool card. @returns {boolean} whether the card exists */
+  attach(toolUseId, el, event) {
+    const tool = this.tools.get(toolUseId);
+    if (!tool) return false;
+    el.dataset.eventId = event.id;
+    tool.results.append(el);
+    tool.el.classList.add("answered");
+    return true;
+  }
+
+  /**
+   * A model call ended (or the turn did) without committing some previewed event: an interrupt, a
+   * stream cut short, a retry. Its partial text stays visible, marked as such, with no cursor blinking on.
+   */
+  abandonPreviews() {
+    for (const preview of this.previews.values()) {
+      if (!preview.el.classList.contains("streaming")) continue;
+      preview.el.classList.remove("streaming");
+      preview.el.classList.add("cut");
+      const note = h("div.cut-note", { text: "Interrupted before it was complete" });
+      preview.el.append(note);
+    }
+  }
+
+  /** Follows what the session waits for: set by an idle `requires_action`, settled by answers or a new run. */
+  track(event) {
+    if (
+      event.type === "span.model_request_end" ||
+      event.type === "user.interrupt" ||
+      event.type === "session.error" ||
+      event.type.startsWith("session.status_")
+    ) {
+      this.abandonPreviews();
+    }
+    const before = this.pending.size;
+    if (event.type === "session.status_idle") {
+      this.pending = new Set(event.stop_reason?.type === "requires_action" ? event.stop_reason.event_ids ?? [] : []);
+    } else if (event.type === "session.status_running" || event.type === "session.status_terminated" || event.type === "session.deleted") {
+      this.pending.clear();
+    } else if (event.type === "user.custom_tool_result" || event.type === "user.tool_result") {
+      this.pending.delete(event.custom_tool_use_id ?? event.tool_use_id);
+    } else if (event.type === "user.tool_confirmation") {
+      this.pending.delete(event.tool_use_id);
+    } else if (before === 0) {
+      return;
+    }
+    this.renderActions();
+  }
+
+  renderActions() {
+    for (const [id, tool] of this.tools) {
+      const waiting = this.pending.has(id);
+      tool.el.classList.toggle("waiting", waiting);
+      if (!waiting) {
+        tool.action.replaceChildren();
+        continue;
+      }
+      if (tool.action.childElementCount) continue; // keep what the user is typing
+      const confirm = tool.event.type !== "agent.custom_tool_use";
+      replace(tool.action, confirm ? this.confirmForm(tool.event) : this.resultForm(tool.event));
+    }
+    this.options.onPendingChange?.([...this.pending].map((id) => this.tools.get(id)?.event).filter(Boolean));
+  }
+
+  resultForm(event) {
+    const text = h("textarea", { rows: 3, placeholder: `Result for ${event.name}…`, "aria-label": `Result for ${event.name}` });
+    const isError = h("input", { type: "checkbox" });
+    const submit = h("button.primary", { type: "submit", text: "Send result" });
+    return h(
+      "form.answer",
+      {
+        onsubmit: async (/** @type {SubmitEvent} */ e) => {
+          e.preventDefault();
+          await this.busy(submit, () =>
+            this.options.onAnswer({ kind: "result", toolUseId: event.id, content: text.value, isError: isError.checked }),
+          );
+        },
+      },
+      h("div.answer-title", null, h("span.pulse"), "Waiting for your tool result"),
+      text,
+      h("div.answer-row", null, h("label.check", null, isError, "Report as error"), submit),
+    );
+  }
+
+  confirmForm(event) {
+    const reason = h("input", { type: "text", placeholder: "Reason (optional, sent on deny)", "aria-label": "Deny reason" });
+    const allow = h("button.primary", { type: "button", text: "Allow" });
+    const deny = h("button.danger", { type: "button", text: "Deny" });
+    const answer = (/** @type {"allow" | "deny"} */ result, /** @type {HTMLButtonElement} */ button) =>
+      this.busy(button, () =>
+        this.options.onAnswer({ kind: "confirmation", toolUseId: event.id, result, denyMessage: reason.value.trim() || undefined }),
+      );
+    allow.addEventListener("click", () => answer("allow", allow));
+    deny.addEventListener("click", () => answer("deny", deny));
+    return h(
+      "div.answer",
+      null,
+      h("div.answer-title", null, h("span.pulse"), `Allow ${event.name} to run?`),
+      reason,
+      h("div.answer-row", null, deny, allow),
+    );
+  }
+
+  /** Disables a form's buttons while its answer is sent. @param {HTMLButtonElement} button @param {() => Promise<void>} fn */
+  async busy(button, fn) {
+    const buttons = [...(button.closest(".answer")?.querySelectorAll("button") ?? [button])];
+    for (const b of buttons) b.disabled = true;
+    try {
+      await fn();
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  }
+}
+
+/** A message's content blocks. */
+function content(blocks) {
+  return (blocks ?? []).map((block) => {
+    switch (block.type) {
+      case "text":
+        return h("div.bubble-text", { text: block.text });
+      case "image":
+        return h("div.attachment", { text: "🖼 image" });
+      case "document":
+        return h("div.attachment", { text: `📄 ${block.title ?? "document"}` });
+      case "redacted":
+        return h("div.attachment", { text: "(redacted)" });
+      default:
+        return h("div.attachment", { text: block.type });
+    }
+  });
+}
+
+/** A tool result's content as plain text. */
+function contentText(blocks) {
+  return (blocks ?? [])
+    .map((b) => (b.type === "text" ? b.text : b.type === "search_result" ? `[${b.title}] ${contentText(b.content)}` : `[${b.type}]`))
+    .join("\n");
+}
+
+function stamp(event) {
+  return h("time", { datetime: event.processed_at ?? "", title: full(event.processed_at), text: clock(event.processed_at), "data-at": event.processed_at });
+}
+
+function divider(label, kind, event) {
+  const el = h(`div.divider.${kind}`, null, h("span", { text: label }), stamp(event));
+  el.dataset.at = event.processed_at ?? "";
+  return el;
+}
+
+function badge(text, kind) {
+  return h(`span.badge.${kind}`, { text });
+}
+
+function idleLabel(stop) {
+  switch (stop?.type) {
+    case "requires_action":
+      return `Waiting for you · ${stop.event_ids?.length ?? 0} action${stop.event_ids?.length === 1 ? "" : "s"}`;
+    case "end_turn":
+      return "Idle · turn complete";
+    case "retries_exhausted":
+      return "Idle · retries exhausted";
+    case "refusal":
+      return "Idle · model refused";
+    case "budget_reached":
+      return "Idle · budget reached";
+    default:
+      return "Idle";
+  }
+}
+
+function retryLabel(status) {
+  if (!status) return null;
+  const label = { retrying: "retrying", exhausted: "retries exhausted", terminal: "terminal" }[status.type] ?? status.type;
+  return h("span.badge.neutral", { text: label });
+}

@@ -1,0 +1,48 @@
+import type { Sandbox } from "../sandbox";
+import { SandboxError } from "../sandbox";
+import { ToolError } from "./result";
+
+/** Largest file `read` and `edit` load whole (the SDK's default `maxFileBytes`). */
+export const MAX_FILE_BYTES = 256 * 1024;
+
+export function normalizePath(p: string): string {
+  const parts: string[] = [];
+  for (const part of p.split("/")) {
+    if (!part || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+export const isWithin = (root: string, p: string) => p === root || p.startsWith(root === "/" ? "/" : `${root}/`);
+
+/**
+ * Resolves a tool's path against the workdir and keeps it inside, as the SDK's file tools do (they are
+ * confined to the workdir; only bash roams).
+ */
+export function resolveInWorkdir(sandbox: Sandbox, p: string): string {
+  const resolved = normalizePath(p.startsWith("/") ? p : `${sandbox.workdir}/${p}`);
+  if (!isWithin(sandbox.workdir, resolved)) throw new ToolError(`path ${JSON.stringify(p)} is outside the session's working directory`);
+  return resolved;
+}
+
+/** The SDK's wording for filesystem failures, independent of the backend's own messages. */
+export function fsErrorMessage(err: unknown, file: string): string {
+  const code = err instanceof SandboxError ? err.code : undefined;
+  switch (code) {
+    case "ENOENT":
+      return `${file}: no such file or directory`;
+    case "EACCES":
+      return `${file}: permission denied`;
+    case "ENOTDIR":
+      return `${file}: not a directory`;
+    case "EISDIR":
+      return `${file}: is a directory`;
+    default:
+      return `${file}: i/o error`;
+  }
+}
+
+/** Skipped by glob and grep, as the SDK's walkers skip them. */
+export const isNoise = (path: string) => /(^|\/)(\.git|node_modules)(\/|$)/.test(path);

@@ -1,0 +1,17 @@
+import type { Sandbox } from "../sandbox";
+import { fsErrorMessage, resolveInWorkdir } from "./paths";
+import { field, ToolError } from "./result";
+
+/** `write`: a UTF-8 file relative to the workdir, parents created as needed. */
+export async function write(sandbox: Sandbox, input: unknown): Promise<string> {
+  const filePath = field(input, "file_path");
+  if (!filePath) throw new ToolError("write: file_path is required");
+  const abs = resolveInWorkdir(sandbox, filePath);
+  const content = field(input, "content") ?? "";
+  try {
+    await sandbox.writeFile(abs, content);
+  } catch (err) {
+    throw new ToolError(`write: ${fsErrorMessage(err, filePath)}`);
+  }
+  return `wrote ${new TextEncoder().encode(content).length} bytes to ${filePath}`;
+}

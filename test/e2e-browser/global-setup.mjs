@@ -1,0 +1,24 @@
+// Starts the stack for the browser test, unless there is no browser to drive (then the test skips and says why).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startStack } from "./stack.mjs";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+export default async function setup({ provide }) {
+  provide("chromium", existsSync(CHROMIUM) ? CHROMIUM : "");
+  if (!existsSync(CHROMIUM)) return;
+  const artifacts = path.resolve(import.meta.dirname, "../artifacts");
+  mkdirSync(artifacts, { recursive: true });
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "ma-console-chromium-"));
+  const stack = await startStack();
+  provide("baseURL", stack.baseURL);
+  provide("adminToken", stack.adminToken);
+  provide("artifacts", artifacts);
+  provide("userDataDir", userDataDir);
+  return async () => {
+    await stack.stop();
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * End-to-end tests in Node: the real stack under `wrangler dev` (started by the global setup) driven by the
+ * official SDK, including its EnvironmentWorker, exactly as a self-hosted deployment would run it.
+ */
+export default defineConfig({
+  test: {
+    include: ["test/e2e/**/*.test.ts"],
+    globalSetup: ["./test/e2e/global-setup.mjs"],
+    environment: "node",
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
