@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark against one local stack (wrangler dev + fake model), results in bench/results/.
 //   --only turn,fanout,load,tools,scale   --samples 200 --rounds 30 --concurrency 200 --turns 5
 //   --sessions 10000 --events 10000 --seed sql|api --tool-samples 30
+//   --tag name: write bench/results/<bench>-<name>.json (a scaled-up run beside the default one)
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { num, parseArgs, selected } from "./lib/args.mjs";
@@ -37,7 +38,7 @@ try {
   for (const part of parts) {
     try {
       const result = await benches[part](stack);
-      writeResult(names[part], { args, ...result });
+      writeResult(args.tag ? `${names[part]}-${args.tag}` : names[part], { args, ...result });
       tables.push(result.table ?? `${names[part]}: ${result.skipped}`);
     } catch (err) {
       failed = true;
@@ -54,6 +55,6 @@ const latest = [
   `Connection-level resends (local proxy keep-alive races, not API errors): ${connectionRetries.count}.`,
   ...tables,
 ].join("\n\n");
-if (!args.only) writeFileSync(path.join(root, "bench", "results", "latest.md"), `${latest}\n`);
+if (!args.only && !args.tag) writeFileSync(path.join(root, "bench", "results", "latest.md"), `${latest}\n`);
 console.log(`\nbench done in ${minutes} min${args.only ? "" : " → bench/results/latest.md"}`);
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run chaos`: crash/restart, model faults, fuzz, tenant isolation and worker kill against the local stack.
-//   --only kill,faults,fuzz,isolation,worker   --kills 20 --sessions 8 --requests 2000 --seed 1
+//   --only kill,faults,fuzz,isolation,worker   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
 import { num, parseArgs, selected } from "../lib/args.mjs";
 import { environment, writeResult } from "../lib/report.mjs";
 import { startStack } from "../lib/stack.mjs";
@@ -40,7 +40,7 @@ try {
   await stack.stop();
 }
 const ok = Object.values(results).every((r) => r.ok);
-writeResult(args.only ? `chaos-${parts.join("-")}` : "chaos", { args, ok, results });
+writeResult(args.tag ? `chaos-${args.tag}` : args.only ? `chaos-${parts.join("-")}` : "chaos", { args, ok, results });
 console.log(`\nchaos ${ok ? "passed" : "FAILED"} in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 for (const r of Object.values(results)) console.log(`  ${r.ok ? "✓" : "✗"} ${r.summary}`);
 process.exit(ok ? 0 : 1);

@@ -10,7 +10,10 @@ import { logInvariants } from "./kill-restart.mjs";
 
 const script = path.join(import.meta.dirname, "worker-process.mjs");
 
-export async function workerKill(stack, { timeoutMs = 240_000 } = {}) {
+/** The lease a worker holds when it asks for none (the hosted API's default): a dead worker's item waits this long. */
+const DEFAULT_LEASE_S = 300;
+
+export async function workerKill(stack, { timeoutMs = (DEFAULT_LEASE_S + 120) * 1000 } = {}) {
   console.log("\n(e) Worker killed mid-tool, a second worker takes over");
   const t = await tenant(stack, "chaos-worker");
   if (!(await hasWorkQueue(t.client))) {
@@ -29,7 +32,11 @@ export async function workerKill(stack, { timeoutMs = 240_000 } = {}) {
     first.child.kill("SIGKILL");
     const killedAt = Date.now();
     second = worker(stack, environment.id, environmentKey, 0);
-    const events = await stream.until((e) => e.type === "session.status_idle" && e.stop_reason?.type === "end_turn", timeoutMs);
+    console.log(`  killed the worker holding ${toolUseId}; a second one polls, waiting for the lease to lapse (${DEFAULT_LEASE_S} s default)`);
+    const ticker = setInterval(() => console.log(`  … ${Math.round((Date.now() - killedAt) / 1000)} s`), 30_000);
+    const events = await stream
+      .until((e) => e.type === "session.status_idle" && e.stop_reason?.type === "end_turn", timeoutMs)
+      .finally(() => clearInterval(ticker));
     const all = [];
     for await (const e of t.client.beta.sessions.events.list(session.id)) all.push(e);
     const results = all.filter((e) => e.type === "user.tool_result" && e.tool_use_id === toolUseId);
