@@ -30,6 +30,7 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
 
   const latencies = [];
   const retried = [];
+  const proxy = { lost: 0, landed: 0 };
   const running = progress("turns", concurrency * turns);
   const started = performance.now();
   await Promise.all(
@@ -41,7 +42,7 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
         for (let n = 0; n < turns; n++) {
           const turnStarted = performance.now();
           try {
-            await t.client.beta.sessions.events.send(session.id, { events: [say(`load ${i}.${n}`)] });
+            await sendVerified(t, session.id, `load ${i}.${n}`, proxy);
             const events = await stream.until((e) => e.type === "session.status_idle", 120_000);
             const idle = events[events.length - 1];
             if (idle.stop_reason?.type !== "end_turn") fail(`turn ${i}.${n}`, `stop_reason ${JSON.stringify(idle.stop_reason)}`);
@@ -76,6 +77,8 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
     session_create_ms: summarize(createTimes),
     errors: errors.length,
     retried_model_errors: retried.length,
+    dev_proxy_503: proxy.lost,
+    dev_proxy_503_that_had_landed: proxy.landed,
   };
   const text = table(`Load: ${concurrency} concurrent sessions × ${turns} turns`, [
     {
@@ -88,12 +91,40 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
       "turn p99 ms": latency.p99,
       errors: errors.length,
       "model errors retried": retried.length,
+      "dev-proxy 503s": proxy.lost,
     },
   ]);
+  if (proxy.lost) {
+    console.log(
+      `  wrangler dev's proxy lost its connection to the runtime ${proxy.lost} times ("Your worker restarted mid-request");\n` +
+        `  each send was looked up in the log before resending (${proxy.landed} had landed, none sent twice)`,
+    );
+  }
   if (errors.length) {
     console.log(`  ${errors.length} errors; first ones:`);
     for (const e of errors.slice(0, 10)) console.log(`    ${e.where}: ${e.error}`);
   }
   if (retried.length) console.log(`  ${retried.length} model errors retried by the sessions, e.g. ${JSON.stringify(retried[0])}`);
   return { ...summary, error_samples: errors.slice(0, 50), retried_samples: retried.slice(0, 20), table: text };
+}
+
+/**
+ * events.send, resent only when wrangler dev's own proxy answered 503 "Your worker restarted mid-request" (its
+ * connection to the runtime dropped; it retries only GETs). The send may have reached the Worker anyway, so the
+ * log is checked first: a message is never sent twice.
+ */
+async function sendVerified(t, sessionId, text, proxy) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await t.client.beta.sessions.events.send(sessionId, { events: [say(text)] });
+    } catch (err) {
+      if (err?.status !== 503 || !/restarted mid-request/.test(String(err.message)) || attempt >= 5) throw err;
+      proxy.lost++;
+      const recent = await t.client.beta.sessions.events.list(sessionId, { order: "desc", limit: 50, types: ["user.message"] });
+      if (recent.data.some((e) => e.content?.[0]?.text === text)) {
+        proxy.landed++;
+        return;
+      }
+    }
+  }
 }
