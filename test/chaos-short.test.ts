@@ -78,6 +78,16 @@ describe("chaos (short): malformed requests and tenant isolation over every rout
     expect(await client.beta.environments.retrieve(environment.id)).toEqual(environment);
   });
 
+  it("an empty event type filter is a bad request, not a filter that matches nothing", async () => {
+    const res = await send({
+      method: "GET",
+      path: `/v1/sessions/${own.session}/events?types%5B%5D=`,
+      headers: { "x-api-key": own.apiKey, "anthropic-beta": "managed-agents-2026-04-01" },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error.type).toBe("invalid_request_error");
+  });
+
   it("isolates tenants on every GET route: 404 for another workspace's ids, lists without them", async () => {
     const empty = await newTenant("iso-empty");
     const { failures, checked } = await checkIsolation(send, { owner: own, intruder: other, empty: { apiKey: empty.apiKey } });
