@@ -1,5 +1,5 @@
 import { validator } from "hono-openapi";
-import type { ValidationTargets } from "hono";
+import type { Context, ValidationTargets } from "hono";
 import type { z } from "zod";
 import { badRequest } from "./errors";
 
@@ -28,6 +28,24 @@ export const validate = <Target extends keyof ValidationTargets, Schema extends 
   target: Target,
   schema: Schema,
 ) =>
-  validator(target, schema, (result) => {
+  validator(target, schema, (result, c) => {
+    if (target === "json") assertJsonBody(c);
     if (!result.success) throw badRequest(describeIssues(result.error as readonly Issue[]));
   });
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Hono's JSON validator reads a body only when it is labelled JSON and validates `{}` otherwise, so a JSON
+ * body sent as multipart or with no content-type would pass as an empty update and be ignored. A body the
+ * route cannot read is refused instead.
+ */
+function assertJsonBody(c: Context) {
+  const length = c.req.header("content-length");
+  const hasBody = length !== undefined ? Number(length) > 0 : c.req.raw.body !== null;
+  if (!hasBody) return;
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_MEDIA_TYPE.test(type.split(";")[0].trim())) {
+    throw badRequest(`content-type must be application/json${type ? `, got "${type}"` : " (none was sent)"}`);
+  }
+}

@@ -22,10 +22,13 @@ sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody),
   return c.json({ data: events });
 });
 
+// An empty type (`types[]=`) names no event type: refused like the other bad values, not read as "match nothing".
+const eventType = z.string().min(1);
+
 const listQuery = listEventsQuery.omit({ types: true }).extend({
   // The SDK sends arrays as `types[]=a&types[]=b`: one value arrives as a string, several as an array.
-  "types[]": z.union([z.string(), z.array(z.string())]).optional(),
-  types: z.union([z.string(), z.array(z.string())]).optional(),
+  "types[]": z.union([eventType, z.array(eventType)]).optional(),
+  types: z.union([eventType, z.array(eventType)]).optional(),
 });
 
 sessionEventRoutes.get("/:session_id/events", validate("query", listQuery), async (c) => {

@@ -1,0 +1,59 @@
+// A resumable SSE subscriber on raw fetch: follows a session's stream, reconnecting with `after_id` (the last
+// event id it holds) whenever the connection drops, e.g. across a server crash. Keeps every event in order.
+import { BETA_HEADERS } from "./fixtures.mjs";
+
+export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}) {
+  const events = [];
+  let stopped = false;
+  let controller;
+  let reconnects = 0;
+  const lastId = () => events[events.length - 1]?.id;
+
+  const loop = async () => {
+    while (!stopped) {
+      controller = new AbortController();
+      try {
+        const after = lastId();
+        const url = `${baseURL}/v1/sessions/${sessionId}/events/stream${after ? `?after_id=${after}` : ""}`;
+        const res = await fetch(url, { headers: { "x-api-key": apiKey, ...BETA_HEADERS }, signal: controller.signal });
+        if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
+        const decoder = new TextDecoder();
+        let buffer = "";
+        for await (const chunk of res.body) {
+          buffer += decoder.decode(chunk, { stream: true });
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) !== -1) {
+            const frame = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            const data = frame
+              .split("\n")
+              .filter((l) => l.startsWith("data:"))
+              .map((l) => l.slice(5).trim())
+              .join("\n");
+            const hasId = frame.split("\n").some((l) => l.startsWith("id:"));
+            // Only stored events carry an id (previews do not); those are what the log holds.
+            if (data && hasId) events.push(JSON.parse(data));
+          }
+        }
+      } catch {
+        // dropped (crash, restart, abort): reconnect from the last id held
+      }
+      if (!stopped) {
+        reconnects++;
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
+  };
+  const running = loop();
+  return {
+    events,
+    get reconnects() {
+      return reconnects;
+    },
+    async stop() {
+      stopped = true;
+      controller?.abort();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark against one local stack (wrangler dev + fake model), results in bench/results/.
+//   --only turn,fanout,load,tools,scale   --samples 200 --rounds 30 --concurrency 200 --turns 5
+//   --sessions 10000 --events 10000 --seed sql|api --tool-samples 30
+//   --tag name: write bench/results/<bench>-<name>.json (a scaled-up run beside the default one)
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { num, parseArgs, selected } from "./lib/args.mjs";
+import { connectionRetries } from "./lib/fixtures.mjs";
+import { environment, writeResult } from "./lib/report.mjs";
+import { root, startStack } from "./lib/stack.mjs";
+import { fanout } from "./fanout.mjs";
+import { load } from "./load.mjs";
+import { scale } from "./scale.mjs";
+import { toolRoundTrip } from "./tool-roundtrip.mjs";
+import { turnOverhead } from "./turn-overhead.mjs";
+
+const args = parseArgs();
+const parts = selected(args, ["turn", "fanout", "load", "tools", "scale"]);
+const benches = {
+  turn: (stack) => turnOverhead(stack, { samples: num(args, "samples", 200), warmup: 20 }),
+  fanout: (stack) => fanout(stack, { rounds: num(args, "rounds", 30) }),
+  load: (stack) => load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5) }),
+  tools: (stack) => toolRoundTrip(stack, { samples: num(args, "tool-samples", 30) }),
+  // Last: it leaves N sessions behind, which the others should not run on.
+  scale: (stack) =>
+    scale(stack, { sessions: num(args, "sessions", 10_000), events: num(args, "events", 10_000), seed: args.seed === "api" ? "api" : "sql" }),
+};
+const names = { turn: "turn-overhead", fanout: "fanout", load: "load", tools: "tool-roundtrip", scale: "scale" };
+
+const started = Date.now();
+const env = environment();
+console.log(`npm run bench — ${parts.join(", ")} — ${env.cpus} CPUs (${env.cpu_model}), load average ${env.load_average_1m}, node ${env.node}`);
+const stack = await startStack({ log: (m) => console.log(`› ${m}`) });
+const tables = [];
+let failed = false;
+try {
+  for (const part of parts) {
+    try {
+      const result = await benches[part](stack);
+      writeResult(args.tag ? `${names[part]}-${args.tag}` : names[part], { args, ...result });
+      tables.push(result.table ?? `${names[part]}: ${result.skipped}`);
+    } catch (err) {
+      failed = true;
+      console.error(`\n${names[part]} failed: ${err.stack ?? err}`);
+      tables.push(`${names[part]}: FAILED (${String(err.message ?? err).split("\n")[0]})`);
+    }
+  }
+} finally {
+  await stack.stop();
+}
+const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+const latest = [
+  `Measured ${env.date} on ${env.cpus} CPUs (${env.cpu_model}), load average ${env.load_average_1m} at the end, node ${env.node}, commit ${env.commit}; ${minutes} min.`,
+  `Connection-level resends (local proxy keep-alive races, not API errors): ${connectionRetries.count}.`,
+  ...tables,
+].join("\n\n");
+if (!args.only && !args.tag) writeFileSync(path.join(root, "bench", "results", "latest.md"), `${latest}\n`);
+console.log(`\nbench done in ${minutes} min${args.only ? "" : " → bench/results/latest.md"}`);
+process.exit(failed ? 1 : 0);
