@@ -101,6 +101,12 @@ export const ROUTES = [
   { method: "GET", path: "/v1/sessions/{session}/events", list: true, query: { order: "sideways", "created_at[gte]": "later", "types[]": "" } },
   { method: "GET", path: "/v1/sessions/{session}/events/stream", stream: true, query: { "event_deltas[]": "agent.everything" } },
   { method: "GET", path: "/v1/sessions/{session}/events/ws", stream: true },
+  // session resources, mid-session
+  { method: "POST", path: "/v1/sessions/{session}/resources", body: (w) => ({ type: "file", file_id: w.file }), required: ["type"] },
+  { method: "GET", path: "/v1/sessions/{session}/resources", list: true },
+  { method: "GET", path: "/v1/sessions/{session}/resources/{session_resource}" },
+  { method: "POST", path: "/v1/sessions/{session}/resources/{session_resource}", body: () => ({ authorization_token: "fuzz" }) },
+  { method: "DELETE", path: "/v1/sessions/{session}/resources/{session_resource}" },
   // memory stores, memories, versions
   { method: "POST", path: "/v1/memory_stores", body: () => ({ name: "fuzz-store" }), required: ["name"] },
   { method: "GET", path: "/v1/memory_stores", list: true, query: { include_archived: "maybe" } },
@@ -234,6 +240,7 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
   const memory = await call("POST", `/v1/memory_stores/${store.id}/memories`, { path: "/notes/chaos.md", content: "hello" });
   const memoryVersions = await call("GET", `/v1/memory_stores/${store.id}/memory_versions`);
   const session = await call("POST", "/v1/sessions", { agent: agent.id, environment_id: environment.id, title: `${label} session` });
+  const sessionResource = await call("POST", `/v1/sessions/${session.id}/resources`, { type: "file", file_id: file.id });
   await call("POST", `/v1/sessions/${session.id}/events`, { events: [{ type: "user.message", content: [{ type: "text", text: "hello" }] }] });
   await waitIdle(call, session.id);
   const deployment = await call("POST", "/v1/deployments", {
@@ -280,6 +287,7 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
     skill: skill.id,
     skill_version: skillVersions.data[0].id,
     session: session.id,
+    session_resource: sessionResource.id,
     memory_store: store.id,
     memory: memory.id,
     memory_version: memoryVersions.data[0].id,
