@@ -72,7 +72,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.fanout = new FanOut(ctx);
-    this.mirror = new D1Mirror(env.DB, () => this.current);
+    this.mirror = new D1Mirror(env.DB, () => this.current, ctx.storage.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
       this.log = new EventLog(ctx.storage.sql);
@@ -266,6 +266,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   async alarm() {
     const state = this.current;
     if (!state) return;
+    // A watchdog or retry alarm after a crash may find the turn over but its last state never mirrored.
+    if (this.mirror.behind) await this.mirror.flush();
     const turn = state.turn;
     if (turn.phase === "retry_wait") {
       // An alarm never fires before its time, but Date.now() in a Worker is coarse; only a wake-up well
@@ -304,6 +306,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   private async resumeAfterWake() {
     const turn = this.current?.turn;
     if (!turn) return;
+    // The previous instance may have died between committing a transition and mirroring it to D1.
+    if (this.mirror.behind) await this.mirror.flush();
     if (turn.phase === "model") await this.ctx.storage.setAlarm(Date.now());
     else if (turn.phase === "retry_wait") await this.ctx.storage.setAlarm(turn.retryAt ?? Date.now());
     else if (turn.phase === "tools") this.dispatch(turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
