@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import {
@@ -13,6 +15,7 @@ import {
   type World,
 } from "../bench/chaos/cases.mjs";
 import { ADMIN_TOKEN, admin, newTenant, worker } from "./helpers/client";
+import { say, sessionTenant, waitForIdle } from "./helpers/sessions";
 
 // The short version of `npm run chaos` (bench/chaos/): the fuzz and isolation sweeps over every route, in-process.
 // The crash/restart and model-fault parts need a real wrangler dev and run only there.
@@ -110,4 +113,27 @@ describe("chaos (short): malformed requests and tenant isolation over every rout
     // The sweep did reach the handlers: ids of the other tenant 404, bad input 400, bad credentials 401.
     expect(Object.keys(result.byStatus).sort()).toEqual(expect.arrayContaining(["400", "401", "404"]));
   }, 180_000);
+});
+
+describe("chaos (short): a crash between a session's commit and its D1 mirror", () => {
+  it("leaves D1 behind only until the object wakes again (npm run chaos found it stuck at running)", async () => {
+    const { client, agent, environment } = await sessionTenant();
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, { events: [say("hello")] });
+    await waitForIdle(client, session.id);
+    expect((await client.beta.sessions.retrieve(session.id)).status).toBe("idle");
+
+    // What the crash left behind: D1 still at the running state, the object not knowing its last write landed.
+    await env.DB.prepare("UPDATE sessions SET status = 'running', mirror_seq = mirror_seq - 1 WHERE id = ?").bind(session.id).run();
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(session.id));
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE mirror SET seq = seq - 1");
+    });
+    await runInDurableObject(stub, (_instance, state) => state.abort("simulated crash")).catch(() => {});
+    expect((await client.beta.sessions.retrieve(session.id)).status).toBe("running");
+
+    // Any request that wakes the object (here a read of its events) brings D1 back in step.
+    await client.beta.sessions.events.list(session.id);
+    expect((await client.beta.sessions.retrieve(session.id)).status).toBe("idle");
+  });
 });

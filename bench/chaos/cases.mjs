@@ -507,10 +507,9 @@ function buildCase(route, kind, r, worlds, adminToken) {
       const name = r.pick(names);
       const bad = badId(name, r, worlds, route.admin);
       path = route.path.replace(/\{([^}]+)\}/g, (_, n) => (n === name ? bad.value : encodeURIComponent(own[n] ?? `${n}_x`)));
+      // A route with two ids keeps the other one from the caller's world: the pair still names nothing.
       why = bad.why;
       body = validBody();
-      // Valid bodies must not land on the right object through a sibling id: the other tenant's ids are checked
-      // per name, so a route with two ids gets the other one from the own world (still a mismatch).
       break;
     }
     case "bad_limit":

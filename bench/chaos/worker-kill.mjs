@@ -3,7 +3,8 @@
 // exactly one result for that tool use. Needs the self-hosted work queue.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { openSse, say, tenant } from "../lib/fixtures.mjs";
+import { say, sleep, tenant } from "../lib/fixtures.mjs";
+import { followSession } from "../lib/sse.mjs";
 import { hasWorkQueue, selfHostedSetup } from "../lib/hands.mjs";
 import { SKIPPED } from "../tool-roundtrip.mjs";
 import { logInvariants } from "./kill-restart.mjs";
@@ -22,7 +23,8 @@ export async function workerKill(stack, { timeoutMs = (DEFAULT_LEASE_S + 120) * 
   }
   const { environment, agent, environmentKey } = await selfHostedSetup(t.client, "chaos-worker");
   const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
-  const stream = await openSse(t.client, session.id);
+  // A resuming follower, not one SDK stream: over a five-minute wait the stream may be dropped and must resume.
+  const follower = followSession(stack.baseURL, t.apiKey, session.id);
   const first = worker(stack, environment.id, environmentKey, 60_000);
   const failures = [];
   let second;
@@ -34,19 +36,26 @@ export async function workerKill(stack, { timeoutMs = (DEFAULT_LEASE_S + 120) * 
     second = worker(stack, environment.id, environmentKey, 0);
     console.log(`  killed the worker holding ${toolUseId}; a second one polls, waiting for the lease to lapse (${DEFAULT_LEASE_S} s default)`);
     const ticker = setInterval(() => console.log(`  … ${Math.round((Date.now() - killedAt) / 1000)} s`), 30_000);
-    const events = await stream
-      .until((e) => e.type === "session.status_idle" && e.stop_reason?.type === "end_turn", timeoutMs)
-      .finally(() => clearInterval(ticker));
+    const ended = () => follower.events.some((e) => e.type === "session.status_idle" && e.stop_reason?.type === "end_turn");
+    while (!ended() && Date.now() - killedAt < timeoutMs) await sleep(250);
+    clearInterval(ticker);
+    if (!ended()) throw new Error(`the turn did not finish within ${timeoutMs / 1000} s of the kill`);
     const all = [];
     for await (const e of t.client.beta.sessions.events.list(session.id)) all.push(e);
     const results = all.filter((e) => e.type === "user.tool_result" && e.tool_use_id === toolUseId);
     if (results.length !== 1) failures.push(`${results.length} results for the killed tool use ${toolUseId}`);
     failures.push(...logInvariants(all));
-    console.log(`  second worker answered ${((Date.now() - killedAt) / 1000).toFixed(1)}s after the kill; ${events.length} events to idle`);
+    const followed = follower.events.map((e) => e.id).join(",");
+    if (followed !== all.map((e) => e.id).join(",")) failures.push("the resuming subscriber's events differ from the log");
+    console.log(
+      `  second worker answered ${((Date.now() - killedAt) / 1000).toFixed(1)}s after the kill; ` +
+        `the subscriber reconnected ${follower.reconnects} times`,
+    );
+    for (const drop of follower.drops) console.log(`    stream dropped at ${drop.at}: ${drop.why}`);
   } catch (err) {
     failures.push(String(err.message ?? err));
   } finally {
-    stream.close();
+    await follower.stop();
     first.child.kill("SIGKILL");
     second?.child.kill("SIGTERM");
   }

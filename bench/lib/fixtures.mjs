@@ -81,10 +81,4 @@ export function openWs(stack, apiKey, sessionId, onEvent) {
   });
 }
 
-/** Sends one user message and reads the stream to the turn's `session.status_idle`. */
-export async function turn(client, stream, sessionId, text, ms = 60_000) {
-  await client.beta.sessions.events.send(sessionId, { events: [say(text)] });
-  return stream.until((e) => e.type === "session.status_idle", ms);
-}
-
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -7,6 +7,8 @@ export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}
   let stopped = false;
   let controller;
   let reconnects = 0;
+  /** Why and when each connection ended (for the report when a stream drops). */
+  const drops = [];
   const lastId = () => events[events.length - 1]?.id;
 
   const loop = async () => {
@@ -35,8 +37,10 @@ export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}
             if (data && hasId) events.push(JSON.parse(data));
           }
         }
-      } catch {
+        if (!stopped) drops.push({ at: new Date().toISOString(), why: "stream ended" });
+      } catch (err) {
         // dropped (crash, restart, abort): reconnect from the last id held
+        if (!stopped) drops.push({ at: new Date().toISOString(), why: String(err?.cause?.message ?? err?.message ?? err) });
       }
       if (!stopped) {
         reconnects++;
@@ -47,6 +51,7 @@ export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}
   const running = loop();
   return {
     events,
+    drops,
     get reconnects() {
       return reconnects;
     },

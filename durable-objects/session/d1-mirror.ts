@@ -6,6 +6,10 @@ import type { SessionState } from "./types";
  * mirrored state each time, one write at a time, coalescing bursts into the latest state; the row's
  * `mirror_seq` guard drops a write that would land after a newer one. A failed write is simply redone by the
  * next flush, since each write carries the full state.
+ *
+ * The last `mirror_seq` D1 confirmed is kept in the object's own storage, so a write that a crash (or a D1
+ * error) cut short is known on the next wake or alarm (`behind`) and redone then: otherwise a session whose
+ * last transition was committed but never mirrored would read as `running` in D1 until its next transition.
  */
 export class D1Mirror {
   private inFlight: Promise<void> | undefined;
@@ -14,7 +18,18 @@ export class D1Mirror {
   constructor(
     private readonly db: D1Database,
     private readonly current: () => SessionState | undefined,
-  ) {}
+    private readonly sql: SqlStorage,
+  ) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS mirror (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL)`);
+  }
+
+  /** Whether D1 may hold an older state than this object: a mirror write has not been confirmed. */
+  get behind(): boolean {
+    const state = this.current();
+    if (!state) return false;
+    const confirmed = this.sql.exec<{ seq: number }>(`SELECT seq FROM mirror WHERE id = 1`).toArray()[0]?.seq ?? 0;
+    return state.mirrorSeq > confirmed;
+  }
 
   /** Resolves once the state as of this call is in D1 (or the write failed and was logged). */
   flush(): Promise<void> {
@@ -34,6 +49,10 @@ export class D1Mirror {
       if (!state) return;
       try {
         await write(this.db, state);
+        this.sql.exec(
+          `INSERT INTO mirror (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)`,
+          state.mirrorSeq,
+        );
       } catch (err) {
         console.error(JSON.stringify({ level: "error", message: "session mirror to D1 failed", session: state.sessionId, error: String(err) }));
         return;

@@ -76,7 +76,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.fanout = new FanOut(ctx);
-    this.mirror = new D1Mirror(env.DB, () => this.current);
+    this.mirror = new D1Mirror(env.DB, () => this.current, ctx.storage.sql);
     this.mcp = new McpHub(env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
@@ -272,6 +272,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   async alarm() {
     const state = this.current;
     if (!state) return;
+    // A watchdog or retry alarm after a crash may find the turn over but its last state never mirrored.
+    if (this.mirror.behind) await this.mirror.flush();
     const turn = state.turn;
     if (turn.phase === "retry_wait") {
       // An alarm never fires before its time, but Date.now() in a Worker is coarse; only a wake-up well
@@ -310,6 +312,8 @@ export class SessionDurableObject extends DurableObject<Env> {
 
   /** A fresh instance (first use, or after eviction/crash) picks up whatever the turn was doing. */
   private async resumeAfterWake() {
+    // The previous instance may have died between committing a transition and mirroring it to D1.
+    if (this.mirror.behind) await this.mirror.flush();
     const turn = this.current?.turn;
     if (!turn) return;
     if (turn.phase === "model") await this.ctx.storage.setAlarm(Date.now());
