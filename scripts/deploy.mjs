@@ -31,6 +31,16 @@ function fail(message) {
   process.exit(1);
 }
 
+// Under Workers Builds (the "Deploy to Cloudflare" button, or a connected repository) Cloudflare has already
+// provisioned D1 and R2 into wrangler.toml and collected the secrets on its setup page: migrate, then deploy.
+if (process.env.WORKERS_CI) {
+  step("applying D1 migrations (remote)");
+  if (!wrangler(["d1", "migrations", "apply", "DB", "--remote"], { input: "y\n" }).ok) fail("migrations failed");
+  step("deploying the Worker");
+  if (!wrangler(["deploy"]).ok) fail("wrangler deploy failed");
+  process.exit(0);
+}
+
 const toml = readFileSync(baseConfig, "utf8");
 const databaseName = toml.match(/database_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no database_name in wrangler.toml");
 const bucketName = toml.match(/bucket_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no bucket_name in wrangler.toml");
