@@ -35,6 +35,11 @@ export interface Env {
   SESSION_RETRY_BASE_MS?: string;
   /** Session brain: retries of one model call before the turn ends with the error. Default 5. */
   SESSION_MAX_RETRIES?: string;
+  /**
+   * Work queue: the lease (seconds) a worker holds when it asks for none; a dead worker's item is handed on after
+   * this long. Default 300, the hosted API's. The SDK worker heartbeats at half the lease, so shorter is safe.
+   */
+  WORK_LEASE_TTL_SECONDS?: string;
 }
 
 /** Per-request values set by middleware. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run chaos`: crash/restart, model faults, fuzz, tenant isolation and worker kill against the local stack.
 //   --only kill,faults,fuzz,isolation,worker   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
+//   --worker-kills 1 --lease 300
 import { num, parseArgs, selected } from "../lib/args.mjs";
 import { environment, writeResult } from "../lib/report.mjs";
 import { startStack } from "../lib/stack.mjs";
@@ -8,7 +9,7 @@ import { fuzz } from "./fuzz.mjs";
 import { isolation } from "./isolation.mjs";
 import { killRestart } from "./kill-restart.mjs";
 import { modelFaults } from "./model-faults.mjs";
-import { workerKill } from "./worker-kill.mjs";
+import { DEFAULT_LEASE_S, workerKill } from "./worker-kill.mjs";
 
 const args = parseArgs();
 const parts = selected(args, ["faults", "fuzz", "isolation", "kill", "worker"]);
@@ -18,14 +19,17 @@ const checks = {
   fuzz: (stack) => fuzz(stack, { count: num(args, "requests", 2000), seed }),
   isolation: (stack) => isolation(stack),
   kill: (stack) => killRestart(stack, { kills: num(args, "kills", 20), sessions: num(args, "sessions", 8), seed }),
-  worker: (stack) => workerKill(stack),
+  worker: (stack) => workerKill(stack, { kills: num(args, "worker-kills", 1), leaseSeconds: workLease }),
 };
+
+// A dead worker's item waits out the lease: 300 s by default as on the hosted API, or --lease for many kills.
+const workLease = num(args, "lease", DEFAULT_LEASE_S);
 
 const started = Date.now();
 const env = environment();
 console.log(`npm run chaos — ${parts.join(", ")} — ${env.cpus} CPUs, load average ${env.load_average_1m}`);
 // Fast retries, so scripted model faults and crash recoveries take seconds, not minutes.
-const stack = await startStack({ vars: { SESSION_RETRY_BASE_MS: "50" }, log: (m) => console.log(`› ${m}`) });
+const stack = await startStack({ vars: { SESSION_RETRY_BASE_MS: "50", WORK_LEASE_TTL_SECONDS: String(workLease) }, log: (m) => console.log(`› ${m}`) });
 const results = {};
 try {
   for (const part of parts) {

@@ -84,10 +84,14 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Pollers waiting for work; each is woken (and re-tries its claim) whenever an item becomes available. */
   private readonly waiters = new Set<() => void>();
+  /** The lease of a worker that asks for none (WORK_LEASE_TTL_SECONDS, else the hosted API's 300 s). */
+  private readonly defaultLeaseTtl: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    const configured = Number(env.WORK_LEASE_TTL_SECONDS);
+    this.defaultLeaseTtl = configured > 0 ? clampTtl(configured) : DEFAULT_LEASE_TTL_S;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS work_items (
         id TEXT PRIMARY KEY,
@@ -171,7 +175,7 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
     if (!row) return notFound(workId);
     if (row.state !== "queued") return conflict(`work item ${workId} is ${row.state}; only a queued item can be acknowledged`);
     // The new holder's lease starts at the default; a TTL the previous holder asked for is not inherited.
-    const ttl = DEFAULT_LEASE_TTL_S;
+    const ttl = this.defaultLeaseTtl;
     this.sql.exec(
       `UPDATE work_items SET state = 'starting', acknowledged_at = ?, delivered_at = NULL, started_at = NULL,
          latest_heartbeat_at = NULL, lease_ttl_s = ?, lease_expires_at = ? WHERE id = ?`,
@@ -201,7 +205,7 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
       last_heartbeat: row.latest_heartbeat_at,
       lease_extended: false,
       state: row.state,
-      ttl_seconds: row.lease_ttl_s ?? DEFAULT_LEASE_TTL_S,
+      ttl_seconds: row.lease_ttl_s ?? this.defaultLeaseTtl,
     };
     if (row.state === "stopped") return ok({ ...held, last_heartbeat: row.latest_heartbeat_at ?? "", ttl_seconds: 0 });
     if (input.epoch != null && input.epoch < row.min_live_epoch) {
@@ -215,7 +219,7 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
         return preconditionFailed("expected_last_heartbeat does not match the stored heartbeat; another worker may hold the lease", held);
       }
     }
-    const ttl = clampTtl(input.desiredTtlSeconds ?? row.lease_ttl_s ?? DEFAULT_LEASE_TTL_S);
+    const ttl = clampTtl(input.desiredTtlSeconds ?? row.lease_ttl_s ?? this.defaultLeaseTtl);
     // Each heartbeat must be distinguishable from the previous one, since workers echo it back.
     let beat = now;
     if (row.latest_heartbeat_at && Date.parse(row.latest_heartbeat_at) >= beat) beat = Date.parse(row.latest_heartbeat_at) + 1;
@@ -441,7 +445,10 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
       .one().at;
     if (next == null) return;
     const current = await this.ctx.storage.getAlarm();
-    if (current == null || current > next) await this.ctx.storage.setAlarm(next);
+    // Never at or before now: under wrangler dev an alarm set from its own handler for a time already due
+    // did not fire again (the session alarms hit this), and a lease that just lapsed is swept by this tick anyway.
+    const at = Math.max(next, Date.now() + 5);
+    if (current == null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }
 
