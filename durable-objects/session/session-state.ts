@@ -1,4 +1,5 @@
 import { chargeListCost } from "./budget";
+import { denialText, evaluatePermission } from "./auto-permission";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -293,32 +294,26 @@ export function completeModelCall(
           content: [{ type: "text", text: `Tool ${block.name} is not available in this session.` }],
         });
       } else if (route.kind === "mcp") {
-        const ask = route.policy === "always_ask";
-        const eventId = t.emit({
-          type: "agent.mcp_tool_use",
-          name: route.tool,
-          mcp_server_name: route.server,
-          input: block.input,
-          evaluated_permission: ask ? "ask" : "allow",
-          evaluation: route.policy === "auto" ? { type: "auto", evaluated_permission: { type: "allow" } } : { type: route.policy },
-        });
-        toolUses.push({ eventId, name: route.tool, mcpServer: route.server, input: block.input, kind: "mcp", awaiting: ask ? "confirmation" : "result" });
+        const permission = evaluatePermission(route.policy, "mcp", route.tool, block.input);
+        const eventId = t.emit({ type: "agent.mcp_tool_use", name: route.tool, mcp_server_name: route.server, input: block.input, ...permission });
+        const ask = permission.evaluated_permission === "ask";
+        if (permission.evaluated_permission === "deny") {
+          t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(route.tool) }] });
+        } else {
+          toolUses.push({ eventId, name: route.tool, mcpServer: route.server, input: block.input, kind: "mcp", awaiting: ask ? "confirmation" : "result" });
+        }
       } else if (route.kind === "custom") {
         const eventId = t.emit({ type: "agent.custom_tool_use", name: block.name, input: block.input });
         toolUses.push({ eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
       } else {
-        const ask = route.policy === "always_ask";
-        const eventId = t.emit({
-          type: "agent.tool_use",
-          name: block.name,
-          input: block.input,
-          evaluated_permission: ask ? "ask" : "allow",
-          evaluation:
-            route.policy === "auto"
-              ? { type: "auto", evaluated_permission: { type: "allow" } }
-              : { type: route.policy },
-        });
-        toolUses.push({ eventId, name: block.name, input: block.input, kind: "builtin", awaiting: ask ? "confirmation" : "result" });
+        const permission = evaluatePermission(route.policy, "builtin", block.name, block.input);
+        const eventId = t.emit({ type: "agent.tool_use", name: block.name, input: block.input, ...permission });
+        const ask = permission.evaluated_permission === "ask";
+        if (permission.evaluated_permission === "deny") {
+          t.emit({ type: "agent.tool_result", tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(block.name) }] });
+        } else {
+          toolUses.push({ eventId, name: block.name, input: block.input, kind: "builtin", awaiting: ask ? "confirmation" : "result" });
+        }
       }
     }
   }
