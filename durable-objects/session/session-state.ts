@@ -1,5 +1,6 @@
 import { chargeListCost } from "./budget";
 import { denialText, evaluatePermission } from "./auto-permission";
+import { emitServerBlock } from "./web-tools";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -39,6 +40,8 @@ export class Transition {
     abortModel: false,
     /** MCP tool uses the brain runs itself (durable-objects/session/mcp). */
     mcp: [] as PendingToolUse[],
+    /** web_fetch calls the brain runs itself (web-fetch.ts). */
+    server: [] as PendingToolUse[],
   };
   readonly state: SessionState;
 
@@ -203,7 +206,7 @@ function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { typ
   });
   if (event.result === "allow") {
     pending.awaiting = "result";
-    (pending.kind === "mcp" ? t.effects.mcp : t.effects.dispatch).push(pending);
+    (pending.kind === "mcp" ? t.effects.mcp : pending.kind === "server" ? t.effects.server : t.effects.dispatch).push(pending);
   } else {
     emitToolFailure(t, pending, event.deny_message || "The user denied this tool call.");
     removePending(t, pending.eventId);
@@ -276,6 +279,7 @@ export function completeModelCall(
   const turn = t.state.turn;
   const startId = turn.inflightStartId!;
   const toolUses: PendingToolUse[] = [];
+  const serverToolUses = new Map<string, string>();
   for (const block of result.blocks) {
     const id = block.eventId ? { id: block.eventId } : {};
     if (block.type === "thinking" || block.type === "redacted_thinking") {
@@ -283,6 +287,8 @@ export function completeModelCall(
       t.emit({ ...id, type: "agent.thinking", internal: { thinking } });
     } else if (block.type === "text") {
       if (block.text) t.emit({ ...id, type: "agent.message", content: [{ type: "text", text: block.text }] });
+    } else if (block.type === "server_tool_use" || block.type === "server_tool_result") {
+      emitServerBlock(t, block, tools, serverToolUses);
     } else if (block.type === "tool_use") {
       const route = tools.route(block.name);
       if (!route) {
@@ -312,7 +318,7 @@ export function completeModelCall(
         if (permission.evaluated_permission === "deny") {
           t.emit({ type: "agent.tool_result", tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(block.name) }] });
         } else {
-          toolUses.push({ eventId, name: block.name, input: block.input, kind: "builtin", awaiting: ask ? "confirmation" : "result" });
+          toolUses.push({ eventId, name: block.name, input: block.input, kind: route.kind, awaiting: ask ? "confirmation" : "result" });
         }
       }
     }
@@ -333,6 +339,7 @@ export function completeModelCall(
     turn.pending = toolUses;
     t.effects.dispatch.push(...toolUses.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
     t.effects.mcp.push(...toolUses.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
+    t.effects.server.push(...toolUses.filter((p) => p.kind === "server" && p.awaiting === "result"));
     if (turn.modelCalls >= MAX_MODEL_CALLS_PER_TURN && userBlocking(toolUses).length === 0) {
       return endTurnWithError(t, "tool_use_limit_reached_error", `the turn reached ${MAX_MODEL_CALLS_PER_TURN} model requests`);
     }
@@ -346,8 +353,9 @@ export function completeModelCall(
     if (turn.phase === "model") t.effects.runModel = true;
     return;
   }
-  if (userMessageQueued && result.stopReason !== "refusal") {
-    // A message arrived while the model was answering: the turn goes on with it.
+  if (result.stopReason === "pause_turn" || (userMessageQueued && result.stopReason !== "refusal")) {
+    // pause_turn: the upstream paused a long server tool turn (web_search); the next request resumes it.
+    // Otherwise a message arrived while the model was answering: the turn goes on with it.
     turn.phase = "model";
     t.effects.runModel = true;
     return;
@@ -442,6 +450,15 @@ export function completeMcpToolUse(
     content: result.content,
     is_error: result.isError,
   } as EventDraft);
+  removePending(t, eventId);
+  afterResolution(t, false);
+}
+
+/** A web_fetch the brain ran finished: its result as the server's `agent.tool_result`, then the turn goes on. */
+export function completeServerToolUse(t: Transition, eventId: string, result: { content: unknown[]; isError: boolean }): void {
+  const pending = t.state.turn.pending.find((p) => p.eventId === eventId && p.kind === "server" && p.awaiting === "result");
+  if (!pending) return;
+  t.emit({ type: "agent.tool_result", tool_use_id: eventId, content: result.content, is_error: result.isError } as EventDraft);
   removePending(t, eventId);
   afterResolution(t, false);
 }

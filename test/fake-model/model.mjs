@@ -111,6 +111,8 @@ function validateRequest(body) {
     const blocks = asBlocks(message.content);
     if (blocks.length === 0) return `messages.${i}: content must be non-empty`;
     if (message.role !== "assistant") continue;
+    const serverInvalid = validateServerBlocks(blocks, body.tools ?? [], i);
+    if (serverInvalid) return serverInvalid;
     const uses = blocks.filter((b) => b.type === "tool_use");
     for (const use of uses) {
       if (!/^[a-zA-Z0-9_-]+$/.test(use.id ?? "")) return `messages.${i}: tool_use id ${use.id} is malformed`;
@@ -134,6 +136,31 @@ function validateRequest(body) {
   }
   const last = body.messages[body.messages.length - 1];
   if (last.role !== "user") return "messages: the final message must use the user role";
+  return undefined;
+}
+
+/**
+ * Server tool blocks replayed in an assistant message: each `server_tool_use` names an offered server tool
+ * and is answered by its `*_tool_result` in the same message; search results keep their encrypted content.
+ * @param {Block[]} blocks @param {any[]} tools @param {number} i
+ */
+function validateServerBlocks(blocks, tools, i) {
+  for (const use of blocks.filter((b) => b.type === "server_tool_use")) {
+    if (!tools.some((t) => t.name === use.name && typeof t.type === "string" && t.type.startsWith(`${use.name}_`))) {
+      return `messages.${i}: server_tool_use names ${use.name}, which is not an offered server tool`;
+    }
+    if (!blocks.some((b) => b.type === `${use.name}_tool_result` && b.tool_use_id === use.id)) {
+      return `messages.${i}: server_tool_use ${use.id} has no ${use.name}_tool_result in the same message`;
+    }
+  }
+  for (const result of blocks.filter((b) => b.type === "web_search_tool_result")) {
+    if (!blocks.some((b) => b.type === "server_tool_use" && b.id === result.tool_use_id)) {
+      return `messages.${i}: web_search_tool_result ${result.tool_use_id} does not follow its server_tool_use`;
+    }
+    if (Array.isArray(result.content) && result.content.some((r) => typeof r.encrypted_content !== "string")) {
+      return `messages.${i}: web_search_result blocks must be passed back with their encrypted_content`;
+    }
+  }
   return undefined;
 }
 
@@ -193,6 +220,10 @@ function buildResponse(body, directives, step, stepCount, prompt) {
     const text = thinking.arg || "Let me think about this.";
     content.push({ type: "thinking", thinking: text, signature: `sig_${hash(text)}` });
   }
+  // Server tool calls the upstream runs itself: the call and its result, in this answer.
+  directives
+    .filter((d) => d.kind === "web_search")
+    .forEach((d, i) => content.push(...webSearch(body.tools ?? [], d.arg, `srvtoolu_fake_${step}_${i}_${hash(d.arg)}`)));
   const explicitText = find(directives, "text");
   const toolDirectives = directives.filter((d) => d.kind === "tool");
   let text;
@@ -235,6 +266,24 @@ function buildResponse(body, directives, step, stepCount, prompt) {
       cache_read_input_tokens: usageOverride.cache_read ?? 0,
     },
   };
+}
+
+/** `[[web_search:query]]`: results from the first allowed domain (or search.example.test). */
+function webSearch(tools, query, id) {
+  const tool = tools.find((t) => t.type === "web_search_20250305");
+  if (!tool) return [{ type: "text", text: "web_search is not offered" }];
+  const domain = tool.allowed_domains?.[0] ?? "search.example.test";
+  const slug = encodeURIComponent(query.toLowerCase().replace(/\s+/g, "-"));
+  return [
+    { type: "server_tool_use", id, name: "web_search", input: { query } },
+    {
+      type: "web_search_tool_result",
+      tool_use_id: id,
+      content: [
+        { type: "web_search_result", url: `https://${domain}/results/${slug}`, title: `Result for ${query}`, encrypted_content: `enc_${hash(query)}`, page_age: "2 days ago" },
+      ],
+    },
+  ];
 }
 
 function summarizeToolResults(message) {
@@ -319,6 +368,11 @@ function streamEvents(message) {
       events.push({ type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } });
       for (const piece of chunk(block.thinking)) events.push({ type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: piece } });
       events.push({ type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } });
+    } else if (block.type === "server_tool_use") {
+      events.push({ type: "content_block_start", index, content_block: { type: "server_tool_use", id: block.id, name: block.name, input: {} } });
+      events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) } });
+    } else if (block.type.endsWith("_tool_result")) {
+      events.push({ type: "content_block_start", index, content_block: block });
     } else if (block.type === "tool_use") {
       events.push({ type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } });
       const json = JSON.stringify(block.input);
