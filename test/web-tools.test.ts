@@ -71,6 +71,27 @@ describe("web_search", () => {
     expect(replayed.content[1].content[0].encrypted_content).toMatch(/^enc_/);
   });
 
+  it("resumes a turn the upstream paused (pause_turn), tying the late result to its call", async () => {
+    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] }, selfHosted);
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, { events: [say("[[web_search:slow query]][[pause_turn]][[text:resumed]]")] });
+    const events = await waitForIdle(client, session.id);
+    const use = events.find((e) => e.type === "agent.tool_use") as any;
+    expect(events.filter((e) => e.type.startsWith("span.model_request_") || e.type.startsWith("agent.")).map((e) => e.type)).toEqual([
+      "span.model_request_start",
+      "agent.tool_use",
+      "span.model_request_end",
+      "span.model_request_start",
+      "agent.tool_result",
+      "agent.message",
+      "span.model_request_end",
+    ]);
+    expect(events.find((e) => e.type === "agent.tool_result")).toMatchObject({ tool_use_id: use.id, is_error: false });
+    expect(events.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+    const [, resumed] = await modelRequests(session.id);
+    expect(resumed.messages.at(-1)).toMatchObject({ role: "assistant", content: [{ type: "server_tool_use", name: "web_search" }] });
+  });
+
   it("is not offered when disabled, and bad domain lists are rejected with no agent written", async () => {
     const { client, agent, environment } = await sessionTenant(
       { tools: [{ type: "agent_toolset_20260401", configs: [{ name: "web_search", enabled: false }, { name: "web_fetch", enabled: false }] }] },

@@ -279,7 +279,9 @@ export function completeModelCall(
   const turn = t.state.turn;
   const startId = turn.inflightStartId!;
   const toolUses: PendingToolUse[] = [];
-  const serverToolUses = new Map<string, string>();
+  // A paused turn's server tool calls get their results in the next answer (pause_turn below).
+  const serverToolUses = new Map<string, string>(Object.entries(turn.pausedServerToolUses ?? {}));
+  delete turn.pausedServerToolUses;
   for (const block of result.blocks) {
     const id = block.eventId ? { id: block.eventId } : {};
     if (block.type === "thinking" || block.type === "redacted_thinking") {
@@ -353,6 +355,7 @@ export function completeModelCall(
     if (turn.phase === "model") t.effects.runModel = true;
     return;
   }
+  if (result.stopReason === "pause_turn") turn.pausedServerToolUses = Object.fromEntries(serverToolUses);
   if (result.stopReason === "pause_turn" || (userMessageQueued && result.stopReason !== "refusal")) {
     // pause_turn: the upstream paused a long server tool turn (web_search); the next request resumes it.
     // Otherwise a message arrived while the model was answering: the turn goes on with it.

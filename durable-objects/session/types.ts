@@ -76,6 +76,8 @@ export interface TurnState {
   epoch: number;
   /** Model calls in this turn (guards against endless tool loops). */
   modelCalls: number;
+  /** After a `pause_turn`: the paused answer's server tool call ids (upstream id → event id), for their results. */
+  pausedServerToolUses?: Record<string, string>;
 }
 
 /** Everything the DO keeps besides the log. One JSON row, written in the same transaction as the events. */

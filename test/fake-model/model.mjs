@@ -58,7 +58,11 @@ export async function handleFakeModelRequest(request) {
   const invalid = validateRequest(body);
   if (invalid) return apiError(400, "invalid_request_error", invalid);
 
-  const { prompt, step } = locatePrompt(body.messages);
+  const located = locatePrompt(body.messages);
+  const { prompt } = located;
+  // A request that ends with a paused answer (`[[pause_turn]]`) resumes that same step.
+  const paused = pausedServerToolUses(body.messages);
+  const step = paused.size ? located.step - 1 : located.step;
   if (typeof body.system === "string" && body.system.startsWith("You grade")) return json(200, graderResponse(body, prompt));
   const segments = prompt.split("[[next]]");
   const segment = segments[step] ?? "";
@@ -76,7 +80,7 @@ export async function handleFakeModelRequest(request) {
     if (withinTimes(times, attempt)) return scriptedError(Number(status));
   }
 
-  const response = buildResponse(body, directives, step, segments.length, prompt);
+  const response = buildResponse(body, directives, step, segments.length, prompt, paused);
   const cut = find(directives, "cut");
   const cutNow = cut !== undefined && withinTimes(cut.arg || "x1", attempt);
   if (!body.stream) {
@@ -111,7 +115,7 @@ function validateRequest(body) {
     const blocks = asBlocks(message.content);
     if (blocks.length === 0) return `messages.${i}: content must be non-empty`;
     if (message.role !== "assistant") continue;
-    const serverInvalid = validateServerBlocks(blocks, body.tools ?? [], i);
+    const serverInvalid = validateServerBlocks(blocks, body.tools ?? [], i, i === body.messages.length - 1);
     if (serverInvalid) return serverInvalid;
     const uses = blocks.filter((b) => b.type === "tool_use");
     for (const use of uses) {
@@ -135,7 +139,9 @@ function validateRequest(body) {
     }
   }
   const last = body.messages[body.messages.length - 1];
-  if (last.role !== "user") return "messages: the final message must use the user role";
+  if (last.role !== "user" && pausedServerToolUses(body.messages).size === 0) {
+    return "messages: the final message must use the user role (or be an answer paused with pause_turn)";
+  }
   return undefined;
 }
 
@@ -144,12 +150,12 @@ function validateRequest(body) {
  * and is answered by its `*_tool_result` in the same message; search results keep their encrypted content.
  * @param {Block[]} blocks @param {any[]} tools @param {number} i
  */
-function validateServerBlocks(blocks, tools, i) {
+function validateServerBlocks(blocks, tools, i, final) {
   for (const use of blocks.filter((b) => b.type === "server_tool_use")) {
     if (!tools.some((t) => t.name === use.name && typeof t.type === "string" && t.type.startsWith(`${use.name}_`))) {
       return `messages.${i}: server_tool_use names ${use.name}, which is not an offered server tool`;
     }
-    if (!blocks.some((b) => b.type === `${use.name}_tool_result` && b.tool_use_id === use.id)) {
+    if (!final && !blocks.some((b) => b.type === `${use.name}_tool_result` && b.tool_use_id === use.id)) {
       return `messages.${i}: server_tool_use ${use.id} has no ${use.name}_tool_result in the same message`;
     }
   }
@@ -211,8 +217,16 @@ function withinTimes(times, attempt) {
   return Number.isFinite(n) ? attempt <= n : attempt <= 1;
 }
 
-/** @param {MessagesRequest} body @param {Directive[]} directives */
-function buildResponse(body, directives, step, stepCount, prompt) {
+/** The ids of server tool calls the final (assistant) message left without results: a paused turn. */
+function pausedServerToolUses(messages) {
+  const last = messages[messages.length - 1];
+  if (last?.role !== "assistant") return new Set();
+  const blocks = asBlocks(last.content);
+  return new Set(blocks.filter((b) => b.type === "server_tool_use" && !blocks.some((r) => r.tool_use_id === b.id)).map((b) => b.id));
+}
+
+/** @param {MessagesRequest} body @param {Directive[]} directives @param {Set<string>} paused */
+function buildResponse(body, directives, step, stepCount, prompt, paused = new Set()) {
   /** @type {Block[]} */
   const content = [];
   const thinking = find(directives, "thinking");
@@ -247,7 +261,15 @@ function buildResponse(body, directives, step, stepCount, prompt) {
   });
 
   const refusal = find(directives, "refusal");
-  const stopReason = refusal ? "refusal" : toolDirectives.length ? "tool_use" : "end_turn";
+  let stopReason = refusal ? "refusal" : toolDirectives.length ? "tool_use" : "end_turn";
+  if (paused.size) {
+    // Resuming: the calls already sent are not repeated; their results and the rest follow.
+    content.splice(0, content.length, ...content.filter((b) => !(b.type === "server_tool_use" && paused.has(b.id))));
+  } else if (find(directives, "pause_turn") && content.some((b) => b.type === "server_tool_use")) {
+    // Pausing: only the server tool calls, as the upstream does when a server tool turn runs long.
+    content.splice(0, content.length, ...content.filter((b) => b.type === "server_tool_use"));
+    stopReason = "pause_turn";
+  }
   const usageOverride = parseUsage(find(directives, "usage")?.arg);
   const inputTokens = Math.ceil(JSON.stringify([body.system ?? "", body.tools ?? [], body.messages]).length / 4);
   const outputTokens = Math.max(1, Math.ceil(JSON.stringify(content).length / 4));
