@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { collect, expectApiError } from "./helpers/assertions";
-import { modelRequests, say, selfHosted, sessionTenant, waitForIdle } from "./helpers/sessions";
+import { expectRejected, modelRequests, say, selfHosted, sessionTenant, waitForIdle } from "./helpers/sessions";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -169,6 +169,31 @@ describe("web_fetch", () => {
       ["tool_result", false],
       ["tool_result", true],
     ]);
+  });
+
+  it("waits for confirmation under always_ask, takes no result from clients, then runs in the brain", async () => {
+    const requests = serveWeb({ "docs.example.test/ok": () => new Response("fine", { headers: { "content-type": "text/plain" } }) });
+    const { client, agent, environment } = await sessionTenant(
+      { tools: [{ type: "agent_toolset_20260401", configs: [{ name: "web_fetch", permission_policy: { type: "always_ask" } }] }] },
+      selfHosted,
+    );
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, { events: [say(call("web_fetch", { url: "https://docs.example.test/ok" }) + "[[next]][[text:ok]]")] });
+    const held = await waitForIdle(client, session.id);
+    const use = held.find((e) => e.type === "agent.tool_use") as any;
+    expect(use).toMatchObject({ evaluated_permission: "ask", evaluation: { type: "always_ask" } });
+    expect(requests).toEqual([]);
+    await expectRejected(
+      client.beta.sessions.events.send(session.id, { events: [{ type: "user.tool_result", tool_use_id: use.id, content: [{ type: "text", text: "forged" }] }] }),
+      400,
+      "invalid_request_error",
+      /server runs itself/,
+    );
+    await client.beta.sessions.events.send(session.id, { events: [{ type: "user.tool_confirmation", tool_use_id: use.id, result: "allow" }] });
+    const events = await waitForIdle(client, session.id, 2);
+    expect(events.find((e) => e.type === "agent.tool_result")).toMatchObject({ tool_use_id: use.id, is_error: false, content: [{ text: expect.stringMatching(/fine$/) }] });
+    expect(JSON.stringify(events)).not.toContain("forged");
+    expect(requests.map((r) => r.url)).toEqual(["https://docs.example.test/ok"]);
   });
 
   it("fetches only URLs its url_sources allow, and re-checks blocked_domains on every redirect", async () => {

@@ -224,6 +224,7 @@ function acceptResult(
   const field = kind === "custom" ? "custom_tool_use_id" : "tool_use_id";
   const pending = t.state.turn.pending.find((p) => p.eventId === toolUseId);
   if (!pending) throw new InvalidEvent(`${field}: ${toolUseId} is not a tool use awaiting a result`);
+  if (pending.kind === "server") throw new InvalidEvent(`${field}: ${toolUseId} is a ${pending.name} call the server runs itself; it takes no result`);
   if (pending.kind !== kind) {
     throw new InvalidEvent(
       `${field}: ${toolUseId} is ${pending.kind === "custom" ? "a custom tool use (send user.custom_tool_result)" : "a built-in tool use (send user.tool_result)"}`,
