@@ -1,4 +1,5 @@
 import type Anthropic from "@anthropic-ai/sdk";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newTenant, sdk, worker } from "./helpers/client";
 import { serveMcp } from "./helpers/mcp-server";
@@ -90,9 +91,12 @@ describe("secret scan", () => {
     mcp.refreshGrants.set(refreshToken, { access_token: freshAccess, refresh_token: rotatedRefresh, expires_in: 3600 });
     const envSecret = plant("env");
     const wrongBearer = plant("wrong-bearer");
+    const repoToken = plant("repo-token");
+    const rotatedRepoToken = plant("repo-token-rotated");
 
     // Requests the sandbox makes to the env credential's host.
     const outbound: string[] = [];
+    const githubAuthorizations: string[] = [];
     const spy = vi.mocked(globalThis.fetch);
     const mcpImpl = spy.getMockImplementation()!;
     spy.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -100,6 +104,11 @@ describe("secret scan", () => {
       if (new URL(req.url).hostname === "api.allowed.test") {
         outbound.push(req.headers.get("authorization") ?? "");
         return new Response("pong");
+      }
+      if (new URL(req.url).hostname === "api.github.com") {
+        // The repository clone path: the token goes here and nowhere else; a failed clone is logged.
+        githubAuthorizations.push(req.headers.get("authorization") ?? "");
+        return new Response("Not Found", { status: 404 });
       }
       return mcpImpl(input as RequestInfo, init);
     });
@@ -163,6 +172,24 @@ describe("secret scan", () => {
     expect(envEvents.find((e) => e.type === "user.tool_result")).toMatchObject({ is_error: false });
     expect(outbound).toEqual([`Bearer ${envSecret}`]);
     const wrongEvents = await run([wrongVault.id], "hello");
+
+    // A repository resource: its token is sealed at rest, rotated, and opened only for the clone.
+    const repoSession = await client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: environment.id,
+      resources: [{ type: "github_repository", url: "https://github.com/acme/private", authorization_token: repoToken }],
+    });
+    sessions.push(repoSession.id);
+    const repoResource = repoSession.resources[0] as { id: string };
+    await client.beta.sessions.resources.update(repoResource.id, { session_id: repoSession.id, authorization_token: rotatedRepoToken });
+    await client.beta.sessions.resources.list(repoSession.id);
+    await client.beta.sessions.resources.retrieve(repoResource.id, { session_id: repoSession.id });
+    await streamUntilIdle(client, repoSession.id, () =>
+      client.beta.sessions.events.send(repoSession.id, { events: [say(`${call("bash", { command: "ls /workspace; env" })}[[next]][[text:ok]]`)] }),
+    );
+    expect(githubAuthorizations).toEqual([`Bearer ${rotatedRepoToken}`]);
+    const storedRows = await env.DB.prepare("SELECT resources FROM sessions WHERE id = ?").bind(repoSession.id).all();
+    expect(hits(JSON.stringify(storedRows.results))).toEqual([]);
     expect(wrongEvents.find((e) => e.type === "session.error")).toMatchObject({ error: { type: "mcp_authentication_failed_error" } });
 
     // Reads a client may make afterwards: credentials, vaults, sessions, events.
@@ -186,5 +213,6 @@ describe("secret scan", () => {
     expect(hits(consoleLines.join("\n"))).toEqual([]);
     // The scan can see a secret when there is one: the planted values did travel where they belong.
     expect(hits(mcp.authorizations.join("\n")).length).toBeGreaterThanOrEqual(3);
+    expect(hits(githubAuthorizations.join("\n"))).toEqual([rotatedRepoToken]);
   });
 });

@@ -277,8 +277,8 @@ describe("sessions: a turn", () => {
         { type: "text", text: "also this" },
       ],
     });
-    // The model was offered the toolset's tools with their input schemas.
-    expect(requests[0].tools.map((t: any) => t.name)).toEqual(["bash", "read", "write", "edit", "glob", "grep"]);
+    // The model was offered the toolset's tools with their input schemas (web_search as the API's server tool).
+    expect(requests[0].tools.map((t: any) => t.name)).toEqual(["bash", "read", "write", "edit", "glob", "grep", "web_fetch", "web_search"]);
     expect(requests[0].tools.find((t: any) => t.name === "edit").input_schema.required).toEqual(["file_path", "old_string", "new_string"]);
   });
 

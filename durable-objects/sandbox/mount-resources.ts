@@ -3,9 +3,11 @@ import { database } from "../../src/db/client";
 import { findFile } from "../../src/db/queries/files";
 import { findSession } from "../../src/db/queries/sessions";
 import type { SandboxBackend } from "../../src/hands/sandbox";
+import { cloneRepository } from "../../src/hands/clone-repository";
 
 /**
- * Copies the session's `file` resources the sandbox has not received yet to their mount paths. Runs before
+ * Copies the session's `file` and `github_repository` resources the sandbox has not received yet to their
+ * mount paths (repositories: src/hands/clone-repository.ts, the only reader of their tokens). Runs before
  * each tool use, so a resource added mid-session reaches the sandbox on the next one. `mounted` holds the
  * resource ids already copied into this sandbox (reset when the sandbox is torn down).
  */
@@ -20,7 +22,19 @@ export async function mountNewFiles(
   if (!session) return false;
   let changed = false;
   for (const resource of session.resources) {
-    if (resource.type !== "file" || mounted.has(resource.id)) continue;
+    if (mounted.has(resource.id)) continue;
+    if (resource.type === "github_repository") {
+      try {
+        await cloneRepository(env, scope.workspaceId, resource, sandbox);
+      } catch (err) {
+        // Not retried on every tool use: a repository that cannot be fetched now stays missing (logged).
+        console.error(JSON.stringify({ level: "error", message: "copying a repository into the sandbox failed", resource: resource.id, error: String(err) }));
+      }
+      mounted.add(resource.id);
+      changed = true;
+      continue;
+    }
+    if (resource.type !== "file") continue;
     const file = await findFile(db, scope.workspaceId, String(resource.file_id)).catch(() => null);
     const blob = file && (await env.BLOBS.get(file.blobKey));
     // A file deleted since it was attached has nothing to copy; it is not retried.

@@ -1,6 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { modelToolName } from "./mcp/config";
 import { outcomeText } from "./outcome-text";
+import { replayServerBlock } from "./web-tools";
 import type { StoredEvent } from "./types";
 
 type UserBlock = Anthropic.ContentBlockParam;
@@ -67,6 +68,11 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
       case "agent.tool_use":
       case "agent.custom_tool_use":
       case "agent.mcp_tool_use": {
+        // A tool the model's upstream ran (web_search): its blocks belong to the assistant message.
+        if (internal?.serverBlock) {
+          assistant?.push(replayServerBlock(internal.serverBlock, offered));
+          break;
+        }
         const name = event.type === "agent.mcp_tool_use" ? modelToolName(event.mcp_server_name, event.name) : event.name;
         if (!offered.has(name)) {
           unoffered.set(event.id, name);
@@ -94,6 +100,10 @@ export function buildMessages(events: Iterable<StoredEvent>, offered: ReadonlySe
       case "agent.tool_result":
       case "user.custom_tool_result":
       case "agent.mcp_tool_result": {
+        if (internal?.serverBlock) {
+          assistant?.push(replayServerBlock(internal.serverBlock, offered));
+          break;
+        }
         const id =
           event.type === "user.custom_tool_result"
             ? event.custom_tool_use_id

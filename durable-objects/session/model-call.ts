@@ -6,7 +6,10 @@ export type ModelBlock =
   | { type: "text"; text: string; eventId?: string }
   | { type: "thinking"; thinking: string; signature: string; eventId?: string }
   | { type: "redacted_thinking"; data: string; eventId?: string }
-  | { type: "tool_use"; name: string; input: Record<string, unknown>; eventId?: string };
+  | { type: "tool_use"; name: string; input: Record<string, unknown>; eventId?: string }
+  /** A tool the model's upstream runs itself (web_search), and its result block, kept verbatim for replay. */
+  | { type: "server_tool_use"; id: string; name: string; input: Record<string, unknown>; eventId?: string }
+  | { type: "server_tool_result"; block: Record<string, unknown>; eventId?: string };
 
 export interface ModelUsage {
   input_tokens: number;
@@ -82,6 +85,10 @@ export class ModelCall {
             partial[event.index] = { type: "redacted_thinking", data: block.data, eventId };
           } else if (block.type === "tool_use") {
             partial[event.index] = { type: "tool_use", name: block.name, input: {}, json: "" };
+          } else if (block.type === "server_tool_use") {
+            partial[event.index] = { type: "server_tool_use", id: block.id, name: block.name, input: (block.input ?? {}) as Record<string, unknown>, json: "" };
+          } else if (block.type.endsWith("_tool_result")) {
+            partial[event.index] = { type: "server_tool_result", block: block as unknown as Record<string, unknown> };
           }
           break;
         }
@@ -96,15 +103,15 @@ export class ModelCall {
             block.thinking += delta.thinking;
           } else if (delta.type === "signature_delta" && block.type === "thinking") {
             block.signature += delta.signature;
-          } else if (delta.type === "input_json_delta" && block.type === "tool_use") {
+          } else if (delta.type === "input_json_delta" && (block.type === "tool_use" || block.type === "server_tool_use")) {
             block.json += delta.partial_json;
           }
           break;
         }
         case "content_block_stop": {
           const block = partial[event.index];
-          if (block?.type === "tool_use") {
-            block.input = parseInput(block.json ?? "");
+          if (block?.type === "tool_use" || block?.type === "server_tool_use") {
+            if (block.type === "tool_use" || block.json) block.input = parseInput(block.json ?? "");
             delete block.json;
           }
           break;

@@ -8,6 +8,7 @@ import { emptyUsage } from "../../src/schemas/sessions";
 import { runModelStep } from "./agent-loop";
 import { McpHub } from "./mcp/hub";
 import { runMcpToolUses } from "./mcp/run";
+import { runServerToolUses } from "./web-fetch";
 import { D1Mirror } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
 import { FanOut, type DeltaType } from "./fan-out";
@@ -288,6 +289,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (this.current?.turn.phase === "tools") {
       this.dispatch(this.current.turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
       this.runMcp(this.current.turn.pending.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
+      this.runServerTools(this.current.turn.pending.filter((p) => p.kind === "server" && p.awaiting === "result"));
       return;
     }
     if (this.current?.turn.phase !== "model") return;
@@ -321,6 +323,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     else if (turn.phase === "tools") {
       this.dispatch(turn.pending.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
       this.runMcp(turn.pending.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
+      this.runServerTools(turn.pending.filter((p) => p.kind === "server" && p.awaiting === "result"));
     }
   }
 
@@ -347,6 +350,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
     if (effects.dispatch.length) this.dispatch(effects.dispatch);
     if (effects.mcp.length) this.runMcp(effects.mcp);
+    if (effects.server.length) this.runServerTools(effects.server);
     if (effects.runModel) await this.ctx.storage.setAlarm(Date.now());
     else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
     if (t.state.mirrorSeq !== before) await this.mirror.flush();
@@ -368,6 +372,12 @@ export class SessionDurableObject extends DurableObject<Env> {
   private runMcp(toolUses: PendingToolUse[]) {
     if (!this.current || !toolUses.length) return;
     runMcpToolUses(this.mcp, () => this.current, toolUses, (fn) => this.commit(fn).then(() => {}));
+  }
+
+  /** web_fetch runs here, in the brain, with no credential (web-fetch.ts); results commit as they land. */
+  private runServerTools(toolUses: PendingToolUse[]) {
+    if (!this.current || !toolUses.length) return;
+    runServerToolUses(() => this.current, () => this.log.after(0), toolUses, (fn) => this.commit(fn));
   }
 
   /** Built-in tool uses go to the hands; results come back later as `user.tool_result` via `sendEvents`. */

@@ -1,4 +1,6 @@
 import { chargeListCost } from "./budget";
+import { denialText, evaluatePermission } from "./auto-permission";
+import { emitServerBlock } from "./web-tools";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -38,6 +40,8 @@ export class Transition {
     abortModel: false,
     /** MCP tool uses the brain runs itself (durable-objects/session/mcp). */
     mcp: [] as PendingToolUse[],
+    /** web_fetch calls the brain runs itself (web-fetch.ts). */
+    server: [] as PendingToolUse[],
   };
   readonly state: SessionState;
 
@@ -202,7 +206,7 @@ function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { typ
   });
   if (event.result === "allow") {
     pending.awaiting = "result";
-    (pending.kind === "mcp" ? t.effects.mcp : t.effects.dispatch).push(pending);
+    (pending.kind === "mcp" ? t.effects.mcp : pending.kind === "server" ? t.effects.server : t.effects.dispatch).push(pending);
   } else {
     emitToolFailure(t, pending, event.deny_message || "The user denied this tool call.");
     removePending(t, pending.eventId);
@@ -220,6 +224,7 @@ function acceptResult(
   const field = kind === "custom" ? "custom_tool_use_id" : "tool_use_id";
   const pending = t.state.turn.pending.find((p) => p.eventId === toolUseId);
   if (!pending) throw new InvalidEvent(`${field}: ${toolUseId} is not a tool use awaiting a result`);
+  if (pending.kind === "server") throw new InvalidEvent(`${field}: ${toolUseId} is a ${pending.name} call the server runs itself; it takes no result`);
   if (pending.kind !== kind) {
     throw new InvalidEvent(
       `${field}: ${toolUseId} is ${pending.kind === "custom" ? "a custom tool use (send user.custom_tool_result)" : "a built-in tool use (send user.tool_result)"}`,
@@ -275,6 +280,9 @@ export function completeModelCall(
   const turn = t.state.turn;
   const startId = turn.inflightStartId!;
   const toolUses: PendingToolUse[] = [];
+  // A paused turn's server tool calls get their results in the next answer (pause_turn below).
+  const serverToolUses = new Map<string, string>(Object.entries(turn.pausedServerToolUses ?? {}));
+  delete turn.pausedServerToolUses;
   for (const block of result.blocks) {
     const id = block.eventId ? { id: block.eventId } : {};
     if (block.type === "thinking" || block.type === "redacted_thinking") {
@@ -282,6 +290,8 @@ export function completeModelCall(
       t.emit({ ...id, type: "agent.thinking", internal: { thinking } });
     } else if (block.type === "text") {
       if (block.text) t.emit({ ...id, type: "agent.message", content: [{ type: "text", text: block.text }] });
+    } else if (block.type === "server_tool_use" || block.type === "server_tool_result") {
+      emitServerBlock(t, block, tools, serverToolUses);
     } else if (block.type === "tool_use") {
       const route = tools.route(block.name);
       if (!route) {
@@ -293,32 +303,26 @@ export function completeModelCall(
           content: [{ type: "text", text: `Tool ${block.name} is not available in this session.` }],
         });
       } else if (route.kind === "mcp") {
-        const ask = route.policy === "always_ask";
-        const eventId = t.emit({
-          type: "agent.mcp_tool_use",
-          name: route.tool,
-          mcp_server_name: route.server,
-          input: block.input,
-          evaluated_permission: ask ? "ask" : "allow",
-          evaluation: route.policy === "auto" ? { type: "auto", evaluated_permission: { type: "allow" } } : { type: route.policy },
-        });
-        toolUses.push({ eventId, name: route.tool, mcpServer: route.server, input: block.input, kind: "mcp", awaiting: ask ? "confirmation" : "result" });
+        const permission = evaluatePermission(route.policy, "mcp", route.tool, block.input);
+        const eventId = t.emit({ type: "agent.mcp_tool_use", name: route.tool, mcp_server_name: route.server, input: block.input, ...permission });
+        const ask = permission.evaluated_permission === "ask";
+        if (permission.evaluated_permission === "deny") {
+          t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(route.tool) }] });
+        } else {
+          toolUses.push({ eventId, name: route.tool, mcpServer: route.server, input: block.input, kind: "mcp", awaiting: ask ? "confirmation" : "result" });
+        }
       } else if (route.kind === "custom") {
         const eventId = t.emit({ type: "agent.custom_tool_use", name: block.name, input: block.input });
         toolUses.push({ eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
       } else {
-        const ask = route.policy === "always_ask";
-        const eventId = t.emit({
-          type: "agent.tool_use",
-          name: block.name,
-          input: block.input,
-          evaluated_permission: ask ? "ask" : "allow",
-          evaluation:
-            route.policy === "auto"
-              ? { type: "auto", evaluated_permission: { type: "allow" } }
-              : { type: route.policy },
-        });
-        toolUses.push({ eventId, name: block.name, input: block.input, kind: "builtin", awaiting: ask ? "confirmation" : "result" });
+        const permission = evaluatePermission(route.policy, "builtin", block.name, block.input);
+        const eventId = t.emit({ type: "agent.tool_use", name: block.name, input: block.input, ...permission });
+        const ask = permission.evaluated_permission === "ask";
+        if (permission.evaluated_permission === "deny") {
+          t.emit({ type: "agent.tool_result", tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(block.name) }] });
+        } else {
+          toolUses.push({ eventId, name: block.name, input: block.input, kind: route.kind, awaiting: ask ? "confirmation" : "result" });
+        }
       }
     }
   }
@@ -338,6 +342,7 @@ export function completeModelCall(
     turn.pending = toolUses;
     t.effects.dispatch.push(...toolUses.filter((p) => p.kind === "builtin" && p.awaiting === "result"));
     t.effects.mcp.push(...toolUses.filter((p) => p.kind === "mcp" && p.awaiting === "result"));
+    t.effects.server.push(...toolUses.filter((p) => p.kind === "server" && p.awaiting === "result"));
     if (turn.modelCalls >= MAX_MODEL_CALLS_PER_TURN && userBlocking(toolUses).length === 0) {
       return endTurnWithError(t, "tool_use_limit_reached_error", `the turn reached ${MAX_MODEL_CALLS_PER_TURN} model requests`);
     }
@@ -351,8 +356,10 @@ export function completeModelCall(
     if (turn.phase === "model") t.effects.runModel = true;
     return;
   }
-  if (userMessageQueued && result.stopReason !== "refusal") {
-    // A message arrived while the model was answering: the turn goes on with it.
+  if (result.stopReason === "pause_turn") turn.pausedServerToolUses = Object.fromEntries(serverToolUses);
+  if (result.stopReason === "pause_turn" || (userMessageQueued && result.stopReason !== "refusal")) {
+    // pause_turn: the upstream paused a long server tool turn (web_search); the next request resumes it.
+    // Otherwise a message arrived while the model was answering: the turn goes on with it.
     turn.phase = "model";
     t.effects.runModel = true;
     return;
@@ -447,6 +454,15 @@ export function completeMcpToolUse(
     content: result.content,
     is_error: result.isError,
   } as EventDraft);
+  removePending(t, eventId);
+  afterResolution(t, false);
+}
+
+/** A web_fetch the brain ran finished: its result as the server's `agent.tool_result`, then the turn goes on. */
+export function completeServerToolUse(t: Transition, eventId: string, result: { content: unknown[]; isError: boolean }): void {
+  const pending = t.state.turn.pending.find((p) => p.eventId === eventId && p.kind === "server" && p.awaiting === "result");
+  if (!pending) return;
+  t.emit({ type: "agent.tool_result", tool_use_id: eventId, content: result.content, is_error: result.isError } as EventDraft);
   removePending(t, eventId);
   afterResolution(t, false);
 }

@@ -1,17 +1,20 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { SessionAgent } from "./types";
+import { WEB_TOOLS, webToolDefinition, type ToolDefinition } from "./web-tools";
 
 type Policy = "always_allow" | "always_ask" | "auto";
 
 /** How the brain treats a tool the model called. */
 export type ToolRoute =
   | { kind: "builtin"; policy: Policy }
+  /** web_fetch / web_search: run by the brain or by the model's upstream, never by the hands (web-tools.ts). */
+  | { kind: "server"; policy: Policy }
   | { kind: "custom" }
   | { kind: "mcp"; server: string; tool: string; policy: Policy };
 
 /**
  * Built-in tools of `agent_toolset_20260401` that the hands execute, with input schemas mirroring the SDK's
- * `BetaManagedAgentsAgentToolset20260401*Input` types. (web_fetch / web_search are not offered yet.)
+ * `BetaManagedAgentsAgentToolset20260401*Input` types. (web_fetch and web_search: web-tools.ts.)
  */
 export const BUILTIN_TOOLS: Record<string, Omit<Anthropic.Tool, "name">> = {
   bash: {
@@ -87,7 +90,7 @@ export const BUILTIN_TOOLS: Record<string, Omit<Anthropic.Tool, "name">> = {
 
 export interface ResolvedTools {
   /** What the Messages API request offers the model. */
-  definitions: Anthropic.Tool[];
+  definitions: ToolDefinition[];
   route(name: string): ToolRoute | undefined;
 }
 
@@ -101,7 +104,7 @@ export function resolveTools(
   mcp?: { definitions: Anthropic.Tool[]; routes: Map<string, ToolRoute> },
 ): ResolvedTools {
   const routes = new Map<string, ToolRoute>();
-  const definitions: Anthropic.Tool[] = [];
+  const definitions: ToolDefinition[] = [];
   for (const tool of agent.tools ?? []) {
     if (tool.type === "agent_toolset_20260401") {
       const defaults = tool.default_config ?? { enabled: true, permission_policy: { type: "always_allow" } };
@@ -112,6 +115,13 @@ export function resolveTools(
         const policy = (config?.permission_policy ?? defaults.permission_policy ?? { type: "always_allow" }).type as Policy;
         routes.set(name, { kind: "builtin", policy });
         definitions.push({ name, ...definition });
+      }
+      for (const name of WEB_TOOLS) {
+        const config = tool.configs?.find((c) => c.name === name);
+        if (!(config?.enabled ?? defaults.enabled ?? true) || routes.has(name)) continue;
+        const policy = (config?.permission_policy ?? defaults.permission_policy ?? { type: "always_allow" }).type as Policy;
+        routes.set(name, { kind: "server", policy });
+        definitions.push(webToolDefinition(name, config));
       }
     } else if (tool.type === "custom") {
       if (routes.has(tool.name)) continue;

@@ -31,6 +31,8 @@ export type EventDraft = { [K in SessionEvent as K["type"]]: Omit<K, "id" | "pro
 export interface InternalData {
   /** The model's thinking block, replayed verbatim so extended thinking keeps working across tool use. */
   thinking?: { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
+  /** A server tool's block (`server_tool_use`, `web_search_tool_result`), replayed verbatim (web-tools.ts). */
+  serverBlock?: Record<string, unknown>;
   /** A compaction's summary, standing in for every event up to `throughSeq` (compaction.ts). */
   compaction?: { summary: string; throughSeq: number };
 }
@@ -48,7 +50,8 @@ export interface PendingToolUse {
   eventId: string;
   name: string;
   input: Record<string, unknown>;
-  kind: "builtin" | "custom" | "mcp";
+  /** `server`: web_fetch, which the brain runs itself (web-fetch.ts). */
+  kind: "builtin" | "custom" | "mcp" | "server";
   /** For `mcp`: the server of the tool (`name` is then the MCP tool's own name). */
   mcpServer?: string;
   /** `confirmation`: held by an always_ask policy; `result`: waiting for the hands (or the client). */
@@ -73,6 +76,8 @@ export interface TurnState {
   epoch: number;
   /** Model calls in this turn (guards against endless tool loops). */
   modelCalls: number;
+  /** After a `pause_turn`: the paused answer's server tool call ids (upstream id → event id), for their results. */
+  pausedServerToolUses?: Record<string, string>;
 }
 
 /** Everything the DO keeps besides the log. One JSON row, written in the same transaction as the events. */

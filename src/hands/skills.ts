@@ -7,13 +7,18 @@ import type { Sandbox } from "./sandbox";
 /**
  * Writes the session agent's skills into a freshly provisioned cloud sandbox, where the SDK's own environment
  * worker puts them for self-hosted sessions (`setupSkills`): `{workdir}/skills/<name>/`, so an agent finds its
- * skills at the same path whichever kind of environment runs it. A skill that cannot be loaded (an Anthropic
- * skill this server does not host, a deleted version) is skipped with a warning rather than failing the sandbox.
+ * skills at the same path whichever kind of environment runs it. Anthropic skills are skipped (below); a skill
+ * that cannot be loaded (a deleted version) is skipped with a warning rather than failing the sandbox.
  */
 export async function installSkills(env: Env, sandbox: Sandbox, workspaceId: string, sessionId: string): Promise<string[]> {
   const session = await findSession(database(env.DB), workspaceId, sessionId).catch(() => undefined);
   const installed: string[] = [];
   for (const skill of session?.agent.skills ?? []) {
+    // Anthropic-hosted skills (xlsx, pdf, docx...) are accepted on agents so SDK code written for the hosted
+    // API runs unchanged, but this server has no copy of their files (they are not openly licensed, and it
+    // fetches nothing from Anthropic): they are not delivered to the hands. The SDK's own worker finds the
+    // same thing for self-hosted sessions (its `skills.versions.retrieve` answers 404) and carries on.
+    if (skill.type === "anthropic") continue;
     try {
       const version = await loadSkillVersionFiles(env, workspaceId, skill.skill_id, skill.version);
       const dirname = safeComponent(version.name) ?? safeComponent(skill.skill_id)!;

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, pageParams } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import { validate } from "../lib/validation";
 import { resourceJson, storeResources } from "../schemas/sessions";
+import { sealRepositoryTokens } from "../sessions/repository-token";
 
 /**
  * /v1/sessions/:session_id/resources: a session's resources after creation. They live in the session's
@@ -62,12 +63,15 @@ sessionResourceRoutes.post("/:session_id/resources/:resource_id", validate("json
   const id = c.req.param("resource_id");
   const { authorization_token } = c.req.valid("json");
   let updated!: StoredResource;
+  // Sealed before the read-modify-write (the AAD binds it to the resource id, which the update keeps).
+  const [sealed] = await sealRepositoryTokens(c.env, c.var.workspaceId, [{ id, type: "github_repository", created_at: "", updated_at: "", authorization_token }]);
   await changeResources(db, c.var.workspaceId, c.req.param("session_id"), (resources, session) => {
     const current = findResource(session, id);
     if (current.type !== "github_repository") {
       throw badRequest(`authorization_token: only github_repository resources have a token; ${id} is a ${current.type} resource`);
     }
-    updated = { ...current, authorization_token, updated_at: nowIso() };
+    const { authorization_token: _legacy, ...rest } = current;
+    updated = { ...rest, sealed_authorization_token: sealed.sealed_authorization_token, updated_at: nowIso() };
     return resources.map((r) => (r.id === id ? updated : r));
   });
   return c.json(resourceJson(updated));

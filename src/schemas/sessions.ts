@@ -108,8 +108,9 @@ export const listSessionsQuery = z.object({
 export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 
 /**
- * Resources as stored: ids and timestamps assigned, defaults resolved, the token kept for the hands only,
- * memory store descriptions snapshotted (`describe` looks them up).
+ * Resources as stored: ids and timestamps assigned, defaults resolved, the token kept for the hands only
+ * (the caller seals it before writing: `sealRepositoryTokens`), memory store descriptions snapshotted
+ * (`describe` looks them up).
  */
 export function storeResources(params: ResourceParams[], now: string, describe: (memoryStoreId: string) => string = () => ""): StoredResource[] {
   return params.map((r) => {
@@ -141,9 +142,9 @@ export function storeResources(params: ResourceParams[], now: string, describe: 
 
 const repoName = (url: string) => new URL(url).pathname.split("/").filter(Boolean).pop()?.replace(/\.git$/, "") ?? "repo";
 
-/** A resource as the API shows it: never its authorization token. */
+/** A resource as the API shows it: never its authorization token, sealed or not (sessions/repository-token.ts). */
 export function resourceJson(r: StoredResource) {
-  const { authorization_token: _secret, ...visible } = r;
+  const { authorization_token: _secret, sealed_authorization_token: _sealed, ...visible } = r;
   return visible;
 }
 

@@ -13,6 +13,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import { mcpServerParams, resolveTools, toolParams } from "../schemas/agent-tools";
+import { sealRepositoryTokens } from "./repository-token";
 import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } from "../schemas/sessions";
 import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
 import { isBudgetable } from "../../durable-objects/session/budget";
@@ -57,7 +58,7 @@ export async function createSession(
     environmentId: environment.id,
     title: body.title ?? null,
     metadata: body.metadata ?? {},
-    resources: storeResources(body.resources ?? [], now, (id) => memoryDescriptions.get(id) ?? ""),
+    resources: await sealRepositoryTokens(env, workspaceId, storeResources(body.resources ?? [], now, (id) => memoryDescriptions.get(id) ?? "")),
     vaultIds: body.vault_ids ?? [],
     status: "idle",
     usage: emptyUsage(),

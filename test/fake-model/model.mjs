@@ -58,7 +58,11 @@ export async function handleFakeModelRequest(request) {
   const invalid = validateRequest(body);
   if (invalid) return apiError(400, "invalid_request_error", invalid);
 
-  const { prompt, step } = locatePrompt(body.messages);
+  const located = locatePrompt(body.messages);
+  const { prompt } = located;
+  // A request that ends with a paused answer (`[[pause_turn]]`) resumes that same step.
+  const paused = pausedServerToolUses(body.messages);
+  const step = paused.size ? located.step - 1 : located.step;
   if (typeof body.system === "string" && body.system.startsWith("You grade")) return json(200, graderResponse(body, prompt));
   const segments = prompt.split("[[next]]");
   const segment = segments[step] ?? "";
@@ -76,7 +80,7 @@ export async function handleFakeModelRequest(request) {
     if (withinTimes(times, attempt)) return scriptedError(Number(status));
   }
 
-  const response = buildResponse(body, directives, step, segments.length, prompt);
+  const response = buildResponse(body, directives, step, segments.length, prompt, paused);
   const cut = find(directives, "cut");
   const cutNow = cut !== undefined && withinTimes(cut.arg || "x1", attempt);
   if (!body.stream) {
@@ -111,6 +115,8 @@ function validateRequest(body) {
     const blocks = asBlocks(message.content);
     if (blocks.length === 0) return `messages.${i}: content must be non-empty`;
     if (message.role !== "assistant") continue;
+    const serverInvalid = validateServerBlocks(blocks, body.tools ?? [], i, i === body.messages.length - 1);
+    if (serverInvalid) return serverInvalid;
     const uses = blocks.filter((b) => b.type === "tool_use");
     for (const use of uses) {
       if (!/^[a-zA-Z0-9_-]+$/.test(use.id ?? "")) return `messages.${i}: tool_use id ${use.id} is malformed`;
@@ -133,7 +139,34 @@ function validateRequest(body) {
     }
   }
   const last = body.messages[body.messages.length - 1];
-  if (last.role !== "user") return "messages: the final message must use the user role";
+  if (last.role !== "user" && pausedServerToolUses(body.messages).size === 0) {
+    return "messages: the final message must use the user role (or be an answer paused with pause_turn)";
+  }
+  return undefined;
+}
+
+/**
+ * Server tool blocks replayed in an assistant message: each `server_tool_use` names an offered server tool
+ * and is answered by its `*_tool_result` in the same message; search results keep their encrypted content.
+ * @param {Block[]} blocks @param {any[]} tools @param {number} i
+ */
+function validateServerBlocks(blocks, tools, i, final) {
+  for (const use of blocks.filter((b) => b.type === "server_tool_use")) {
+    if (!tools.some((t) => t.name === use.name && typeof t.type === "string" && t.type.startsWith(`${use.name}_`))) {
+      return `messages.${i}: server_tool_use names ${use.name}, which is not an offered server tool`;
+    }
+    if (!final && !blocks.some((b) => b.type === `${use.name}_tool_result` && b.tool_use_id === use.id)) {
+      return `messages.${i}: server_tool_use ${use.id} has no ${use.name}_tool_result in the same message`;
+    }
+  }
+  for (const result of blocks.filter((b) => b.type === "web_search_tool_result")) {
+    if (!blocks.some((b) => b.type === "server_tool_use" && b.id === result.tool_use_id)) {
+      return `messages.${i}: web_search_tool_result ${result.tool_use_id} does not follow its server_tool_use`;
+    }
+    if (Array.isArray(result.content) && result.content.some((r) => typeof r.encrypted_content !== "string")) {
+      return `messages.${i}: web_search_result blocks must be passed back with their encrypted_content`;
+    }
+  }
   return undefined;
 }
 
@@ -184,8 +217,16 @@ function withinTimes(times, attempt) {
   return Number.isFinite(n) ? attempt <= n : attempt <= 1;
 }
 
-/** @param {MessagesRequest} body @param {Directive[]} directives */
-function buildResponse(body, directives, step, stepCount, prompt) {
+/** The ids of server tool calls the final (assistant) message left without results: a paused turn. */
+function pausedServerToolUses(messages) {
+  const last = messages[messages.length - 1];
+  if (last?.role !== "assistant") return new Set();
+  const blocks = asBlocks(last.content);
+  return new Set(blocks.filter((b) => b.type === "server_tool_use" && !blocks.some((r) => r.tool_use_id === b.id)).map((b) => b.id));
+}
+
+/** @param {MessagesRequest} body @param {Directive[]} directives @param {Set<string>} paused */
+function buildResponse(body, directives, step, stepCount, prompt, paused = new Set()) {
   /** @type {Block[]} */
   const content = [];
   const thinking = find(directives, "thinking");
@@ -193,6 +234,10 @@ function buildResponse(body, directives, step, stepCount, prompt) {
     const text = thinking.arg || "Let me think about this.";
     content.push({ type: "thinking", thinking: text, signature: `sig_${hash(text)}` });
   }
+  // Server tool calls the upstream runs itself: the call and its result, in this answer.
+  directives
+    .filter((d) => d.kind === "web_search")
+    .forEach((d, i) => content.push(...webSearch(body.tools ?? [], d.arg, `srvtoolu_fake_${step}_${i}_${hash(d.arg)}`)));
   const explicitText = find(directives, "text");
   const toolDirectives = directives.filter((d) => d.kind === "tool");
   let text;
@@ -216,7 +261,15 @@ function buildResponse(body, directives, step, stepCount, prompt) {
   });
 
   const refusal = find(directives, "refusal");
-  const stopReason = refusal ? "refusal" : toolDirectives.length ? "tool_use" : "end_turn";
+  let stopReason = refusal ? "refusal" : toolDirectives.length ? "tool_use" : "end_turn";
+  if (paused.size) {
+    // Resuming: the calls already sent are not repeated; their results and the rest follow.
+    content.splice(0, content.length, ...content.filter((b) => !(b.type === "server_tool_use" && paused.has(b.id))));
+  } else if (find(directives, "pause_turn") && content.some((b) => b.type === "server_tool_use")) {
+    // Pausing: only the server tool calls, as the upstream does when a server tool turn runs long.
+    content.splice(0, content.length, ...content.filter((b) => b.type === "server_tool_use"));
+    stopReason = "pause_turn";
+  }
   const usageOverride = parseUsage(find(directives, "usage")?.arg);
   const inputTokens = Math.ceil(JSON.stringify([body.system ?? "", body.tools ?? [], body.messages]).length / 4);
   const outputTokens = Math.max(1, Math.ceil(JSON.stringify(content).length / 4));
@@ -235,6 +288,24 @@ function buildResponse(body, directives, step, stepCount, prompt) {
       cache_read_input_tokens: usageOverride.cache_read ?? 0,
     },
   };
+}
+
+/** `[[web_search:query]]`: results from the first allowed domain (or search.example.test). */
+function webSearch(tools, query, id) {
+  const tool = tools.find((t) => t.type === "web_search_20250305");
+  if (!tool) return [{ type: "text", text: "web_search is not offered" }];
+  const domain = tool.allowed_domains?.[0] ?? "search.example.test";
+  const slug = encodeURIComponent(query.toLowerCase().replace(/\s+/g, "-"));
+  return [
+    { type: "server_tool_use", id, name: "web_search", input: { query } },
+    {
+      type: "web_search_tool_result",
+      tool_use_id: id,
+      content: [
+        { type: "web_search_result", url: `https://${domain}/results/${slug}`, title: `Result for ${query}`, encrypted_content: `enc_${hash(query)}`, page_age: "2 days ago" },
+      ],
+    },
+  ];
 }
 
 function summarizeToolResults(message) {
@@ -319,6 +390,11 @@ function streamEvents(message) {
       events.push({ type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } });
       for (const piece of chunk(block.thinking)) events.push({ type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: piece } });
       events.push({ type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } });
+    } else if (block.type === "server_tool_use") {
+      events.push({ type: "content_block_start", index, content_block: { type: "server_tool_use", id: block.id, name: block.name, input: {} } });
+      events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) } });
+    } else if (block.type.endsWith("_tool_result")) {
+      events.push({ type: "content_block_start", index, content_block: block });
     } else if (block.type === "tool_use") {
       events.push({ type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } });
       const json = JSON.stringify(block.input);
