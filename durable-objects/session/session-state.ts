@@ -43,7 +43,8 @@ export class Transition {
 
   constructor(
     state: SessionState,
-    private readonly reserveId: () => string,
+    /** Public so a thread's transition (threads.ts) draws ids from the same log. */
+    readonly reserveId: () => string,
     private readonly now = Date.now(),
   ) {
     this.state = structuredClone(state);
@@ -452,7 +453,7 @@ export function completeMcpToolUse(
 }
 
 /** A tool use that will never run gets an error result of its kind, so the conversation stays well formed. */
-function emitToolFailure(t: Transition, pending: PendingToolUse, text: string) {
+export function emitToolFailure(t: Transition, pending: PendingToolUse, text: string) {
   const content = [{ type: "text" as const, text }];
   if (pending.kind === "mcp") t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: pending.eventId, is_error: true, content });
   else t.emit({ type: "agent.tool_result", tool_use_id: pending.eventId, is_error: true, content });

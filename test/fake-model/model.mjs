@@ -194,7 +194,10 @@ function buildResponse(body, directives, step, stepCount, prompt) {
     content.push({ type: "thinking", thinking: text, signature: `sig_${hash(text)}` });
   }
   const explicitText = find(directives, "text");
-  const toolDirectives = directives.filter((d) => d.kind === "tool");
+  const toolDirectives = [
+    ...directives.filter((d) => d.kind === "tool"),
+    ...directives.filter((d) => d.kind === "spawn" || d.kind === "message").map((d) => delegation(d, body.messages)),
+  ];
   let text;
   if (explicitText) text = explicitText.arg;
   else if (step === 0) text = toolDirectives.length ? "" : `Echo: ${stripDirectives(prompt.split("[[next]]")[0]) || "(empty)"}`;
@@ -235,6 +238,24 @@ function buildResponse(body, directives, step, stepCount, prompt) {
       cache_read_input_tokens: usageOverride.cache_read ?? 0,
     },
   };
+}
+
+/**
+ * `[[spawn:Name task]]` / `[[message:sthr_x text]]` (or `last`: the newest thread a tool result named) as a
+ * `send_to_agent` call. `{{`/`}}` in the text become `[[`/`]]`, so the receiving thread gets directives of its own.
+ * @param {Directive} d @param {Message[]} messages @returns {Directive}
+ */
+function delegation(d, messages) {
+  const space = d.arg.search(/\s/);
+  const target = space === -1 ? d.arg : d.arg.slice(0, space);
+  const message = (space === -1 ? "" : d.arg.slice(space + 1).trim()).replaceAll("{{", "[[").replaceAll("}}", "]]") || "(no message)";
+  let input;
+  if (d.kind === "spawn") input = { agent: target, message };
+  else {
+    const named = JSON.stringify(messages).match(/sthr_[A-Za-z0-9]+/g) ?? [];
+    input = { session_thread_id: target === "last" ? (named[named.length - 1] ?? "sthr_none") : target, message };
+  }
+  return { kind: "tool", arg: `send_to_agent ${JSON.stringify(input)}` };
 }
 
 function summarizeToolResults(message) {
