@@ -167,6 +167,31 @@ describe("threads: spawning and messaging", () => {
     expect(requests[requests.length - 1].messages).toHaveLength(3);
   });
 
+  it("multiagent_20261001: spawns an inline agent the coordinator defines, running on the coordinator's model", async () => {
+    const { client } = await newTenant();
+    const lead = await client.beta.agents.create({
+      name: "Planner",
+      model: "claude-fake-1",
+      multiagent: { type: "multiagent_20261001", subagents: { type: "enabled" } },
+    });
+    const environment = await client.beta.environments.create({ name: `env-${crypto.randomUUID()}` });
+    const session = await client.beta.sessions.create({ agent: lead.id, environment_id: environment.id });
+    expect(session.agent.multiagent).toEqual({
+      type: "multiagent_20261001",
+      advisor: { type: "disabled" },
+      subagents: { type: "enabled", inline_agents: { type: "enabled" }, predefined_agents: [] },
+      workflows: { type: "enabled", inline_agents: { type: "enabled" }, predefined_agents: [] },
+    });
+    await client.beta.sessions.events.send(session.id, {
+      events: [say('[[tool:send_to_agent {"agent":{"name":"helper","system":"Be brief."},"message":"ping"}]]')],
+    });
+    const { threads, events } = await settled(client, session.id);
+    expect(threads[1].agent).toMatchObject({ type: "inline", name: "helper", system: "Be brief.", model: { id: "claude-fake-1" } });
+    expect(events.find((e) => e.type === "agent.thread_message_received")).toMatchObject({ from_agent_name: "helper", content: [{ text: "Echo: ping" }] });
+    const childRequest = (await modelRequests(session.id)).find((r) => r.system === "Be brief.");
+    expect(childRequest).toBeDefined();
+  });
+
   it("lists agents, and answers a bad delegation with an error result the turn goes on from", async () => {
     const { client, session } = await multiagentSession();
     await client.beta.sessions.events.send(session.id, {
@@ -384,6 +409,14 @@ describe("threads: isolation and validation", () => {
     expect(threads[0]).toMatchObject({ parent_thread_id: null, status: "idle" });
     expect(await threadEvents(tenant.client, session.id, threads[0].id)).toEqual(events);
     await expectRejected(tenant.client.beta.sessions.threads.archive(threads[0].id, { session_id: session.id }), 400, "invalid_request_error");
+    await expectRejected(
+      tenant.client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt", session_thread_id: "sthr_other" }] }),
+      400,
+      "invalid_request_error",
+      /session_thread_id/,
+    );
+    await tenant.client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt", session_thread_id: threads[0].id }] });
+    expect((await allEvents(tenant.client, session.id)).length).toBe(events.length + 1);
   });
 });
 

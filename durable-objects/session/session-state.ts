@@ -1,4 +1,5 @@
 import { chargeListCost } from "./budget";
+import { primaryThreadId } from "./thread-view";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -160,6 +161,10 @@ function acceptMessage(t: Transition, event: Extract<UserEventParams, { type: "u
 }
 
 function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.interrupt" }>, ctx: AcceptContext): string {
+  // A single-agent session has its primary thread only (multiagent sessions route by thread first: threads.ts).
+  if (event.session_thread_id && !t.state.threads && event.session_thread_id !== primaryThreadId(t.state.sessionId)) {
+    throw new InvalidEvent(`session_thread_id: no thread ${event.session_thread_id} in this session`);
+  }
   const id = t.emit({ type: "user.interrupt", ...(event.session_thread_id ? { session_thread_id: event.session_thread_id } : {}) });
   const turn = t.state.turn;
   const wasActive = turn.phase !== "idle" || turn.pending.length > 0;

@@ -22,3 +22,6 @@ export function threadOwnView(event: SessionEvent): SessionEvent {
   const { session_thread_id: _marker, ...own } = event as SessionEvent & { session_thread_id?: string };
   return own as SessionEvent;
 }
+
+/** The primary thread's id, derived from the session's, so single-agent sessions need no state for it. */
+export const primaryThreadId = (sessionId: string) => `sthr_${sessionId.replace(/^sesn_/, "")}`;

@@ -5,6 +5,7 @@ import type {
   BetaManagedAgentsSessionThreadStatus,
 } from "@anthropic-ai/sdk/resources/beta/sessions/threads";
 import { newId } from "../../src/lib/ids";
+import { primaryThreadId } from "./thread-view";
 import { acceptUserEvents, emitToolFailure, initialTurn, Transition, userBlocking } from "./session-state";
 import type { ModelUsage } from "./model-call";
 import {
@@ -75,8 +76,7 @@ export interface ThreadsState {
 export const MAX_LIVE_THREADS = 25;
 export const DELEGATION_TOOLS = new Set(["list_agents", "send_to_agent"]);
 
-/** The primary thread's id, derived from the session's so single-agent sessions need no state for it. */
-export const primaryThreadId = (sessionId: string) => `sthr_${sessionId.replace(/^sesn_/, "")}`;
+export { primaryThreadId };
 
 /** The threads a session starts with: none unless its agent may spawn (a roster, or inline agents). */
 export function initialThreads(s: Pick<SessionState, "sessionId" | "agent" | "createdAt" | "usage">): ThreadsState | undefined {
