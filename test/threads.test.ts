@@ -305,15 +305,17 @@ describe("threads: status, interrupts, archive", () => {
     // Interrupted, the child reports nothing.
     expect(stopped.some((e) => e.type === "agent.thread_message_received")).toBe(false);
 
-    // Follow up so the child runs again, then interrupt everything.
-    await vi.waitFor(async () => {
-      const threads = await threadsOf(client, session.id);
-      expect(threads[0].status).toBe("running");
-    });
+    // Then everything: the coordinator is still in its slow model call.
+    expect((await threadsOf(client, session.id))[0].status).toBe("running");
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt" }] });
     const { threads, events } = await settled(client, session.id);
     expect(threads.map((t) => t.status)).toEqual(["idle", "idle"]);
     expect(events.filter((e) => e.type === "user.interrupt")).toHaveLength(2);
+    // The idle child was left alone: its log has the targeted interrupt only.
+    expect((await threadEvents(client, session.id, child)).filter((e) => e.type === "user.interrupt")).toHaveLength(1);
+    // The coordinator's cut-short model call is closed on the log.
+    const starts = events.filter((e) => e.type === "span.model_request_start").length;
+    expect(events.filter((e) => e.type === "span.model_request_end")).toHaveLength(starts);
     expect(events[events.length - 1]).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
   });
 

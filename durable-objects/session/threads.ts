@@ -274,9 +274,14 @@ export class ThreadTx {
     const ctx = (id: string) => ({ inflightUsage: this.inflightUsage(id) });
     for (const event of events) {
       if (event.type === "user.interrupt" && !event.session_thread_id) {
-        // Every non-archived thread, the primary first (its interrupt is the one the session stream shows).
+        // Every non-archived thread, the primary first (its interrupt is the one the session stream shows);
+        // a child with nothing under way is left alone (an interrupt is a no-op there).
         let first: string | undefined;
-        for (const r of liveThreads(s)) this.run(r.id, (sub) => void (first ??= acceptUserEvents(sub, [{ type: "user.interrupt" }], ctx(r.id))[0]));
+        for (const r of liveThreads(s)) {
+          const turn = turnOf(s, r.id);
+          if (r.parentId && turn.phase === "idle" && !turn.pending.length) continue;
+          this.run(r.id, (sub) => void (first ??= acceptUserEvents(sub, [{ type: "user.interrupt" }], ctx(r.id))[0]));
+        }
         ids.push(first!);
         continue;
       }
