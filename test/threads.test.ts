@@ -271,7 +271,7 @@ describe("threads: status, interrupts, archive", () => {
     const idle = events.findLast((e) => e.type === "session.status_idle") as any;
     const use = events.find((e) => e.type === "agent.custom_tool_use") as any;
     const child = (events.find((e) => e.type === "session.thread_created") as any).session_thread_id;
-    expect(use).toMatchObject({ name: "lookup", session_thread_id: child });
+    expect(use).toMatchObject({ name: "lookup", input: { q: "x" }, session_thread_id: child });
     expect(idle.stop_reason).toEqual({ type: "requires_action", event_ids: [use.id] });
     const thread = await client.beta.sessions.threads.retrieve(child, { session_id: session.id });
     expect(thread.status).toBe("idle");
@@ -288,6 +288,19 @@ describe("threads: status, interrupts, archive", () => {
     expect(result).toMatchObject({ custom_tool_use_id: use.id, session_thread_id: child });
     const report = after.events.findLast((e) => e.type === "agent.thread_message_received") as any;
     expect(report.content[0].text).toMatch(/ok\(42\)/);
+  });
+
+  it("runs a child's built-in tools in the session's sandbox, results routed back to the child", async () => {
+    const { client, session } = await multiagentSession({ tools: [{ type: "agent_toolset_20260401" }] });
+    await client.beta.sessions.events.send(session.id, { events: [say('[[spawn:Worker {{tool:bash {"command":"echo from-child"}}}]]')] });
+    const { events, threads } = await settled(client, session.id, 20_000);
+    const own = await threadEvents(client, session.id, threads[1].id);
+    expect(types(own)).toContain("agent.tool_use");
+    expect(own.find((e) => e.type === "agent.tool_use")).toMatchObject({ name: "bash", input: { command: "echo from-child" } });
+    // Allowed built-in tool uses are the child's business: not cross-posted to the session stream.
+    expect(events.some((e) => e.type === "agent.tool_use" && (e as any).name === "bash")).toBe(false);
+    const report = events.findLast((e) => e.type === "agent.thread_message_received") as any;
+    expect(report.content[0].text).toMatch(/ok\(from-child/);
   });
 
   it("interrupts one thread, or every thread", async () => {

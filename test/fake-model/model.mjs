@@ -242,13 +242,14 @@ function buildResponse(body, directives, step, stepCount, prompt) {
 
 /**
  * `[[spawn:Name task]]` / `[[message:sthr_x text]]` (or `last`: the newest thread a tool result named) as a
- * `send_to_agent` call. `{{`/`}}` in the text become `[[`/`]]`, so the receiving thread gets directives of its own.
+ * `send_to_agent` call. `{{`/`}}` in the text become `[[`/`]]` (the last two of `}}}`, so JSON input can end a
+ * directive), so the receiving thread gets directives of its own.
  * @param {Directive} d @param {Message[]} messages @returns {Directive}
  */
 function delegation(d, messages) {
   const space = d.arg.search(/\s/);
   const target = space === -1 ? d.arg : d.arg.slice(0, space);
-  const message = (space === -1 ? "" : d.arg.slice(space + 1).trim()).replaceAll("{{", "[[").replaceAll("}}", "]]") || "(no message)";
+  const message = (space === -1 ? "" : d.arg.slice(space + 1).trim()).replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]") || "(no message)";
   let input;
   if (d.kind === "spawn") input = { agent: target, message };
   else {
