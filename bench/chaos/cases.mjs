@@ -107,6 +107,12 @@ export const ROUTES = [
   { method: "GET", path: "/v1/sessions/{session}/resources/{session_resource}" },
   { method: "POST", path: "/v1/sessions/{session}/resources/{session_resource}", body: () => ({ authorization_token: "fuzz" }) },
   { method: "DELETE", path: "/v1/sessions/{session}/resources/{session_resource}" },
+  // session threads (a single-agent session has its primary thread)
+  { method: "GET", path: "/v1/sessions/{session}/threads", list: true, query: { "statuses[]": "sleeping" } },
+  { method: "GET", path: "/v1/sessions/{session}/threads/{session_thread}" },
+  { method: "POST", path: "/v1/sessions/{session}/threads/{session_thread}/archive" },
+  { method: "GET", path: "/v1/sessions/{session}/threads/{session_thread}/events", list: true },
+  { method: "GET", path: "/v1/sessions/{session}/threads/{session_thread}/stream", stream: true, query: { "event_deltas[]": "agent.everything" } },
   // memory stores, memories, versions
   { method: "POST", path: "/v1/memory_stores", body: () => ({ name: "fuzz-store" }), required: ["name"] },
   { method: "GET", path: "/v1/memory_stores", list: true, query: { include_archived: "maybe" } },
@@ -243,6 +249,7 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
   const sessionResource = await call("POST", `/v1/sessions/${session.id}/resources`, { type: "file", file_id: file.id });
   await call("POST", `/v1/sessions/${session.id}/events`, { events: [{ type: "user.message", content: [{ type: "text", text: "hello" }] }] });
   await waitIdle(call, session.id);
+  const threads = await call("GET", `/v1/sessions/${session.id}/threads`);
   const deployment = await call("POST", "/v1/deployments", {
     name: `${label}-deployment`,
     agent: agent.id,
@@ -288,6 +295,7 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
     skill_version: skillVersions.data[0].id,
     session: session.id,
     session_resource: sessionResource.id,
+    session_thread: threads.data[0].id,
     memory_store: store.id,
     memory: memory.id,
     memory_version: memoryVersions.data[0].id,
@@ -342,7 +350,10 @@ export async function snapshot(send, apiKey, { adminToken } = {}) {
   for (const vault of await take("/v1/vaults?include_archived=true")) await take(`/v1/vaults/${vault.id}/credentials?include_archived=true`);
   await take("/v1/files");
   for (const skill of await take("/v1/skills")) await take(`/v1/skills/${skill.id}/versions`);
-  for (const session of await take("/v1/sessions?include_archived=true")) await take(`/v1/sessions/${session.id}/events`);
+  for (const session of await take("/v1/sessions?include_archived=true")) {
+    await take(`/v1/sessions/${session.id}/events`);
+    await take(`/v1/sessions/${session.id}/threads`);
+  }
   for (const store of await take("/v1/memory_stores?include_archived=true")) {
     await take(`/v1/memory_stores/${store.id}/memories`);
     await take(`/v1/memory_stores/${store.id}/memory_versions`);

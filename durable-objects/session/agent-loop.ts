@@ -23,8 +23,9 @@ import type { SessionState } from "./types";
 /** What the brain needs from its Durable Object. */
 export interface BrainHost {
   readonly env: Env;
-  readonly log: EventLog;
-  readonly fanout: FanOut;
+  /** The conversation's log: the session's, or one thread's view of it (thread-runner.ts). */
+  readonly log: Pick<EventLog, "reserveId" | "lastSeq" | "after" | "hasTypeAfter">;
+  readonly fanout: Pick<FanOut, "wants" | "preview" | "clearPreviews">;
   /** The current state; undefined once the session is deleted. */
   state(): SessionState | undefined;
   /** Applies a state-machine transition: events and state commit together, then subscribers and effects. */
@@ -32,7 +33,7 @@ export interface BrainHost {
   /** The call in flight, so an interrupt can abort it and book what it spent. */
   track(inflight: { abort: AbortController; call: ModelCall } | undefined): void;
   /** The session's MCP clients: their tools join the model's. */
-  readonly mcp?: McpHub;
+  readonly mcp?: Pick<McpHub, "offer">;
 }
 
 const MAX_TOKENS = 16_384;

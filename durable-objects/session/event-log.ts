@@ -18,9 +18,14 @@ export class EventLog {
       type TEXT NOT NULL,
       ts_us INTEGER NOT NULL,
       body TEXT NOT NULL,
-      internal TEXT
+      internal TEXT,
+      thread TEXT,
+      xpost INTEGER NOT NULL DEFAULT 0
     )`);
+    addThreadColumns(sql);
     sql.exec(`CREATE INDEX IF NOT EXISTS events_type ON events (type, seq)`);
+    // Only child threads' rows are indexed: a single-agent session pays nothing for it.
+    sql.exec(`CREATE INDEX IF NOT EXISTS events_thread ON events (thread, seq) WHERE thread IS NOT NULL`);
     const last = sql.exec<{ ts_us: number; id: string }>(`SELECT ts_us, id FROM events ORDER BY seq DESC LIMIT 1`).toArray()[0];
     if (last) {
       this.lastMicros = last.ts_us;
@@ -42,22 +47,24 @@ export class EventLog {
   /** Append in order. Call inside the caller's transaction so events and state commit together. */
   append(drafts: EventDraft[]): StoredEvent[] {
     return drafts.map((draft) => {
-      const { internal, id: reserved, ...fields } = draft;
+      const { internal, id: reserved, thread, crosspost, ...fields } = draft;
       const id = reserved ?? this.reserveId();
       const micros = Math.max(Date.now() * 1000, this.lastMicros + 1);
       this.lastMicros = micros;
       const event = { id, ...fields, processed_at: isoMicros(micros) } as SessionEvent;
       const seq = this.sql
         .exec<{ seq: number }>(
-          `INSERT INTO events (id, type, ts_us, body, internal) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+          `INSERT INTO events (id, type, ts_us, body, internal, thread, xpost) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
           id,
           event.type,
           micros,
           JSON.stringify(event),
           internal ? JSON.stringify(internal) : null,
+          thread ?? null,
+          crosspost ? 1 : 0,
         )
         .one().seq;
-      return { seq, event, internal: internal ?? null };
+      return { seq, event, internal: internal ?? null, thread: thread ?? null, crosspost: Boolean(crosspost) };
     });
   }
 
@@ -70,15 +77,22 @@ export class EventLog {
     return this.sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`).one().seq ?? 0;
   }
 
-  /** Whether an event of this type was appended after the given position. */
-  hasTypeAfter(type: SessionEvent["type"], seq: number): boolean {
-    return this.sql.exec(`SELECT 1 FROM events WHERE type = ? AND seq > ? LIMIT 1`, type, seq).toArray().length > 0;
+  /** Whether an event of one of these types was appended after the given position (in `scope`). */
+  hasTypeAfter(type: SessionEvent["type"] | SessionEvent["type"][], seq: number, scope: LogScope = SESSION): boolean {
+    const types = Array.isArray(type) ? type : [type];
+    const [where, ...args] = scopeSql(scope);
+    return (
+      this.sql
+        .exec(`SELECT 1 FROM events WHERE type IN (${types.map(() => "?").join(", ")}) AND seq > ? AND ${where} LIMIT 1`, ...types, seq, ...args)
+        .toArray().length > 0
+    );
   }
 
-  /** Every event after a position, in order (stream backlogs, conversation rebuilds). */
-  after(seq: number, limit = Number.MAX_SAFE_INTEGER): StoredEvent[] {
+  /** Every event after a position, in order (stream backlogs, conversation rebuilds), in `scope`. */
+  after(seq: number, limit = Number.MAX_SAFE_INTEGER, scope: LogScope = SESSION): StoredEvent[] {
+    const [where, ...args] = scopeSql(scope);
     return this.sql
-      .exec<Row>(`SELECT seq, body, internal FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+      .exec<Row>(`SELECT ${COLUMNS} FROM events WHERE seq > ? AND ${where} ORDER BY seq LIMIT ?`, seq, ...args, limit)
       .toArray()
       .map(toStored);
   }
@@ -91,9 +105,11 @@ export class EventLog {
     types?: string[];
     fromMicros?: number;
     toMicros?: number;
+    scope?: LogScope;
   }): StoredEvent[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
+    const [scoped, ...scopeArgs] = scopeSql(query.scope ?? SESSION);
+    const where: string[] = [scoped];
+    const args: (string | number)[] = [...scopeArgs];
     if (query.afterSeq !== undefined) {
       where.push(query.order === "asc" ? "seq > ?" : "seq < ?");
       args.push(query.afterSeq);
@@ -110,7 +126,7 @@ export class EventLog {
       where.push("ts_us <= ?");
       args.push(query.toMicros);
     }
-    const sql = `SELECT seq, body, internal FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    const sql = `SELECT ${COLUMNS} FROM events WHERE ${where.join(" AND ")}
       ORDER BY seq ${query.order === "asc" ? "ASC" : "DESC"} LIMIT ?`;
     return this.sql
       .exec<Row>(sql, ...args, query.limit)
@@ -119,13 +135,40 @@ export class EventLog {
   }
 }
 
-type Row = { seq: number; body: string; internal: string | null };
+type Row = { seq: number; body: string; internal: string | null; thread: string | null; xpost: number };
+const COLUMNS = "seq, body, internal, thread, xpost";
 
 const toStored = (row: Row): StoredEvent => ({
   seq: row.seq,
   event: JSON.parse(row.body) as SessionEvent,
   internal: row.internal ? (JSON.parse(row.internal) as InternalData) : null,
+  thread: row.thread,
+  crosspost: row.xpost === 1,
 });
+
+/**
+ * Which events a read sees. `session`: the session's own stream (the primary thread plus what child threads
+ * cross-post to it); `thread`: one thread's own events (`null`: the primary's), what its conversation is
+ * rebuilt from and what its thread stream shows. Single-agent sessions have no thread rows: both are the log.
+ */
+export type LogScope = { kind: "session" } | { kind: "thread"; thread: string | null };
+export const SESSION: LogScope = { kind: "session" };
+
+/** The scope's WHERE clause and its bound values. */
+function scopeSql(scope: LogScope): [string, ...string[]] {
+  if (scope.kind === "session") return ["(thread IS NULL OR xpost = 1)"];
+  return scope.thread === null ? ["thread IS NULL"] : ["thread = ?", scope.thread];
+}
+
+/** Logs created before threads existed get the thread columns on first open. */
+function addThreadColumns(sql: SqlStorage) {
+  try {
+    sql.exec(`SELECT thread, xpost FROM events LIMIT 0`);
+  } catch {
+    sql.exec(`ALTER TABLE events ADD COLUMN thread TEXT`);
+    sql.exec(`ALTER TABLE events ADD COLUMN xpost INTEGER NOT NULL DEFAULT 0`);
+  }
+}
 
 /** RFC 3339 with microseconds, e.g. `2026-05-18T03:40:48.888851Z`: fixed width, so it also sorts as text. */
 export function isoMicros(micros: number): string {

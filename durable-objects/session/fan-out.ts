@@ -1,3 +1,4 @@
+import { inSessionView, threadOwnView } from "./thread-view";
 import type { SessionEvent, StoredEvent } from "./types";
 
 /** Event types a connection may ask to preview while they are produced (`event_deltas`). */
@@ -10,6 +11,8 @@ export type Preview =
 interface SseSubscriber {
   controller: ReadableStreamDefaultController<Uint8Array>;
   deltas: Set<DeltaType>;
+  /** A child thread's stream (`threads.events.stream`); absent: the session's. */
+  thread?: string;
 }
 
 interface SocketAttachment {
@@ -36,14 +39,17 @@ export class FanOut {
 
   constructor(private readonly ctx: DurableObjectState) {}
 
-  /** An SSE response that replays `backlog`, then follows the log live. */
-  openSse(backlog: StoredEvent[], deltas: DeltaType[]): Response {
+  /** An SSE response that replays `backlog`, then follows the log live (one child thread's part of it, given `thread`). */
+  openSse(backlog: StoredEvent[], deltas: DeltaType[], thread?: string): Response {
     let subscriber: SseSubscriber;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        subscriber = { controller, deltas: new Set(deltas) };
+        subscriber = { controller, deltas: new Set(deltas), ...(thread ? { thread } : {}) };
         controller.enqueue(encoder.encode(": connected\n\n"));
-        for (const { event } of backlog) controller.enqueue(sseFrame(event.type, event, event.id));
+        for (const stored of backlog) {
+          const event = thread ? threadOwnView(stored.event) : stored.event;
+          controller.enqueue(sseFrame(event.type, event, event.id));
+        }
         this.sse.add(subscriber);
         this.ensureHeartbeat();
       },
@@ -71,22 +77,33 @@ export class FanOut {
   }
 
   publish(events: StoredEvent[]) {
-    for (const { event } of events) {
+    for (const stored of events) {
+      const { event } = stored;
       if (event.type === "agent.message" || event.type === "agent.thinking") this.previews.delete(event.id);
+      if (stored.thread) {
+        const own = threadOwnView(event);
+        const ownFrame = sseFrame(own.type, own, own.id);
+        for (const subscriber of this.sse) if (subscriber.thread === stored.thread) this.send(subscriber, ownFrame);
+      }
+      if (!inSessionView(stored)) continue;
       const frame = sseFrame(event.type, event, event.id);
-      for (const subscriber of this.sse) this.send(subscriber, frame);
+      for (const subscriber of this.sse) if (!subscriber.thread) this.send(subscriber, frame);
       const json = JSON.stringify(event);
       for (const ws of this.ctx.getWebSockets()) trySend(ws, json);
     }
   }
 
-  /** A best-effort preview (`event_start` / `event_delta`): never stored, no `id:` line (not resumable). */
-  preview(preview: Preview) {
+  /**
+   * A best-effort preview (`event_start` / `event_delta`): never stored, no `id:` line (not resumable).
+   * A child thread's previews (`thread`) reach only that thread's streams, never the session's.
+   */
+  preview(preview: Preview, thread?: string) {
     const type = preview.type === "event_start" ? preview.event.type : this.previews.get(preview.event_id);
     if (!type) return;
     if (preview.type === "event_start") this.previews.set(preview.event.id, type);
     const frame = sseFrame(preview.type, preview);
-    for (const subscriber of this.sse) if (subscriber.deltas.has(type)) this.send(subscriber, frame);
+    for (const subscriber of this.sse) if (subscriber.thread === thread && subscriber.deltas.has(type)) this.send(subscriber, frame);
+    if (thread) return;
     const json = JSON.stringify(preview);
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
@@ -94,9 +111,10 @@ export class FanOut {
     }
   }
 
-  /** Whether any live connection previews this event type. */
-  wants(type: DeltaType): boolean {
-    for (const subscriber of this.sse) if (subscriber.deltas.has(type)) return true;
+  /** Whether any live connection (of a child thread's streams, given `thread`) previews this event type. */
+  wants(type: DeltaType, thread?: string): boolean {
+    for (const subscriber of this.sse) if (subscriber.thread === thread && subscriber.deltas.has(type)) return true;
+    if (thread) return false;
     return this.ctx.getWebSockets().some((ws) => (ws.deserializeAttachment() as SocketAttachment | null)?.deltas.includes(type));
   }
 

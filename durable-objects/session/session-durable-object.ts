@@ -24,6 +24,10 @@ import {
   type ConfigPatch,
 } from "./session-state";
 import { StateStore } from "./state-store";
+import { ThreadRunner } from "./thread-runner";
+import { threadOwnView } from "./thread-view";
+import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, type ThreadListQuery } from "./threads";
+import type { LogScope } from "./event-log";
 import { webhookTypesFor } from "./webhooks";
 import { emitWebhookEvent } from "../../src/webhooks/emit";
 import type { WorkspaceEventType } from "../../src/webhooks/events";
@@ -73,6 +77,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
   private webhooks: Promise<void> = Promise.resolve();
   private mcp!: McpHub;
+  /** A multiagent session's threads run here, in this object (threads.ts says why). */
+  private threads!: ThreadRunner;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -84,6 +90,16 @@ export class SessionDurableObject extends DurableObject<Env> {
       this.log = new EventLog(ctx.storage.sql);
       this.store = new StateStore(ctx.storage.sql);
       this.current = this.store.load();
+      this.threads = new ThreadRunner({
+        ctx,
+        env,
+        log: this.log,
+        fanout: this.fanout,
+        mcp: this.mcp,
+        state: () => this.current,
+        commit: (fn) => this.commit(fn),
+        dispatch: (toolUses) => this.dispatch(toolUses),
+      });
       await this.resumeAfterWake();
     });
   }
@@ -114,6 +130,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       mirrorSeq: 0,
       budget: input.budget ?? null,
     };
+    state.threads = initialThreads(state);
     if (!input.initialEvents?.length) {
       this.ctx.storage.transactionSync(() => this.store.save(state));
       this.current = state;
@@ -146,9 +163,11 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
     try {
       let ids: string[] = [];
-      const committed = await this.commit((t) => {
-        ids = acceptUserEvents(t, parsed, { inflightUsage: this.inflight?.call.usage });
-      });
+      const committed = state.threads
+        ? await this.threads.accept(parsed, (accepted) => (ids = accepted))
+        : await this.commit((t) => {
+            ids = acceptUserEvents(t, parsed, { inflightUsage: this.inflight?.call.usage });
+          });
       const wanted = new Set(ids);
       return ok({ events: committed.filter((e) => wanted.has(e.event.id)).map((e) => e.event) });
     } catch (err) {
@@ -157,9 +176,16 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
   }
 
-  /** A page of the log (`events.list`): keyset on log position, so pages never skip or repeat. */
-  async listEvents(workspaceId: string, query: ListEventsQuery): Promise<RpcResult<{ data: SessionEvent[]; next_page: string | null }>> {
-    if (!this.owned(workspaceId)) return fail("not_found_error", "session not found");
+  /** A page of the log (`events.list`, or one thread's with `threadId`): keyset on log position, so pages never skip or repeat. */
+  async listEvents(
+    workspaceId: string,
+    query: ListEventsQuery,
+    threadId?: string,
+  ): Promise<RpcResult<{ data: SessionEvent[]; next_page: string | null }>> {
+    const state = this.owned(workspaceId);
+    if (!state) return fail("not_found_error", "session not found");
+    const scope = threadId === undefined ? undefined : this.threadScope(state, threadId);
+    if (scope === null) return fail("not_found_error", `thread ${threadId} not found`);
     let afterSeq: number | undefined;
     let order = query.order;
     if (query.page) {
@@ -180,11 +206,11 @@ export class SessionDurableObject extends DurableObject<Env> {
     };
     const from = max(bound("created_at[gte]", 0), bound("created_at[gt]", 1));
     const to = min(bound("created_at[lte]", 0), bound("created_at[lt]", -1));
-    const rows = this.log.page({ afterSeq, order, limit: query.limit + 1, types: query.types, fromMicros: from, toMicros: to });
+    const rows = this.log.page({ afterSeq, order, limit: query.limit + 1, types: query.types, fromMicros: from, toMicros: to, scope });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return ok({
-      data: page.map((r) => r.event),
+      data: page.map((r) => (scope?.kind === "thread" ? threadOwnView(r.event) : r.event)),
       next_page: rows.length > query.limit && last ? encodeCursor({ after: last.event.id, order }) : null,
     });
   }
@@ -220,6 +246,52 @@ export class SessionDurableObject extends DurableObject<Env> {
     return ok(undefined);
   }
 
+  /** `sessions.threads.list`. */
+  async listThreads(workspaceId: string, query: ThreadListQuery) {
+    const state = this.owned(workspaceId);
+    if (!state) return fail("not_found_error", "session not found");
+    let after: string | undefined;
+    if (query.page) {
+      try {
+        after = decodeCursor(query.page).after;
+      } catch {
+        return fail("invalid_request_error", "page: invalid page cursor");
+      }
+      if (!hasThread(state, after)) return fail("invalid_request_error", "page: invalid page cursor");
+    }
+    const { data, last } = threadsPage(state, query, after);
+    return ok({ data, next_page: last ? encodeCursor({ after: last, order: "asc" }) : null });
+  }
+
+  /** `sessions.threads.retrieve`. */
+  async getThread(workspaceId: string, threadId: string) {
+    const state = this.owned(workspaceId);
+    if (!state) return fail("not_found_error", "session not found");
+    if (!hasThread(state, threadId)) return fail("not_found_error", `thread ${threadId} not found`);
+    return ok(threadJson(state, threadId));
+  }
+
+  /** `sessions.threads.archive`: a child thread that is not running ends, and keeps its log. */
+  async archiveThread(workspaceId: string, threadId: string) {
+    const state = this.owned(workspaceId);
+    if (!state) return fail("not_found_error", "session not found");
+    if (!hasThread(state, threadId)) return fail("not_found_error", `thread ${threadId} not found`);
+    if (!state.threads) return fail("invalid_request_error", "the primary thread cannot be archived; archive the session instead");
+    try {
+      await this.threads.archive(threadId);
+    } catch (err) {
+      if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
+      throw err;
+    }
+    return ok(threadJson(this.current!, threadId));
+  }
+
+  /** A thread's part of the log: the primary's is the session's own view; a child's, its own events. `null`: no such thread. */
+  private threadScope(state: SessionState, threadId: string): LogScope | undefined | null {
+    if (!hasThread(state, threadId)) return null;
+    return threadId === primaryThreadId(state.sessionId) ? undefined : { kind: "thread", thread: threadId };
+  }
+
   /** The state as the DO sees it (tests and diagnostics). */
   async inspect(): Promise<SessionState | undefined> {
     return this.current;
@@ -235,6 +307,9 @@ export class SessionDurableObject extends DurableObject<Env> {
     const state = this.owned(request.headers.get("x-workspace-id") ?? "");
     if (!state) return Response.json({ type: "not_found_error", message: "session not found" }, { status: 404 });
     const deltas = url.searchParams.getAll("deltas") as DeltaType[];
+    const threadId = url.searchParams.get("thread");
+    const scope = threadId === null ? undefined : this.threadScope(state, threadId);
+    if (scope === null) return Response.json({ type: "not_found_error", message: `thread ${threadId} not found` }, { status: 404 });
     const after = url.searchParams.get("after");
     let afterSeq = this.log.lastSeq();
     if (after) {
@@ -245,14 +320,14 @@ export class SessionDurableObject extends DurableObject<Env> {
       afterSeq = seq;
     }
     // Backlog read and subscription happen in this one synchronous step: nothing can be appended between.
-    const backlog = this.log.after(afterSeq);
+    const backlog = this.log.after(afterSeq, undefined, scope);
     if (url.pathname === "/ws") {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return Response.json({ type: "invalid_request_error", message: "expected a WebSocket upgrade" }, { status: 426 });
       }
       return this.fanout.openWebSocket(backlog, deltas);
     }
-    return this.fanout.openSse(backlog, deltas);
+    return this.fanout.openSse(backlog, deltas, scope?.kind === "thread" ? threadId! : undefined);
   }
 
   // Hibernatable WebSocket handlers. The socket is output-only: "ping" is answered by the auto-response
@@ -275,6 +350,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (!state) return;
     // A watchdog or retry alarm after a crash may find the turn over but its last state never mirrored.
     if (this.mirror.behind) await this.mirror.flush();
+    if (state.threads) return this.threads.alarm();
     const turn = state.turn;
     if (turn.phase === "retry_wait") {
       // An alarm never fires before its time, but Date.now() in a Worker is coarse; only a wake-up well
@@ -316,6 +392,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   private async resumeAfterWake() {
     // The previous instance may have died between committing a transition and mirroring it to D1.
     if (this.mirror.behind) await this.mirror.flush();
+    if (this.current?.threads) return this.threads.resume();
     const turn = this.current?.turn;
     if (!turn) return;
     if (turn.phase === "model") await this.ctx.storage.setAlarm(Date.now());

@@ -1,6 +1,7 @@
 import { chargeListCost } from "./budget";
 import { denialText, evaluatePermission } from "./auto-permission";
 import { emitServerBlock } from "./web-tools";
+import { primaryThreadId } from "./thread-view";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -47,7 +48,8 @@ export class Transition {
 
   constructor(
     state: SessionState,
-    private readonly reserveId: () => string,
+    /** Public so a thread's transition (threads.ts) draws ids from the same log. */
+    readonly reserveId: () => string,
     private readonly now = Date.now(),
   ) {
     this.state = structuredClone(state);
@@ -163,6 +165,10 @@ function acceptMessage(t: Transition, event: Extract<UserEventParams, { type: "u
 }
 
 function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.interrupt" }>, ctx: AcceptContext): string {
+  // A single-agent session has its primary thread only (multiagent sessions route by thread first: threads.ts).
+  if (event.session_thread_id && !t.state.threads && event.session_thread_id !== primaryThreadId(t.state.sessionId)) {
+    throw new InvalidEvent(`session_thread_id: no thread ${event.session_thread_id} in this session`);
+  }
   const id = t.emit({ type: "user.interrupt", ...(event.session_thread_id ? { session_thread_id: event.session_thread_id } : {}) });
   const turn = t.state.turn;
   const wasActive = turn.phase !== "idle" || turn.pending.length > 0;
@@ -468,7 +474,7 @@ export function completeServerToolUse(t: Transition, eventId: string, result: { 
 }
 
 /** A tool use that will never run gets an error result of its kind, so the conversation stays well formed. */
-function emitToolFailure(t: Transition, pending: PendingToolUse, text: string) {
+export function emitToolFailure(t: Transition, pending: PendingToolUse, text: string) {
   const content = [{ type: "text" as const, text }];
   if (pending.kind === "mcp") t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: pending.eventId, is_error: true, content });
   else t.emit({ type: "agent.tool_result", tool_use_id: pending.eventId, is_error: true, content });

@@ -1,4 +1,5 @@
 import type { OutcomeState } from "./outcomes";
+import type { ThreadsState } from "./threads";
 import type {
   BetaManagedAgentsSessionEvent,
   BetaManagedAgentsEventParams,
@@ -26,6 +27,10 @@ export type SessionStatus = "idle" | "running" | "rescheduling" | "terminated";
 export type EventDraft = { [K in SessionEvent as K["type"]]: Omit<K, "id" | "processed_at"> }[SessionEventType] & {
   id?: string;
   internal?: InternalData;
+  /** The child thread the event belongs to (threads.ts); absent: the primary thread. */
+  thread?: string;
+  /** A child thread's event also shown on the session (primary) stream. */
+  crosspost?: boolean;
 };
 
 export interface InternalData {
@@ -42,6 +47,9 @@ export interface StoredEvent {
   seq: number;
   event: SessionEvent;
   internal: InternalData | null;
+  /** See `EventDraft.thread` / `crosspost`. */
+  thread?: string | null;
+  crosspost?: boolean;
 }
 
 /** A tool call the turn cannot continue without. */
@@ -104,6 +112,8 @@ export interface SessionState {
   listCostNano?: number;
   /** Outcomes defined so far, the open one last (outcomes.ts). */
   outcomes?: OutcomeState[];
+  /** A multiagent session's threads (threads.ts); absent for a single-agent session. */
+  threads?: ThreadsState;
 }
 
 /** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */

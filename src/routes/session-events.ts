@@ -56,13 +56,15 @@ sessionEventRoutes.get("/:session_id/events/ws", (c) => {
   return openStream(c, "/ws");
 });
 
-async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws") {
+/** Hands a stream to the session's DO; `thread`: one thread's stream (`threads.events.stream`, session-threads.ts). */
+export async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws", thread?: string) {
   const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id")!);
   const deltas = deltaTypes.safeParse([...c.req.queries("event_deltas[]") ?? [], ...c.req.queries("event_deltas") ?? []]);
   if (!deltas.success) throw badRequest("event_deltas: each value must be agent.message or agent.thinking");
   const after = c.req.header("last-event-id") || c.req.query("after_id");
   const url = new URL(`https://session${path}`);
   if (after) url.searchParams.set("after", after);
+  if (thread) url.searchParams.set("thread", thread);
   for (const type of deltas.data) url.searchParams.append("deltas", type);
   // Only what the DO needs: the workspace (a guard) and, for /ws, the upgrade. Credentials stay here.
   const headers = new Headers({ "x-workspace-id": c.var.workspaceId });

@@ -17,6 +17,7 @@ import { sealRepositoryTokens } from "./repository-token";
 import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } from "../schemas/sessions";
 import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
 import { isBudgetable } from "../../durable-objects/session/budget";
+import { resolveSessionMultiagent } from "./multiagent";
 
 /**
  * Creates a session: resolves and snapshots the agent, checks the environment, vaults and resources belong
@@ -117,8 +118,7 @@ async function resolveAgent(db: Database, workspaceId: string, ref: AgentRef): P
     mcp_servers: agent.mcp_servers,
     skills: agent.skills,
     execution_identity: agent.execution_identity,
-    // Multiagent rosters resolve into session threads, which this server does not run yet.
-    multiagent: null,
+    multiagent: await resolveSessionMultiagent(db, workspaceId, agent.multiagent),
   };
   if (typeof ref === "string" || ref.type === "agent") return snapshot;
   if (ref.model !== undefined) snapshot.model = typeof ref.model === "string" ? { id: ref.model } : (ref.model as SessionAgent["model"]);

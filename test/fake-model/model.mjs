@@ -239,7 +239,10 @@ function buildResponse(body, directives, step, stepCount, prompt, paused = new S
     .filter((d) => d.kind === "web_search")
     .forEach((d, i) => content.push(...webSearch(body.tools ?? [], d.arg, `srvtoolu_fake_${step}_${i}_${hash(d.arg)}`)));
   const explicitText = find(directives, "text");
-  const toolDirectives = directives.filter((d) => d.kind === "tool");
+  const toolDirectives = [
+    ...directives.filter((d) => d.kind === "tool"),
+    ...directives.filter((d) => d.kind === "spawn" || d.kind === "message").map((d) => delegation(d, body.messages)),
+  ];
   let text;
   if (explicitText) text = explicitText.arg;
   else if (step === 0) text = toolDirectives.length ? "" : `Echo: ${stripDirectives(prompt.split("[[next]]")[0]) || "(empty)"}`;
@@ -306,6 +309,25 @@ function webSearch(tools, query, id) {
       ],
     },
   ];
+}
+
+/**
+ * `[[spawn:Name task]]` / `[[message:sthr_x text]]` (or `last`: the newest thread a tool result named) as a
+ * `send_to_agent` call. `{{`/`}}` in the text become `[[`/`]]` (the last two of `}}}`, so JSON input can end a
+ * directive), so the receiving thread gets directives of its own.
+ * @param {Directive} d @param {Message[]} messages @returns {Directive}
+ */
+function delegation(d, messages) {
+  const space = d.arg.search(/\s/);
+  const target = space === -1 ? d.arg : d.arg.slice(0, space);
+  const message = (space === -1 ? "" : d.arg.slice(space + 1).trim()).replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]") || "(no message)";
+  let input;
+  if (d.kind === "spawn") input = { agent: target, message };
+  else {
+    const named = JSON.stringify(messages).match(/sthr_[A-Za-z0-9]+/g) ?? [];
+    input = { session_thread_id: target === "last" ? (named[named.length - 1] ?? "sthr_none") : target, message };
+  }
+  return { kind: "tool", arg: `send_to_agent ${JSON.stringify(input)}` };
 }
 
 function summarizeToolResults(message) {
