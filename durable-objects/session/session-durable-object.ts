@@ -24,7 +24,7 @@ import {
 } from "./session-state";
 import { StateStore } from "./state-store";
 import { webhookTypesFor } from "./webhooks";
-import { emitWebhookEvent } from "../../src/webhooks/emit";
+import { emitWebhookEvents } from "../../src/webhooks/emit";
 import type { WorkspaceEventType } from "../../src/webhooks/events";
 import {
   fail,
@@ -427,9 +427,13 @@ export class SessionDurableObject extends DurableObject<Env> {
   private notify(state: SessionState, types: WorkspaceEventType[]) {
     if (!types.length) return;
     const { workspaceId, sessionId } = state;
-    this.webhooks = this.webhooks.then(async () => {
-      for (const type of types) await emitWebhookEvent(this.env, this.ctx, { workspaceId, type, id: sessionId });
-    });
+    this.webhooks = this.webhooks.then(() =>
+      emitWebhookEvents(
+        this.env,
+        this.ctx,
+        types.map((type) => ({ workspaceId, type, id: sessionId })),
+      ),
+    );
     this.ctx.waitUntil(this.webhooks);
   }
 
