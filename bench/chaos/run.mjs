@@ -3,7 +3,7 @@
 //   --only kill,faults,fuzz,isolation,worker   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
 import { num, parseArgs, selected } from "../lib/args.mjs";
 import { environment, writeResult } from "../lib/report.mjs";
-import { startStack } from "../lib/stack.mjs";
+import { startStack } from "../../test/helpers/local-stack.mjs";
 import { fuzz } from "./fuzz.mjs";
 import { isolation } from "./isolation.mjs";
 import { killRestart } from "./kill-restart.mjs";
