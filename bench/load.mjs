@@ -3,7 +3,7 @@
 import { openSse, say, tenant } from "./lib/fixtures.mjs";
 import { pool, progress, round, summarize, table } from "./lib/report.mjs";
 
-export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
+export async function load(stack, { concurrency = 200, turns = 5, turnTimeoutS = 120 } = {}) {
   console.log(`\n4. Load: ${concurrency} concurrent sessions × ${turns} turns (flags --concurrency, --turns)`);
   const t = await tenant(stack, "load");
   const errors = [];
@@ -43,7 +43,7 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
           const turnStarted = performance.now();
           try {
             await sendVerified(t, session.id, `load ${i}.${n}`, proxy);
-            const events = await stream.until((e) => e.type === "session.status_idle", 120_000);
+            const events = await stream.until((e) => e.type === "session.status_idle", turnTimeoutS * 1000);
             const idle = events[events.length - 1];
             if (idle.stop_reason?.type !== "end_turn") fail(`turn ${i}.${n}`, `stop_reason ${JSON.stringify(idle.stop_reason)}`);
             // A model error the session retried past is not a failed turn, but it is counted and shown.
@@ -80,7 +80,8 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
     dev_proxy_503: proxy.lost,
     dev_proxy_503_that_had_landed: proxy.landed,
   };
-  const text = table(`Load: ${concurrency} concurrent sessions × ${turns} turns`, [
+  const via = stack.direct ? ", direct to the runtime (--direct)" : ", through wrangler dev's proxy";
+  const text = table(`Load: ${concurrency} concurrent sessions × ${turns} turns${via}`, [
     {
       sessions: concurrency,
       turns: concurrency * turns,

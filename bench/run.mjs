@@ -21,7 +21,8 @@ const parts = selected(args, ["turn", "fanout", "load", "tools", "scale"]);
 const benches = {
   turn: (stack) => turnOverhead(stack, { samples: num(args, "samples", 200), warmup: 20 }),
   fanout: (stack) => fanout(stack, { rounds: num(args, "rounds", 30) }),
-  load: (stack) => load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5) }),
+  load: (stack) =>
+    load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5), turnTimeoutS: num(args, "turn-timeout", 120) }),
   tools: (stack) => toolRoundTrip(stack, { samples: num(args, "tool-samples", 30) }),
   // Last: it leaves N sessions behind, which the others should not run on.
   scale: (stack) =>
@@ -41,7 +42,7 @@ if (args.direct && !runtimeURL) {
   throw new Error("--direct: the runtime's own socket was not found (Linux /proc only)");
 }
 if (runtimeURL) console.log(`› --direct: requests go to the runtime at ${runtimeURL}, not through wrangler dev's proxy`);
-const stack = runtimeURL ? { ...startedStack, baseURL: runtimeURL } : startedStack;
+const stack = runtimeURL ? { ...startedStack, baseURL: runtimeURL, direct: true } : startedStack;
 const tables = [];
 let failed = false;
 try {
