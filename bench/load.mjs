@@ -112,15 +112,17 @@ export async function load(stack, { concurrency = 200, turns = 5, turnTimeoutS =
 /**
  * events.send, resent only when wrangler dev's own proxy answered 503 "Your worker restarted mid-request" (its
  * connection to the runtime dropped; it retries only GETs). The send may have reached the Worker anyway, so the
- * log is checked first: a message is never sent twice.
+ * log is checked first: a message is never sent twice. The proxy resets its connections in bursts while the runtime is
+ * saturated, so the resends back off (up to 20 attempts, ~25 s in all) rather than give up after a few in the same burst.
  */
 async function sendVerified(t, sessionId, text, proxy) {
   for (let attempt = 0; ; attempt++) {
     try {
       return await t.client.beta.sessions.events.send(sessionId, { events: [say(text)] });
     } catch (err) {
-      if (err?.status !== 503 || !/restarted mid-request/.test(String(err.message)) || attempt >= 5) throw err;
+      if (err?.status !== 503 || !/restarted mid-request/.test(String(err.message)) || attempt >= 20) throw err;
       proxy.lost++;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
       const recent = await t.client.beta.sessions.events.list(sessionId, { order: "desc", limit: 50, types: ["user.message"] });
       if (recent.data.some((e) => e.content?.[0]?.text === text)) {
         proxy.landed++;
