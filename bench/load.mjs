@@ -3,7 +3,7 @@
 import { openSse, say, tenant } from "./lib/fixtures.mjs";
 import { pool, progress, round, summarize, table } from "./lib/report.mjs";
 
-export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
+export async function load(stack, { concurrency = 200, turns = 5, turnTimeoutS = 120 } = {}) {
   console.log(`\n4. Load: ${concurrency} concurrent sessions × ${turns} turns (flags --concurrency, --turns)`);
   const t = await tenant(stack, "load");
   const errors = [];
@@ -43,7 +43,7 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
           const turnStarted = performance.now();
           try {
             await sendVerified(t, session.id, `load ${i}.${n}`, proxy);
-            const events = await stream.until((e) => e.type === "session.status_idle", 120_000);
+            const events = await stream.until((e) => e.type === "session.status_idle", turnTimeoutS * 1000);
             const idle = events[events.length - 1];
             if (idle.stop_reason?.type !== "end_turn") fail(`turn ${i}.${n}`, `stop_reason ${JSON.stringify(idle.stop_reason)}`);
             // A model error the session retried past is not a failed turn, but it is counted and shown.
@@ -80,7 +80,8 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
     dev_proxy_503: proxy.lost,
     dev_proxy_503_that_had_landed: proxy.landed,
   };
-  const text = table(`Load: ${concurrency} concurrent sessions × ${turns} turns`, [
+  const via = stack.direct ? ", direct to the runtime (--direct)" : ", through wrangler dev's proxy";
+  const text = table(`Load: ${concurrency} concurrent sessions × ${turns} turns${via}`, [
     {
       sessions: concurrency,
       turns: concurrency * turns,
@@ -111,15 +112,17 @@ export async function load(stack, { concurrency = 200, turns = 5 } = {}) {
 /**
  * events.send, resent only when wrangler dev's own proxy answered 503 "Your worker restarted mid-request" (its
  * connection to the runtime dropped; it retries only GETs). The send may have reached the Worker anyway, so the
- * log is checked first: a message is never sent twice.
+ * log is checked first: a message is never sent twice. The proxy resets its connections in bursts while the runtime is
+ * saturated, so the resends back off (up to 20 attempts, ~25 s in all) rather than give up after a few in the same burst.
  */
 async function sendVerified(t, sessionId, text, proxy) {
   for (let attempt = 0; ; attempt++) {
     try {
       return await t.client.beta.sessions.events.send(sessionId, { events: [say(text)] });
     } catch (err) {
-      if (err?.status !== 503 || !/restarted mid-request/.test(String(err.message)) || attempt >= 5) throw err;
+      if (err?.status !== 503 || !/restarted mid-request/.test(String(err.message)) || attempt >= 20) throw err;
       proxy.lost++;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
       const recent = await t.client.beta.sessions.events.list(sessionId, { order: "desc", limit: 50, types: ["user.message"] });
       if (recent.data.some((e) => e.content?.[0]?.text === text)) {
         proxy.landed++;

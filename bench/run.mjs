@@ -3,12 +3,13 @@
 //   --only turn,fanout,load,tools,scale   --samples 200 --rounds 30 --concurrency 200 --turns 5
 //   --sessions 10000 --events 10000 --seed sql|api --tool-samples 30
 //   --tag name: write bench/results/<bench>-<name>.json (a scaled-up run beside the default one)
+//   --direct: talk to the Worker's own socket in the runtime, past wrangler dev's proxy
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { num, parseArgs, selected } from "./lib/args.mjs";
 import { connectionRetries } from "./lib/fixtures.mjs";
 import { environment, writeResult } from "./lib/report.mjs";
-import { root, startStack } from "./lib/stack.mjs";
+import { root, startStack } from "../test/helpers/local-stack.mjs";
 import { fanout } from "./fanout.mjs";
 import { load } from "./load.mjs";
 import { scale } from "./scale.mjs";
@@ -20,7 +21,8 @@ const parts = selected(args, ["turn", "fanout", "load", "tools", "scale"]);
 const benches = {
   turn: (stack) => turnOverhead(stack, { samples: num(args, "samples", 200), warmup: 20 }),
   fanout: (stack) => fanout(stack, { rounds: num(args, "rounds", 30) }),
-  load: (stack) => load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5) }),
+  load: (stack) =>
+    load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5), turnTimeoutS: num(args, "turn-timeout", 120) }),
   tools: (stack) => toolRoundTrip(stack, { samples: num(args, "tool-samples", 30) }),
   // Last: it leaves N sessions behind, which the others should not run on.
   scale: (stack) =>
@@ -31,14 +33,23 @@ const names = { turn: "turn-overhead", fanout: "fanout", load: "load", tools: "t
 const started = Date.now();
 const env = environment();
 console.log(`npm run bench — ${parts.join(", ")} — ${env.cpus} CPUs (${env.cpu_model}), load average ${env.load_average_1m}, node ${env.node}`);
-const stack = await startStack({ log: (m) => console.log(`› ${m}`) });
+const startedStack = await startStack({ log: (m) => console.log(`› ${m}`) });
+// `--direct`: every request goes to the runtime itself; wrangler dev's proxy (a single Durable Object relaying
+// each request to a second workerd process) is left out, so its cost and its faults are measured apart.
+const runtimeURL = args.direct ? await startedStack.runtimeURL() : undefined;
+if (args.direct && !runtimeURL) {
+  await startedStack.stop();
+  throw new Error("--direct: the runtime's own socket was not found (Linux /proc only)");
+}
+if (runtimeURL) console.log(`› --direct: requests go to the runtime at ${runtimeURL}, not through wrangler dev's proxy`);
+const stack = runtimeURL ? { ...startedStack, baseURL: runtimeURL, direct: true } : startedStack;
 const tables = [];
 let failed = false;
 try {
   for (const part of parts) {
     try {
       const result = await benches[part](stack);
-      writeResult(args.tag ? `${names[part]}-${args.tag}` : names[part], { args, ...result });
+      writeResult(args.tag ? `${names[part]}-${args.tag}` : names[part], { args, via: runtimeURL ? "runtime" : "wrangler dev proxy", ...result });
       tables.push(result.table ?? `${names[part]}: ${result.skipped}`);
     } catch (err) {
       failed = true;

@@ -106,7 +106,7 @@ export async function turnOverhead(stack, { samples = 200, warmup = 20 } = {}) {
   const split = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summarize(v)]));
   const splitText = table(`Where a session turn's time goes (server processed_at stamps, ms)`, [
     { phase: "send → user.message appended (HTTP, auth, D1 lookup, DO RPC)", ...pick(split.toAppend) },
-    { phase: "appended → model step starts (alarm)", ...pick(split.toModelStep) },
+    { phase: "appended → model step starts (inline after the commit)", ...pick(split.toModelStep) },
     { phase: "model step (fake model call + commit)", ...pick(split.modelStep) },
     { phase: "model step end → status_idle", ...pick(split.toIdle) },
     { phase: "status_idle committed → seen by the SSE client", ...pick(split.toClient) },

@@ -1,7 +1,7 @@
 // (c) Fuzz: M malformed requests over every route (wrong types, missing fields, unknown fields, bad JSON,
 // wrong content types, huge and deeply nested bodies, bad ids and cursors, unicode, other tenants' ids,
 // missing credentials or beta header): no 5xx, no success, and no change to either tenant's stored state.
-import { createWorkspace } from "../lib/stack.mjs";
+import { createWorkspace } from "../lib/fixtures.mjs";
 import { progress } from "../lib/report.mjs";
 import { createWorld, diffSnapshots, generateCases, runCases, snapshot } from "./cases.mjs";
 import { httpSender } from "./http.mjs";

@@ -1,6 +1,6 @@
 // (d) Tenant isolation: every GET route, aimed at one workspace's resources, with a second workspace's key
 // (which has its own resources) and an empty workspace's key: only 404s, and lists without the owner's ids.
-import { createWorkspace } from "../lib/stack.mjs";
+import { createWorkspace } from "../lib/fixtures.mjs";
 import { checkIsolation, createWorld } from "./cases.mjs";
 import { httpSender } from "./http.mjs";
 

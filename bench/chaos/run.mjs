@@ -4,7 +4,7 @@
 //   --worker-kills 1 --lease 300
 import { num, parseArgs, selected } from "../lib/args.mjs";
 import { environment, writeResult } from "../lib/report.mjs";
-import { startStack } from "../lib/stack.mjs";
+import { startStack } from "../../test/helpers/local-stack.mjs";
 import { fuzz } from "./fuzz.mjs";
 import { isolation } from "./isolation.mjs";
 import { killRestart } from "./kill-restart.mjs";

@@ -1,7 +1,6 @@
 // What every benchmark needs from the API: a tenant with an agent and an environment, user messages,
 // and event streams (SSE through the SDK, WebSocket through Node's built-in client) read with deadlines.
 import Anthropic from "@anthropic-ai/sdk";
-import { createWorkspace } from "./stack.mjs";
 
 export const BETA_HEADERS = { "anthropic-beta": "managed-agents-2026-04-01" };
 
@@ -27,6 +26,18 @@ async function fetchOnce(input, init) {
 /** The official SDK, unmodified, pointed at the stack; its own retries off, so every failure counts. */
 export const sdk = (stack, apiKey, options = {}) =>
   new Anthropic({ baseURL: stack.baseURL, apiKey, maxRetries: 0, logLevel: "off", fetch: fetchOnce, ...options });
+
+/** A workspace and its API key, through the admin API as an operator would. */
+export async function createWorkspace(stack, name) {
+  const res = await fetch(`${stack.baseURL}/admin/workspaces`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
+  if (!res.ok) throw new Error(`creating workspace ${name}: ${res.status} ${await res.text()}`);
+  const workspace = await res.json();
+  return { workspaceId: workspace.id, apiKey: workspace.api_key.key };
+}
 
 /** A workspace with an agent on the fake model and a cloud environment: enough to start sessions. */
 export async function tenant(stack, name, agentParams = {}) {

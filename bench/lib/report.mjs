@@ -3,7 +3,7 @@ import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { root } from "./stack.mjs";
+import { root } from "../../test/helpers/local-stack.mjs";
 
 /** Nearest-rank percentile of unsorted samples. */
 export function percentile(samples, p) {

@@ -138,12 +138,16 @@ function modelId(model: SessionState["agent"]["model"] | string): string {
   return typeof model === "string" ? model : model.id;
 }
 
-/** The SDK pointed at the configured Messages endpoint; retries are the session's own (durable, via alarm). */
+let client: { env: Env; sdk: Anthropic } | undefined;
+
+/**
+ * The SDK pointed at the configured Messages endpoint; retries are the session's own (durable, via alarm).
+ * Built once per isolate (per `env`), not per call: it holds no I/O, only configuration.
+ */
 function modelClient(env: Env) {
-  return new Anthropic({
-    baseURL: env.ANTHROPIC_BASE_URL,
-    apiKey: env.ANTHROPIC_API_KEY ?? "",
-    maxRetries: 0,
-    timeout: 10 * 60_000,
-  });
+  if (client?.env !== env) {
+    const sdk = new Anthropic({ baseURL: env.ANTHROPIC_BASE_URL, apiKey: env.ANTHROPIC_API_KEY ?? "", maxRetries: 0, timeout: 10 * 60_000 });
+    client = { env, sdk };
+  }
+  return client.sdk;
 }

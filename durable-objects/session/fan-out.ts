@@ -9,10 +9,12 @@ export type Preview =
   | { type: "event_delta"; event_id: string; delta: { type: "content_delta"; content: { type: "text"; text: string }; index: number } };
 
 interface SseSubscriber {
-  controller: ReadableStreamDefaultController<Uint8Array>;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
   deltas: Set<DeltaType>;
   /** A child thread's stream (`threads.events.stream`); absent: the session's. */
   thread?: string;
+  /** Frames written that the connection has not taken yet. */
+  pending: number;
 }
 
 interface SocketAttachment {
@@ -22,6 +24,8 @@ interface SocketAttachment {
 const encoder = new TextEncoder();
 /** A subscriber this far behind (frames queued, unread) is cut off; it reconnects with its last event id. */
 const MAX_BUFFERED_FRAMES = 10_000;
+/** Bytes an SSE connection buffers natively before a write waits on the reader (writes are never awaited). */
+const SSE_BUFFER_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
 
 /**
@@ -39,25 +43,25 @@ export class FanOut {
 
   constructor(private readonly ctx: DurableObjectState) {}
 
-  /** An SSE response that replays `backlog`, then follows the log live (one child thread's part of it, given `thread`). */
+  /**
+   * An SSE response that replays `backlog`, then follows the log live (one child thread's part of it, given
+   * `thread`). The body is a native pipe (`IdentityTransformStream`): a frame written here goes out without the
+   * runtime pulling each chunk through JavaScript at every hop, which is what made a JS `ReadableStream` cost
+   * several times a WebSocket per subscriber.
+   */
   openSse(backlog: StoredEvent[], deltas: DeltaType[], thread?: string): Response {
-    let subscriber: SseSubscriber;
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        subscriber = { controller, deltas: new Set(deltas), ...(thread ? { thread } : {}) };
-        controller.enqueue(encoder.encode(": connected\n\n"));
-        for (const stored of backlog) {
-          const event = thread ? threadOwnView(stored.event) : stored.event;
-          controller.enqueue(sseFrame(event.type, event, event.id));
-        }
-        this.sse.add(subscriber);
-        this.ensureHeartbeat();
-      },
-      cancel: () => {
-        this.sse.delete(subscriber);
-      },
-    });
-    return new Response(body, {
+    const { readable, writable } = new IdentityTransformStream({ highWaterMark: SSE_BUFFER_BYTES });
+    const subscriber: SseSubscriber = { writer: writable.getWriter(), deltas: new Set(deltas), pending: 0, ...(thread ? { thread } : {}) };
+    this.send(subscriber, encoder.encode(": connected\n\n"));
+    for (const stored of backlog) {
+      const event = thread ? threadOwnView(stored.event) : stored.event;
+      this.send(subscriber, sseFrame(event.type, event, event.id));
+    }
+    this.sse.add(subscriber);
+    // The client went away: the pipe's reader is cancelled, and the writer closes with an error.
+    subscriber.writer.closed.catch(() => this.sse.delete(subscriber));
+    this.ensureHeartbeat();
+    return new Response(readable, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
@@ -127,11 +131,8 @@ export class FanOut {
   closeAll(last?: SessionEvent) {
     for (const subscriber of this.sse) {
       if (last) this.send(subscriber, sseFrame(last.type, last, last.id));
-      try {
-        subscriber.controller.close();
-      } catch {
-        // already closed by the client
-      }
+      subscriber.writer.close().catch(() => {}); // after what is queued; fails only if the client is gone
+
     }
     this.sse.clear();
     for (const ws of this.ctx.getWebSockets()) {
@@ -149,17 +150,18 @@ export class FanOut {
     return this.sse.size;
   }
 
+  /** Writes without waiting: one subscriber's slow connection never holds up the others (or the commit). */
   private send(subscriber: SseSubscriber, frame: Uint8Array) {
-    try {
-      if ((subscriber.controller.desiredSize ?? 0) < -MAX_BUFFERED_FRAMES) {
-        subscriber.controller.close();
-        this.sse.delete(subscriber);
-        return;
-      }
-      subscriber.controller.enqueue(frame);
-    } catch {
+    if (subscriber.pending > MAX_BUFFERED_FRAMES) {
       this.sse.delete(subscriber);
+      subscriber.writer.close().catch(() => {});
+      return;
     }
+    subscriber.pending++;
+    subscriber.writer.write(frame).then(
+      () => subscriber.pending--,
+      () => this.sse.delete(subscriber),
+    );
   }
 
   private ensureHeartbeat() {

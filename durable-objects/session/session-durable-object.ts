@@ -29,7 +29,7 @@ import { threadOwnView } from "./thread-view";
 import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, type ThreadListQuery } from "./threads";
 import type { LogScope } from "./event-log";
 import { webhookTypesFor } from "./webhooks";
-import { emitWebhookEvent } from "../../src/webhooks/emit";
+import { emitWebhookEvents } from "../../src/webhooks/emit";
 import type { WorkspaceEventType } from "../../src/webhooks/events";
 import {
   fail,
@@ -58,6 +58,8 @@ export interface InitInput {
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
 const WATCHDOG_MS = 5 * 60_000;
+/** A step started inline gets this long before the alarm joins it (keeping the object alive) or, after a crash, redoes it. */
+const STEP_GRACE_MS = 1_000;
 
 /**
  * One per session (named by the session id): the single writer of the session's event log, its state
@@ -74,6 +76,9 @@ export class SessionDurableObject extends DurableObject<Env> {
   private readonly fanout: FanOut;
   private readonly mirror: D1Mirror;
   private inflight: { abort: AbortController; call: ModelCall } | undefined;
+  /** The model steps running in this instance, if any; `stepAgain` asks them for one more. */
+  private stepping: Promise<void> | undefined;
+  private stepAgain = false;
   /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
   private webhooks: Promise<void> = Promise.resolve();
   private mcp!: McpHub;
@@ -371,21 +376,54 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (this.current?.turn.phase !== "model") return;
     // If this instance dies mid-call, this alarm brings the step back (and it is redone from the log).
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-    await runModelStep({
-      env: this.env,
-      log: this.log,
-      fanout: this.fanout,
-      state: () => this.current,
-      commit: async (fn) => {
-        await this.commit(fn);
-      },
-      track: (inflight) => {
-        this.inflight = inflight;
-      },
-      mcp: this.mcp,
+    // A step already running here (started inline by the commit) is joined, never doubled: the alarm
+    // handler then only keeps the object alive until it ends.
+    await (this.stepping ?? this.startSteps());
+  }
+
+  /**
+   * Runs the model step in this instance right after the commit that made it due, without waiting for it
+   * (the RPC that committed answers at once). The alarm armed just before is the safety net: it fires
+   * only if the step outlives STEP_GRACE_MS (and then joins it) or this instance dies (and then redoes it).
+   */
+  private runSoon() {
+    if (this.stepping) {
+      this.stepAgain = true;
+      return;
+    }
+    // A step that throws leaves the alarm armed: it runs the step again, as a failed alarm would be retried.
+    const steps = this.startSteps().catch((err) =>
+      console.error(JSON.stringify({ level: "error", message: "model step failed", session: this.current?.sessionId, error: String(err) })),
+    );
+    this.ctx.waitUntil(steps);
+  }
+
+  /** Model steps, one at a time, until none is due: a commit during a step that makes another due loops. */
+  private startSteps(): Promise<void> {
+    const run = async () => {
+      do {
+        this.stepAgain = false;
+        await runModelStep({
+          env: this.env,
+          log: this.log,
+          fanout: this.fanout,
+          state: () => this.current,
+          commit: async (fn) => {
+            await this.commit(fn);
+          },
+          track: (inflight) => {
+            this.inflight = inflight;
+          },
+          mcp: this.mcp,
+        });
+      } while (this.stepAgain && this.current?.turn.phase === "model");
+      const phase = this.current?.turn.phase;
+      if (phase !== "model" && phase !== "retry_wait") await this.ctx.storage.deleteAlarm();
+    };
+    this.stepping = run().finally(() => {
+      this.stepping = undefined;
     });
-    const phase = this.current?.turn.phase;
-    if (phase !== "model" && phase !== "retry_wait") await this.ctx.storage.deleteAlarm();
+    return this.stepping;
   }
 
   /** A fresh instance (first use, or after eviction/crash) picks up whatever the turn was doing. */
@@ -428,8 +466,14 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (effects.dispatch.length) this.dispatch(effects.dispatch);
     if (effects.mcp.length) this.runMcp(effects.mcp);
     if (effects.server.length) this.runServerTools(effects.server);
-    if (effects.runModel) await this.ctx.storage.setAlarm(Date.now());
-    else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
+    if (effects.runModel) {
+      // A multiagent session's threads run from the alarm (ThreadRunner); a single thread runs inline.
+      if (t.state.threads) await this.ctx.storage.setAlarm(Date.now());
+      else {
+        await this.ctx.storage.setAlarm(Date.now() + STEP_GRACE_MS);
+        this.runSoon();
+      }
+    } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
     if (t.state.mirrorSeq !== before) await this.mirror.flush();
     return events;
   }
@@ -474,9 +518,13 @@ export class SessionDurableObject extends DurableObject<Env> {
   private notify(state: SessionState, types: WorkspaceEventType[]) {
     if (!types.length) return;
     const { workspaceId, sessionId } = state;
-    this.webhooks = this.webhooks.then(async () => {
-      for (const type of types) await emitWebhookEvent(this.env, this.ctx, { workspaceId, type, id: sessionId });
-    });
+    this.webhooks = this.webhooks.then(() =>
+      emitWebhookEvents(
+        this.env,
+        this.ctx,
+        types.map((type) => ({ workspaceId, type, id: sessionId })),
+      ),
+    );
     this.ctx.waitUntil(this.webhooks);
   }
 

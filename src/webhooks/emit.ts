@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv, Env } from "../env";
 import { database } from "../db/client";
-import { subscribedEndpoints } from "./endpoints";
+import { enabledEndpoints, subscribedEndpoints } from "./endpoints";
 import { buildEvent, type WebhookEventInput, type WorkspaceEventType } from "./events";
 
 /** Anything that can keep work alive after a response: a request's ExecutionContext or a Durable Object's state. */
@@ -27,11 +27,13 @@ export const deliveryOutbox = (env: Env, workspaceId: string) =>
  * Used by every route that changes a resource the SDK has webhook events for, by the
  * deployment scheduler, and (exported for it) by the session plane for `session.*` events.
  */
-export async function emitWebhookEvent(env: Env, ctx: WaitUntil, input: WebhookEventInput): Promise<void> {
+export async function emitWebhookEvent(env: Env, ctx: WaitUntil, input: WebhookEventInput, subscribed?: string[]): Promise<void> {
   // Built once, so a background retry re-sends the same event id and the outbox deduplicates it.
   const event = buildEvent(input);
+  let known = subscribed;
   const enqueue = async () => {
-    const endpointIds = await subscribedEndpoints(database(env.DB), input.workspaceId, input.type);
+    const endpointIds = known ?? (await subscribedEndpoints(database(env.DB), input.workspaceId, input.type));
+    known = undefined; // a retry looks again
     if (endpointIds.length) await deliveryOutbox(env, input.workspaceId).enqueue(input.workspaceId, event, endpointIds);
   };
   try {
@@ -39,6 +41,24 @@ export async function emitWebhookEvent(env: Env, ctx: WaitUntil, input: WebhookE
   } catch (err) {
     logEnqueueFailure(input, event.id, err, "retrying in the background");
     ctx.waitUntil(retryEnqueue(enqueue, input, event.id));
+  }
+}
+
+/**
+ * Several events of one workspace at once, in order (a session's status change stands for two or three): the
+ * workspace's endpoints are looked up once for all of them, and not at all again when none subscribes.
+ */
+export async function emitWebhookEvents(env: Env, ctx: WaitUntil, inputs: WebhookEventInput[]): Promise<void> {
+  let endpoints: Awaited<ReturnType<typeof enabledEndpoints>> | undefined;
+  try {
+    if (inputs.length) endpoints = await enabledEndpoints(database(env.DB), inputs[0].workspaceId);
+  } catch {
+    // looked up again per event, with its retries
+  }
+  for (const input of inputs) {
+    const subscribed = endpoints?.filter((e) => e.enabledEvents.includes(input.type)).map((e) => e.id);
+    if (subscribed && !subscribed.length) continue;
+    await emitWebhookEvent(env, ctx, input, subscribed);
   }
 }
 

@@ -41,13 +41,18 @@ export async function findEndpoint(db: Database, workspaceId: string, endpointId
   return row;
 }
 
-/** The workspace's enabled endpoints that subscribe to `type`. A workspace has at most 32, so filtering here is cheap. */
-export async function subscribedEndpoints(db: Database, workspaceId: string, type: string) {
+/** The workspace's enabled endpoints and what each subscribes to. A workspace has at most 32. */
+export async function enabledEndpoints(db: Database, workspaceId: string) {
   const rows = await db
     .select({ id: webhookEndpoints.id, enabledEvents: webhookEndpoints.enabledEvents })
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.state, "enabled")));
-  return rows.filter((row) => (row.enabledEvents as string[]).includes(type)).map((row) => row.id);
+  return rows.map((row) => ({ id: row.id, enabledEvents: row.enabledEvents as string[] }));
+}
+
+/** The workspace's enabled endpoints that subscribe to `type`, filtered here (cheap at 32 at most). */
+export async function subscribedEndpoints(db: Database, workspaceId: string, type: string) {
+  return (await enabledEndpoints(db, workspaceId)).filter((row) => row.enabledEvents.includes(type)).map((row) => row.id);
 }
 
 /** Secrets are bound to their endpoint row: an envelope copied to another row does not open. */
