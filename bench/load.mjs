@@ -8,7 +8,9 @@ export async function load(stack, { concurrency = 200, turns = 5, turnTimeoutS =
   const t = await tenant(stack, "load");
   const errors = [];
   const fail = (where, err) => {
-    errors.push({ where, error: String(err?.message ?? err).slice(0, 300) });
+    // The SDK's "Connection error." hides the socket-level reason in its cause chain: keep it.
+    const cause = [err?.cause, err?.cause?.cause].map((c) => c?.code ?? c?.message).filter(Boolean).join(" / ");
+    errors.push({ where, error: `${String(err?.message ?? err)}${cause ? ` (${cause})` : ""}`.slice(0, 300) });
   };
 
   const creating = progress("sessions created", concurrency);

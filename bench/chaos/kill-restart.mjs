@@ -17,6 +17,9 @@ export async function killRestart(stack, { kills = 20, sessions: sessionCount = 
     sessions.push({ id: session.id, acked: [], unacked: 0, sent: 0, follower: followSession(stack.baseURL, t.apiKey, session.id) });
   }
 
+  // A follower that holds no event yet resumes at the live edge, so it must be subscribed before the first send.
+  await Promise.all(sessions.map((s) => s.follower.connected));
+
   const restarts = [];
   let midTurn = 0;
   const bar = progress("kills", kills);

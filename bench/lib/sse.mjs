@@ -10,6 +10,9 @@ export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}
   /** Why and when each connection ended (for the report when a stream drops). */
   const drops = [];
   const lastId = () => events[events.length - 1]?.id;
+  /** Resolves once the first connection is open: the server subscribed it before answering, so nothing after is missed. */
+  let markConnected;
+  const connected = new Promise((resolve) => (markConnected = resolve));
 
   const loop = async () => {
     while (!stopped) {
@@ -19,6 +22,7 @@ export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}
         const url = `${baseURL}/v1/sessions/${sessionId}/events/stream${after ? `?after_id=${after}` : ""}`;
         const res = await fetch(url, { headers: { "x-api-key": apiKey, ...BETA_HEADERS }, signal: controller.signal });
         if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
+        markConnected();
         const decoder = new TextDecoder();
         let buffer = "";
         for await (const chunk of res.body) {
@@ -52,6 +56,7 @@ export function followSession(baseURL, apiKey, sessionId, { retryMs = 250 } = {}
   return {
     events,
     drops,
+    connected,
     get reconnects() {
       return reconnects;
     },

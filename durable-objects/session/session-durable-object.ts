@@ -63,9 +63,9 @@ const STEP_GRACE_MS = 1_000;
 
 /**
  * One per session (named by the session id): the single writer of the session's event log, its state
- * machine and usage, and the hub its streams fan out from. Work is driven by the alarm: anything that
- * makes a model call due sets the alarm, and the alarm handler runs one step at a time, so a turn
- * survives eviction (the alarm fires again and the step is redone from the log).
+ * machine and usage, and the hub its streams fan out from. A commit that makes a model call due starts the
+ * step at once in this instance and arms the alarm as the safety net; steps run one at a time, and a turn
+ * survives eviction (the alarm fires and the step is redone from the log).
  *
  * RPC methods return `RpcResult`s rather than throwing, because errors lose their type across RPC.
  */
