@@ -52,6 +52,17 @@ async function settled(client: Anthropic, sessionId: string, timeout = 10_000) {
   );
 }
 
+/** A child thread's log for one task answered in one model call: received, ran, reported. */
+const CHILD_TURN = [
+  "agent.thread_message_received",
+  "session.thread_status_running",
+  "span.model_request_start",
+  "agent.message",
+  "span.model_request_end",
+  "session.thread_status_idle",
+  "agent.thread_message_sent",
+];
+
 const stubOf = (sessionId: string) => env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
 
 describe("threads: spawning and messaging", () => {
@@ -116,15 +127,7 @@ describe("threads: spawning and messaging", () => {
 
     // The child's own log: the task received, its model call, its status, its report sent.
     const own = await threadEvents(client, session.id, child.id);
-    expect(types(own)).toEqual([
-      "agent.thread_message_received",
-      "session.thread_status_running",
-      "span.model_request_start",
-      "agent.message",
-      "span.model_request_end",
-      "session.thread_status_idle",
-      "agent.thread_message_sent",
-    ]);
+    expect(types(own)).toEqual(CHILD_TURN);
     expect(own[0]).toMatchObject({ from_session_thread_id: primary.id, content: [{ type: "text", text: "[[text:found 3 files]]" }] });
     expect(own[0]).not.toHaveProperty("from_agent_name");
     expect(own[6]).toMatchObject({ to_session_thread_id: primary.id, content: [{ type: "text", text: "found 3 files" }] });
@@ -292,6 +295,19 @@ describe("threads: tools the brain runs", () => {
     } finally {
       vi.restoreAllMocks();
     }
+  });
+});
+
+describe("threads: a child that cannot finish", () => {
+  it("reports its failure to the coordinator when its model retries run out, then terminates", async () => {
+    const { client, session } = await multiagentSession();
+    await client.beta.sessions.events.send(session.id, { events: [say("[[spawn:Worker {{error:529 always}}]]")] });
+    const { threads, events } = await settled(client, session.id, 20_000);
+    const child = threads.find((t) => t.parent_thread_id !== null)!;
+    expect(child.status).toBe("terminated");
+    const received = events.filter((e) => e.type === "agent.thread_message_received") as any[];
+    expect(received.map((e) => e.from_session_thread_id)).toContain(child.id);
+    expect(JSON.stringify(received.find((e) => e.from_session_thread_id === child.id).content)).toContain("retries_exhausted");
   });
 });
 
@@ -481,15 +497,7 @@ describe("threads: durability", () => {
     expectWellFormedLog(events);
     const own = await threadEvents(client, session.id, child);
     expectWellFormedLog(own);
-    expect(types(own)).toEqual([
-      "agent.thread_message_received",
-      "session.thread_status_running",
-      "span.model_request_start",
-      "agent.message",
-      "span.model_request_end",
-      "session.thread_status_idle",
-      "agent.thread_message_sent",
-    ]);
+    expect(types(own)).toEqual(CHILD_TURN);
     expect(events.findLast((e) => e.type === "agent.thread_message_received")).toMatchObject({
       content: [{ type: "text", text: "one two three four five six seven eight" }],
     });

@@ -241,6 +241,11 @@ export class ThreadTx {
     for (const use of fx.dispatch.filter((p) => DELEGATION_TOOLS.has(p.name))) this.delegate(id, use);
 
     if (!primary && opts.fromModel && stop?.reason.type === "end_turn") this.report(id, texts);
+    // A child that cannot go on still answers its parent, which would otherwise wait for a report forever;
+    // with the shared budget spent, the parent's own next step then ends the session's turn with budget_reached.
+    if (!primary && (stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached")) {
+      this.report(id, [...texts, `(this thread stopped before finishing: ${stop.reason.type})`]);
+    }
     // A child whose model kept failing ends there (the contract: "a child thread then terminates").
     if (!primary && stop?.reason.type === "retries_exhausted") this.run(id, (t) => t.setStatus("terminated"));
   }

@@ -17,7 +17,7 @@ import { sealRepositoryTokens } from "./repository-token";
 import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } from "../schemas/sessions";
 import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
 import { isBudgetable } from "../../durable-objects/session/budget";
-import { resolveSessionMultiagent } from "./multiagent";
+import { agentDefinition, resolveSessionMultiagent } from "./multiagent";
 
 /**
  * Creates a session: resolves and snapshots the agent, checks the environment, vaults and resources belong
@@ -107,17 +107,7 @@ async function resolveAgent(db: Database, workspaceId: string, ref: AgentRef): P
   if (!agent) throw notFound(version === undefined ? "agent" : `agent version ${version} of`, id);
   if (agent.archived_at) throw badRequest(`agent: agent ${agent.id} is archived`);
   const snapshot: SessionAgent = {
-    type: "agent",
-    id: agent.id,
-    version: agent.version,
-    name: agent.name,
-    description: agent.description,
-    model: agent.model,
-    system: agent.system,
-    tools: agent.tools,
-    mcp_servers: agent.mcp_servers,
-    skills: agent.skills,
-    execution_identity: agent.execution_identity,
+    ...agentDefinition(agent),
     multiagent: await resolveSessionMultiagent(db, workspaceId, agent.multiagent),
   };
   if (typeof ref === "string" || ref.type === "agent") return snapshot;
