@@ -121,6 +121,19 @@ export class Timeline {
       }
       case "user.interrupt":
         return divider("Interrupted", "interrupt", event);
+      // Multi-agent sessions: the session's stream carries its threads' lifecycle and the messages between them.
+      case "session.thread_created":
+        return divider(`Thread started · ${event.agent_name}`, "running", event);
+      case "session.thread_status_running":
+        return divider(`${event.agent_name} · running`, "running", event);
+      case "session.thread_status_idle":
+        return divider(`${event.agent_name} · ${idleLabel(event.stop_reason)}`, event.stop_reason?.type === "requires_action" ? "action" : "idle", event);
+      case "session.thread_status_terminated":
+        return divider(`${event.agent_name} · terminated`, "terminated", event);
+      case "agent.thread_message_sent":
+        return threadMessage(`To ${event.to_agent_name ?? "the coordinator"}`, event);
+      case "agent.thread_message_received":
+        return threadMessage(`From ${event.from_agent_name ?? "the coordinator"}`, event);
       case "session.status_running":
         return divider("Running", "running", event);
       case "session.status_idle":
@@ -337,6 +350,10 @@ function contentText(blocks) {
 
 function stamp(event) {
   return h("time", { datetime: event.processed_at ?? "", title: full(event.processed_at), text: clock(event.processed_at), "data-at": event.processed_at });
+}
+
+function threadMessage(label, event) {
+  return h("div.msg.agent.thread", null, h("div.thread-label", { text: label }), h("div.bubble", null, content(event.content)), stamp(event));
 }
 
 function divider(label, kind, event) {

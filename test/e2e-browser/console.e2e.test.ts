@@ -232,6 +232,22 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     expect(session.agent.name).toBe("support-bot");
   });
 
+  it("shows a multi-agent session's threads: their lifecycle and the messages between them", async () => {
+    const worker = await client.beta.agents.create({ name: "researcher", model: "claude-fake-1", description: "Finds things out." });
+    const lead = await client.beta.agents.create({ name: "lead", model: "claude-fake-1", multiagent: { type: "coordinator", agents: [worker.id] } });
+    const environment = await client.beta.environments.create({ name: "console-e2e-threads" });
+    const session = await client.beta.sessions.create({ agent: lead.id, environment_id: environment.id, title: "Team research" });
+    await page.goto(`${baseURL}/console/#/sessions/${session.id}`);
+    await page.locator(".conn.live").waitFor();
+    await sendMessage(page, "[[spawn:researcher {{text:Porto is sunny today.}}]]");
+    await page.locator(".divider", { hasText: "Thread started · researcher" }).waitFor({ timeout: 15_000 });
+    const report = page.locator(".msg.thread", { hasText: "From researcher" });
+    await report.waitFor({ timeout: 15_000 });
+    expect(await report.locator(".bubble-text").textContent()).toBe("Porto is sunny today.");
+    await expect.poll(() => page.locator(".divider", { hasText: "researcher · Idle" }).count()).toBeGreaterThan(0);
+    expect(await page.locator("details.other", { hasText: "thread" }).count()).toBe(0);
+  });
+
   it("fits a phone screen", async () => {
     await page.setViewportSize(PHONE);
     await page.goto(`${baseURL}/console/#/`);
