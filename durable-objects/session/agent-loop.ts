@@ -86,7 +86,8 @@ export async function runModelStep(host: BrainHost): Promise<void> {
       messages: buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name))),
       metadata: { user_id: state.sessionId },
       ...(state.agent.system ? { system: state.agent.system } : {}),
-      ...(tools.definitions.length ? { tools: tools.definitions } : {}),
+      // The advisor tool is a beta tool the non-beta params do not type; the beta header goes with it.
+      ...(tools.definitions.length ? { tools: tools.definitions as Anthropic.ToolUnion[] } : {}),
     };
     call = new ModelCall(modelClient(host.env), params, abort.signal, {
       // Ids are reserved only for a preview someone watches: unwatched events take theirs when appended,
@@ -99,7 +100,7 @@ export async function runModelStep(host: BrainHost): Promise<void> {
       },
       textDelta: (eventId, text) =>
         host.fanout.preview({ type: "event_delta", event_id: eventId, delta: { type: "content_delta", content: { type: "text", text }, index: 0 } }),
-    });
+    }, tools.betas);
     host.track({ abort, call });
     result = await call.run();
   } catch (err) {

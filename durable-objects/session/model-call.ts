@@ -59,10 +59,15 @@ export class ModelCall {
     private readonly params: Anthropic.MessageCreateParamsNonStreaming,
     private readonly signal: AbortSignal,
     private readonly observer: StreamObserver,
+    /** Beta features the request needs (its tools': tools.ts), sent as `anthropic-beta`. */
+    private readonly betas: readonly string[] = [],
   ) {}
 
   async run(): Promise<ModelResult> {
-    const stream = await this.client.messages.create({ ...this.params, stream: true }, { signal: this.signal });
+    const stream = await this.client.messages.create(
+      { ...this.params, stream: true },
+      { signal: this.signal, ...(this.betas.length ? { headers: { "anthropic-beta": this.betas.join(",") } } : {}) },
+    );
     const partial: (ModelBlock & { json?: string })[] = [];
     let stopReason: string | null = null;
     let stopped = false;

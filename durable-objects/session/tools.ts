@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { SessionAgent } from "./types";
+import { ADVISOR_BETA, advisorModel, advisorTool } from "./advisor";
 import { WEB_TOOLS, webToolDefinition, type ToolDefinition } from "./web-tools";
 
 type Policy = "always_allow" | "always_ask" | "auto";
@@ -91,16 +92,18 @@ export const BUILTIN_TOOLS: Record<string, Omit<Anthropic.Tool, "name">> = {
 export interface ResolvedTools {
   /** What the Messages API request offers the model. */
   definitions: ToolDefinition[];
+  /** Beta features the offered tools need (`anthropic-beta` of the model request). */
+  betas: string[];
   route(name: string): ToolRoute | undefined;
 }
 
 /**
  * Reads the agent's tool configuration: the toolset's defaults and per-tool overrides (enabled, permission
  * policy; the toolset defaults to enabled + always_allow), and custom tools as given, then the MCP tools
- * the session's servers listed (`mcp`).
+ * the session's servers listed (`mcp`), and the multiagent advisor when the agent enables one (advisor.ts).
  */
 export function resolveTools(
-  agent: Pick<SessionAgent, "tools">,
+  agent: Pick<SessionAgent, "tools"> & Partial<Pick<SessionAgent, "multiagent">>,
   mcp?: { definitions: Anthropic.Tool[]; routes: Map<string, ToolRoute> },
 ): ResolvedTools {
   const routes = new Map<string, ToolRoute>();
@@ -139,5 +142,13 @@ export function resolveTools(
     routes.set(definition.name, mcp!.routes.get(definition.name)!);
     definitions.push(definition);
   }
-  return { definitions, route: (name) => routes.get(name) };
+  const betas: string[] = [];
+  const advisor = advisorModel(agent);
+  if (advisor && !routes.has("advisor")) {
+    // Run by the upstream inside the request (advisor.ts): nothing to hold for permission.
+    routes.set("advisor", { kind: "server", policy: "always_allow" });
+    definitions.push(advisorTool(advisor));
+    betas.push(ADVISOR_BETA);
+  }
+  return { definitions, betas, route: (name) => routes.get(name) };
 }

@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { BetaManagedAgentsAgentToolConfig } from "@anthropic-ai/sdk/resources/beta/agents/agents";
+import { advisorResultContent, type AdvisorTool } from "./advisor";
 import type { ModelBlock } from "./model-call";
 import type { Transition } from "./session-state";
 import type { ResolvedTools } from "./tools";
@@ -20,7 +21,7 @@ import type { EventDraft } from "./types";
 export const WEB_TOOLS = ["web_fetch", "web_search"] as const;
 export type WebToolName = (typeof WEB_TOOLS)[number];
 
-export type ToolDefinition = Anthropic.Tool | Anthropic.WebSearchTool20250305;
+export type ToolDefinition = Anthropic.Tool | Anthropic.WebSearchTool20250305 | AdvisorTool;
 
 const WEB_FETCH: Anthropic.Tool = {
   name: "web_fetch",
@@ -50,7 +51,7 @@ export function webToolDefinition(name: WebToolName, config?: BetaManagedAgentsA
 type ServerBlock = Extract<ModelBlock, { type: "server_tool_use" | "server_tool_result" }>;
 
 /**
- * A server tool block of the model's answer as the contract's events. `ids` maps the upstream's
+ * A server tool block of the model's answer (web_search's, the advisor's: advisor.ts) as the contract's events. `ids` maps the upstream's
  * `srvtoolu_` ids to the `agent.tool_use` event ids, so a result names its call's event.
  */
 export function emitServerBlock(t: Transition, block: ServerBlock, tools: ResolvedTools, ids: Map<string, string>) {
@@ -72,7 +73,7 @@ export function emitServerBlock(t: Transition, block: ServerBlock, tools: Resolv
   const toolUseId = ids.get(String(raw.tool_use_id));
   // A result without its call in this answer cannot be tied to an event; it is kept for replay only.
   if (!toolUseId) return;
-  const { content, isError } = resultContent(raw);
+  const { content, isError } = advisorResultContent(raw) ?? resultContent(raw);
   t.emit({ type: "agent.tool_result", tool_use_id: toolUseId, content, is_error: isError, internal: { serverBlock: raw } } as EventDraft);
 }
 

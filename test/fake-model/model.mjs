@@ -52,10 +52,12 @@ export async function handleFakeModelRequest(request) {
   } catch {
     return apiError(400, "invalid_request_error", "body is not JSON");
   }
-  received.push(body);
+  // The beta header rides along on the logged request (`anthropic_beta`), so tests can see what was enabled.
+  const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  received.push(betas.length ? { ...body, anthropic_beta: betas } : body);
   if (received.length > MAX_RECEIVED) received.splice(0, received.length - MAX_RECEIVED);
 
-  const invalid = validateRequest(body);
+  const invalid = validateRequest(body, betas);
   if (invalid) return apiError(400, "invalid_request_error", invalid);
 
   const located = locatePrompt(body.messages);
@@ -99,8 +101,8 @@ export async function handleFakeModelRequest(request) {
 // ---------------------------------------------------------------------------------------------
 // Request checks: the rules of the real API that a broken conversation rebuild would violate.
 
-/** @param {MessagesRequest} body */
-function validateRequest(body) {
+/** @param {MessagesRequest} body @param {string[]} betas */
+function validateRequest(body, betas = []) {
   if (!body || typeof body !== "object") return "body must be an object";
   if (typeof body.model !== "string" || !body.model) return "model: field required";
   if (typeof body.max_tokens !== "number") return "max_tokens: field required";
@@ -108,6 +110,9 @@ function validateRequest(body) {
   if (body.messages[0].role !== "user") return "messages: first message must use the user role";
   const toolNames = new Set((body.tools ?? []).map((t) => t.name));
   if (toolNames.size !== (body.tools ?? []).length) return "tools: tool names must be unique";
+  if ((body.tools ?? []).some((t) => t.type === "advisor_20260301") && !betas.includes("advisor-tool-2026-03-01")) {
+    return "tools: advisor_20260301 requires the advisor-tool-2026-03-01 beta";
+  }
   for (let i = 0; i < body.messages.length; i++) {
     const message = body.messages[i];
     if (message.role !== "user" && message.role !== "assistant") return `messages.${i}.role: invalid role`;
@@ -166,6 +171,17 @@ function validateServerBlocks(blocks, tools, i, final) {
     if (Array.isArray(result.content) && result.content.some((r) => typeof r.encrypted_content !== "string")) {
       return `messages.${i}: web_search_result blocks must be passed back with their encrypted_content`;
     }
+  }
+  for (const result of blocks.filter((b) => b.type === "advisor_tool_result")) {
+    if (!blocks.some((b) => b.type === "server_tool_use" && b.id === result.tool_use_id)) {
+      return `messages.${i}: advisor_tool_result ${result.tool_use_id} does not follow its server_tool_use`;
+    }
+    const c = result.content ?? {};
+    const intact =
+      (c.type === "advisor_result" && typeof c.text === "string") ||
+      (c.type === "advisor_redacted_result" && typeof c.encrypted_content === "string") ||
+      (c.type === "advisor_tool_result_error" && typeof c.error_code === "string");
+    if (!intact) return `messages.${i}: advisor_tool_result ${result.tool_use_id} must be passed back as it was returned`;
   }
   return undefined;
 }
@@ -238,6 +254,9 @@ function buildResponse(body, directives, step, stepCount, prompt, paused = new S
   directives
     .filter((d) => d.kind === "web_search")
     .forEach((d, i) => content.push(...webSearch(body.tools ?? [], d.arg, `srvtoolu_fake_${step}_${i}_${hash(d.arg)}`)));
+  directives
+    .filter((d) => d.kind === "advisor")
+    .forEach((d, i) => content.push(...advisor(body.tools ?? [], d.arg, `srvtoolu_fake_adv_${step}_${i}_${hash(d.arg)}`)));
   const explicitText = find(directives, "text");
   const toolDirectives = [
     ...directives.filter((d) => d.kind === "tool"),
@@ -308,6 +327,19 @@ function webSearch(tools, query, id) {
         { type: "web_search_result", url: `https://${domain}/results/${slug}`, title: `Result for ${query}`, encrypted_content: `enc_${hash(query)}`, page_age: "2 days ago" },
       ],
     },
+  ];
+}
+
+/** `[[advisor:question]]`: the advisor model's answer (`!code`: an `advisor_tool_result_error` with that code). */
+function advisor(tools, question, id) {
+  const tool = tools.find((t) => t.type === "advisor_20260301");
+  if (!tool) return [{ type: "text", text: "advisor is not offered" }];
+  const content = question.startsWith("!")
+    ? { type: "advisor_tool_result_error", error_code: question.slice(1) }
+    : { type: "advisor_result", text: `Advice from ${tool.model} on ${question}: go ahead.`, stop_reason: "end_turn" };
+  return [
+    { type: "server_tool_use", id, name: "advisor", input: {} },
+    { type: "advisor_tool_result", tool_use_id: id, content },
   ];
 }
 
