@@ -37,24 +37,17 @@ import {
   ok,
   type PendingToolUse,
   type RpcResult,
-  type SessionAgent,
   type SessionEvent,
   type SessionState,
   type StoredEvent,
   type UserEventParams,
 } from "./types";
 
-export interface InitInput {
-  sessionId: string;
-  workspaceId: string;
-  environmentId: string;
-  agent: SessionAgent;
-  title: string | null;
-  metadata: Record<string, string>;
-  createdAt: string;
-  initialEvents?: UserEventParams[];
-  budget?: SessionState["budget"];
-}
+/** What `sessions.create` hands the new session's object: its identity and configuration, then its first events. */
+export type InitInput = Pick<
+  SessionState,
+  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget"
+> & { initialEvents?: UserEventParams[] };
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
 const WATCHDOG_MS = 5 * 60_000;

@@ -11,6 +11,7 @@ import type { ModelUsage } from "./model-call";
 import {
   InvalidEvent,
   type EventDraft,
+  type Lifecycle,
   type PendingToolUse,
   type SessionAgent,
   type SessionState,
@@ -40,20 +41,13 @@ import {
 
 export type ThreadAgent = BetaManagedAgentsSessionThreadAgent | BetaManagedAgentsInlineAgent;
 
-export interface ThreadRecord {
+export interface ThreadRecord extends Lifecycle {
   id: string;
   parentId: string | null;
   /** Children only: the agent snapshot the thread runs (the primary runs the session's agent). */
   agent?: ThreadAgent;
-  status: SessionStatus;
   /** Children only: the primary's turn is the session's `turn`. */
   turn?: TurnState;
-  usage: SessionUsage;
-  activeSeconds: number;
-  runningSince: string | null;
-  createdAt: string;
-  updatedAt: string;
-  archivedAt: string | null;
 }
 
 export interface RosterEntry {

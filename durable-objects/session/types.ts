@@ -88,14 +88,8 @@ export interface TurnState {
   pausedServerToolUses?: Record<string, string>;
 }
 
-/** Everything the DO keeps besides the log. One JSON row, written in the same transaction as the events. */
-export interface SessionState {
-  sessionId: string;
-  workspaceId: string;
-  environmentId: string;
-  agent: SessionAgent;
-  title: string | null;
-  metadata: Record<string, string>;
+/** What a session and each of its threads track alike: status, usage and time. */
+export interface Lifecycle {
   status: SessionStatus;
   usage: SessionUsage;
   activeSeconds: number;
@@ -103,6 +97,16 @@ export interface SessionState {
   createdAt: string;
   updatedAt: string;
   archivedAt: string | null;
+}
+
+/** Everything the DO keeps besides the log. One JSON row, written in the same transaction as the events. */
+export interface SessionState extends Lifecycle {
+  sessionId: string;
+  workspaceId: string;
+  environmentId: string;
+  agent: SessionAgent;
+  title: string | null;
+  metadata: Record<string, string>;
   turn: TurnState;
   /** Bumped on every change the D1 index mirrors; the mirror drops writes older than the row's. */
   mirrorSeq: number;

@@ -4,6 +4,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/beta/agents/agents";
 import { completeServerToolUse, type Transition } from "./session-state";
 import type { PendingToolUse, SessionState, StoredEvent } from "./types";
+import { runEachOnce } from "./run-once";
 
 /**
  * The `web_fetch` tool, run by the session's brain in the Worker (web-tools.ts says why not in the hands).
@@ -203,23 +204,13 @@ export function runServerToolUses(
   toolUses: PendingToolUse[],
   commit: (fn: (t: Transition) => void) => Promise<unknown>,
 ) {
-  for (const pending of toolUses) {
-    if (running.has(pending.eventId)) continue;
-    running.add(pending.eventId);
-    void (async () => {
-      try {
-        const current = state();
-        if (!current) return;
-        const result =
-          pending.name === "web_fetch"
-            ? await webFetch(pending.input, webFetchConfig(current), history())
-            : failure(`${pending.name} is not a tool this server runs`);
-        if (state()) await commit((t) => completeServerToolUse(t, pending.eventId, result));
-      } catch (err) {
-        console.error(JSON.stringify({ level: "error", message: "running a server tool use failed", tool_use: pending.eventId, error: String(err) }));
-      } finally {
-        running.delete(pending.eventId);
-      }
-    })();
-  }
+  runEachOnce(running, toolUses, "a server tool use", async (pending) => {
+    const current = state();
+    if (!current) return;
+    const result =
+      pending.name === "web_fetch"
+        ? await webFetch(pending.input, webFetchConfig(current), history())
+        : failure(`${pending.name} is not a tool this server runs`);
+    if (state()) await commit((t) => completeServerToolUse(t, pending.eventId, result));
+  });
 }
