@@ -4,7 +4,7 @@ import type { BetaManagedAgentsUserDefineOutcomeEventParams } from "@anthropic-a
 import { newId } from "../../src/lib/ids";
 import type { BrainHost } from "./agent-loop";
 import { zeroUsage, type ModelUsage } from "./model-call";
-import { addUsage, spanUsage, type Transition } from "./session-state";
+import { addUsage, beginTurn, spanUsage, type Transition } from "./session-state";
 import { InvalidEvent, type EventDraft, type SessionState } from "./types";
 
 /**
@@ -57,14 +57,7 @@ export function acceptDefineOutcome(t: Transition, event: BetaManagedAgentsUserD
     completedAt: null,
     startId: null,
   });
-  const turn = s.turn;
-  if (turn.phase === "idle" && turn.pending.length === 0) {
-    turn.attempt = 0;
-    turn.modelCalls = 0;
-    turn.phase = "model";
-    t.setStatus("running");
-    t.effects.runModel = true;
-  }
+  if (s.turn.phase === "idle" && s.turn.pending.length === 0) beginTurn(t);
   return id;
 }
 

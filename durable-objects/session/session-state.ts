@@ -152,16 +152,19 @@ function acceptMessage(t: Transition, event: Extract<UserEventParams, { type: "u
     );
   }
   const id = t.emit({ type: "user.message", content: event.content });
-  const turn = t.state.turn;
-  if (turn.phase === "idle") {
-    // A new turn. (While a turn runs, the message waits in the log and joins the next model request.)
-    turn.attempt = 0;
-    turn.modelCalls = 0;
-    turn.phase = "model";
-    t.setStatus("running");
-    t.effects.runModel = true;
-  }
+  // A new turn. (While a turn runs, the message waits in the log and joins the next model request.)
+  if (t.state.turn.phase === "idle") beginTurn(t);
   return id;
+}
+
+/** An idle session starts a turn: running, a model call due, counters reset. */
+export function beginTurn(t: Transition): void {
+  const turn = t.state.turn;
+  turn.attempt = 0;
+  turn.modelCalls = 0;
+  turn.phase = "model";
+  t.setStatus("running");
+  t.effects.runModel = true;
 }
 
 function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.interrupt" }>, ctx: AcceptContext): string {
