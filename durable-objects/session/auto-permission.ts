@@ -2,6 +2,7 @@ import type {
   BetaManagedAgentsAgentAutoEvaluatedPermission,
   BetaManagedAgentsAgentToolEvaluation,
 } from "@anthropic-ai/sdk/resources/beta/sessions/events";
+import { isWithin, normalizePath } from "../../src/hands/toolset/paths";
 
 /**
  * The `auto` permission policy's judge (`BetaManagedAgentsAutoPolicy`: "the server decides each tool call
@@ -69,15 +70,15 @@ export function judge(kind: "builtin" | "mcp", name: string, input: Record<strin
 
 function judgePath(path: string): Judgement {
   if (!path) return ALLOW; // The tool itself rejects a missing path; there is nothing to protect.
-  if (!path.startsWith("/") && !path.startsWith("~")) return normalize(`/workspace/${path}`).startsWith("/workspace/") ? ALLOW : ASK;
-  const absolute = normalize(path.replace(/^~/, "/root"));
+  if (!path.startsWith("/") && !path.startsWith("~")) return normalizePath(`/workspace/${path}`).startsWith("/workspace/") ? ALLOW : ASK;
+  const absolute = normalizePath(path.replace(/^~/, "/root"));
   if (under(absolute, SYSTEM_ROOTS)) return DENY;
   return under(absolute, WORKSPACE_ROOTS) ? ALLOW : ASK;
 }
 
 function judgeCommand(command: string): Judgement {
   if (DESTRUCTIVE.some((p) => p.test(command))) return DENY;
-  const targets = [...command.matchAll(/(?:>>?|\btee\s+(?:-a\s+)?)\s*("?)(\/[^\s"';&|]*)\1/g)].map((m) => normalize(m[2]));
+  const targets = [...command.matchAll(/(?:>>?|\btee\s+(?:-a\s+)?)\s*("?)(\/[^\s"';&|]*)\1/g)].map((m) => normalizePath(m[2]));
   const writes = targets.filter((t) => t !== "/dev/null" && t !== "/dev/stdout" && t !== "/dev/stderr");
   if (writes.some((t) => under(t, SYSTEM_ROOTS))) return DENY;
   if (RISKY.some((p) => p.test(command))) return ASK;
@@ -85,18 +86,7 @@ function judgeCommand(command: string): Judgement {
   return ALLOW;
 }
 
-const under = (path: string, roots: string[]) => roots.some((root) => path === root || path.startsWith(`${root}/`));
-
-/** Resolves `.` and `..` segments (never above `/`). */
-function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (!part || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return `/${out.join("/")}`;
-}
+const under = (path: string, roots: string[]) => roots.some((root) => isWithin(root, path));
 
 /** The event fields a resolved policy produces for one call: `evaluated_permission` and `evaluation`. */
 export function evaluatePermission(
