@@ -58,6 +58,8 @@ export const WORKSPACE_EVENT_TYPES = [
 export const ORGANIZATION_EVENT_TYPES = [
   "external_key.failed",
   "external_key.recovered",
+  "external_storage.failed",
+  "external_storage.recovered",
   "user_profile.enforcement_action_opened",
   "user_profile.enforcement_action_resolved",
   "user_profile.program_status_updated",
