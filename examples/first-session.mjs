@@ -8,7 +8,7 @@ const client = new Anthropic({ baseURL, apiKey });
 
 const agent = await client.beta.agents.create({
   name: "shell helper",
-  model: "claude-sonnet-4-5",
+  model: "claude-sonnet-4-6",
   tools: [{ type: "agent_toolset_20260401" }],
 });
 const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });

@@ -95,7 +95,7 @@ describe("anthropic-workspace-id", () => {
   it("is accepted when it names the key's own workspace and answered 404 for any other", async () => {
     const mine = await newTenant("mine");
     const other = await newTenant("other");
-    const agent = await mine.client.beta.agents.create({ name: "a", model: "claude-sonnet-4-5", workspace_id: mine.workspaceId });
+    const agent = await mine.client.beta.agents.create({ name: "a", model: "claude-sonnet-4-6", workspace_id: mine.workspaceId });
     expect(agent.id).toMatch(/^agent_/);
     const res = await raw("/v1/agents", { apiKey: mine.apiKey, headers: { "anthropic-workspace-id": other.workspaceId } });
     expect(res.status).toBe(404);
