@@ -32,7 +32,7 @@ describe("Anthropic skills on agents", () => {
     ]);
     await client.beta.sessions.events.send(session.id, { events: [say('[[tool:bash {"command":"ls /workspace/skills"}]][[next]][[text:ok]]')] });
     const events = await waitForIdle(client, session.id, 1, 20_000);
-    expect(events.find((e) => e.type === "user.tool_result")).toMatchObject({ is_error: false, content: [{ text: "greeter" }] });
+    expect(events.find((e) => e.type === "agent.tool_result")).toMatchObject({ is_error: false, content: [{ text: "greeter" }] });
     expect(events.filter((e) => e.type === "session.error")).toEqual([]);
     // Nothing pretends to host them.
     expect((await client.beta.skills.list({ source: "anthropic" })).data).toEqual([]);

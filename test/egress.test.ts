@@ -69,7 +69,7 @@ describe("egress secret substitution (isolate sandbox)", () => {
     expect(other?.headers["x-key"]).toMatch(/^ma_placeholder_/);
     expect(other?.headers["x-key"]).not.toContain(secret);
 
-    const results = events.filter((e) => e.type === "user.tool_result") as Array<{ content: Array<{ text: string }> }>;
+    const results = events.filter((e) => e.type === "agent.tool_result") as Array<{ content: Array<{ text: string }> }>;
     expect(results).toHaveLength(2);
     const placeholder = other!.headers["x-key"];
     expect(placeholder).toContain(credential.id);

@@ -30,7 +30,7 @@ describe("permission_policy auto", () => {
 
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.tool_confirmation", tool_use_id: uses[2].id, result: "allow" }] });
     const events = await waitForIdle(client, session.id, 2, 20_000);
-    const results = events.filter((e) => e.type === "user.tool_result") as any[];
+    const results = events.filter((e) => e.type === "agent.tool_result" && (e as any).tool_use_id !== uses[1].id) as any[];
     expect(results.map((r) => r.tool_use_id).sort()).toEqual([uses[0].id, uses[2].id].sort());
     expect(results.find((r) => r.tool_use_id === uses[0].id)).toMatchObject({ is_error: false, content: [{ text: "kept" }] });
     // The denied call never reached the hands: its only result is the server's.

@@ -94,7 +94,7 @@ describe("github_repository tokens", () => {
       events: [say('[[tool:bash {"command":"cat /workspace/app/README.md; ls /workspace/app/src; env | grep -c ghp_ || true"}]][[next]][[text:ok]]')],
     });
     const events = await waitForIdle(client, session.id, 1, 20_000);
-    const result = events.find((e) => e.type === "user.tool_result") as any;
+    const result = events.find((e) => e.type === "agent.tool_result") as any;
     expect(result.content[0].text).toBe("hello from the repo\nindex.ts\n0");
     expect(requests).toEqual([
       { url: "https://api.github.com/repos/acme/app/zipball/main", authorization: `Bearer ${token}` },

@@ -33,7 +33,7 @@ describe("cloud session end to end", () => {
     const script = '[[tool:write {"file_path":"a.txt","content":"hi\\n"}]] [[next]] [[tool:bash {"command":"cat a.txt; pwd"}]] [[next]] [[text:done]]';
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.message", content: [{ type: "text", text: script }] }] });
     const log = await untilIdle(client, session.id);
-    const results = log.filter((e) => e.type === "user.tool_result") as Array<{ is_error?: boolean; content: { text: string }[] }>;
+    const results = log.filter((e) => e.type === "agent.tool_result") as Array<{ is_error?: boolean; content: { text: string }[] }>;
     expect(results.map((r) => [r.is_error, r.content[0].text])).toEqual([
       [false, "wrote 3 bytes to a.txt"],
       [false, "hi\n/workspace"],

@@ -25,7 +25,7 @@ describe("skills in cloud sandboxes", () => {
       events: [say(`[[tool:bash ${JSON.stringify({ command: "cat /workspace/skills/greeter/SKILL.md; ls skills/greeter/scripts" })}]]`)],
     });
     const events = await waitForIdle(client, session.id, 1, 20_000);
-    const result = events.find((e) => e.type === "user.tool_result") as { is_error?: boolean; content: Array<{ text: string }> };
+    const result = events.find((e) => e.type === "agent.tool_result") as { is_error?: boolean; content: Array<{ text: string }> };
     expect(result.is_error).toBeFalsy();
     expect(result.content[0].text).toBe(`${md("greeter").replace(/\n$/, "")}\nhi.sh`);
   });

@@ -169,7 +169,7 @@ describe("secret scan", () => {
       [envVault.id],
       call("bash", { command: 'curl -s -H "Authorization: Bearer $API_TOKEN" https://api.allowed.test/; echo; env; echo $API_TOKEN' }),
     );
-    expect(envEvents.find((e) => e.type === "user.tool_result")).toMatchObject({ is_error: false });
+    expect(envEvents.find((e) => e.type === "agent.tool_result")).toMatchObject({ is_error: false });
     expect(outbound).toEqual([`Bearer ${envSecret}`]);
     const wrongEvents = await run([wrongVault.id], "hello");
 

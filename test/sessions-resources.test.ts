@@ -113,7 +113,7 @@ describe("sessions: resources mid-session", () => {
       events: [say('[[tool:bash {"command":"cat /workspace/data/notes.txt"}]][[next]][[text:read it]]')],
     });
     const events = await waitForIdle(client, session.id, 2, 20_000);
-    const results = events.filter((e) => e.type === "user.tool_result") as any[];
+    const results = events.filter((e) => e.type === "agent.tool_result") as any[];
     expect(results.at(-1)).toMatchObject({ is_error: false, content: [{ type: "text", text: "added while running" }] });
   });
 });

@@ -294,7 +294,7 @@ describe("sessions: a turn", () => {
       ],
     });
     const events = await waitForIdle(client, session.id, 1, 20_000);
-    const results = events.filter((e) => e.type === "user.tool_result") as any[];
+    const results = events.filter((e) => e.type === "agent.tool_result") as any[];
     expect(results).toHaveLength(2);
     expect(results.every((r) => !r.is_error)).toBe(true);
     expect(JSON.stringify(results[1].content)).toContain("remember the milk");

@@ -146,8 +146,9 @@ export class SessionDurableObject extends DurableObject<Env> {
   /**
    * Appends client (or hands) events, all or nothing: an event the session cannot take in its current
    * state (a result nobody asked for, a message to an archived session...) rejects the whole batch.
+   * `serverHands`: sent by the cloud sandbox, whose tool results are logged as the agent's (`agent.tool_result`).
    */
-  async sendEvents(workspaceId: string, events: unknown[]): Promise<RpcResult<{ events: SessionEvent[] }>> {
+  async sendEvents(workspaceId: string, events: unknown[], serverHands = false): Promise<RpcResult<{ events: SessionEvent[] }>> {
     const state = this.owned(workspaceId);
     if (!state) return fail("not_found_error", "session not found");
     const parsed: UserEventParams[] = [];
@@ -162,9 +163,9 @@ export class SessionDurableObject extends DurableObject<Env> {
     try {
       let ids: string[] = [];
       const committed = state.threads
-        ? await this.threads.accept(parsed, (accepted) => (ids = accepted))
+        ? await this.threads.accept(parsed, (accepted) => (ids = accepted), serverHands)
         : await this.commit((t) => {
-            ids = acceptUserEvents(t, parsed, { inflightUsage: this.inflight?.call.usage });
+            ids = acceptUserEvents(t, parsed, { inflightUsage: this.inflight?.call.usage, serverHands });
           });
       const wanted = new Set(ids);
       return ok({ events: committed.filter((e) => wanted.has(e.event.id)).map((e) => e.event) });

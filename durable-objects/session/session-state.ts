@@ -107,6 +107,11 @@ type IdleStop = {
 export interface AcceptContext {
   /** Usage spent so far by the in-flight model request, booked if an interrupt cuts it short. */
   inflightUsage?: ModelUsage;
+  /**
+   * The events come from hands the server runs itself (a `cloud` environment's sandbox): their tool results are
+   * the agent's (`agent.tool_result`); the SDK documents `user.tool_result` only for `self_hosted` workers.
+   */
+  serverHands?: boolean;
 }
 
 /** Applies a batch of user events in order; any invalid one throws `InvalidEvent` and the batch is void. */
@@ -131,7 +136,7 @@ export function acceptUserEvents(t: Transition, events: UserEventParams[], ctx: 
         ids.push(acceptResult(t, event, event.custom_tool_use_id, "custom"));
         break;
       case "user.tool_result":
-        ids.push(acceptResult(t, event, event.tool_use_id, "builtin"));
+        ids.push(acceptResult(t, event, event.tool_use_id, "builtin", ctx.serverHands));
         break;
       case "user.define_outcome":
         ids.push(acceptDefineOutcome(t, event));
@@ -229,6 +234,7 @@ function acceptResult(
   event: Extract<UserEventParams, { type: "user.custom_tool_result" | "user.tool_result" }>,
   toolUseId: string,
   kind: PendingToolUse["kind"],
+  serverHands = false,
 ): string {
   const field = kind === "custom" ? "custom_tool_use_id" : "tool_use_id";
   const pending = t.state.turn.pending.find((p) => p.eventId === toolUseId);
@@ -241,7 +247,7 @@ function acceptResult(
   }
   if (pending.awaiting === "confirmation") throw new InvalidEvent(`${field}: ${toolUseId} has not been confirmed yet`);
   const { type: _type, ...fields } = event;
-  const id = t.emit({ type: event.type, ...fields } as EventDraft);
+  const id = t.emit({ type: serverHands ? "agent.tool_result" : event.type, ...fields } as EventDraft);
   const wasBlocking = userBlocking([pending]).length > 0;
   removePending(t, toolUseId);
   afterResolution(t, wasBlocking);

@@ -45,8 +45,8 @@ export class ThreadRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   /** Client (or hands) events, routed to their threads. */
-  accept(events: UserEventParams[], onIds: (ids: string[]) => void): Promise<StoredEvent[]> {
-    return this.transact((tx) => onIds(tx.accept(events)));
+  accept(events: UserEventParams[], onIds: (ids: string[]) => void, serverHands = false): Promise<StoredEvent[]> {
+    return this.transact((tx) => onIds(tx.accept(events, serverHands)));
   }
 
   async archive(threadId: string): Promise<void> {

@@ -268,12 +268,12 @@ export class ThreadTx {
   // Client events.
 
   /** Routes a batch of client (or hands) events to their threads, all or nothing like `acceptUserEvents`. */
-  accept(events: UserEventParams[]): string[] {
+  accept(events: UserEventParams[], serverHands = false): string[] {
     const s = this.s;
     if (s.archivedAt) throw new InvalidEvent("session is archived and accepts no events");
     if (events.length === 0) throw new InvalidEvent("events: at least one event is required");
     const ids: string[] = [];
-    const ctx = (id: string) => ({ inflightUsage: this.inflightUsage(id) });
+    const ctx = (id: string) => ({ inflightUsage: this.inflightUsage(id), serverHands });
     for (const event of events) {
       if (event.type === "user.interrupt" && !event.session_thread_id) {
         // Every non-archived thread, the primary first (its interrupt is the one the session stream shows);

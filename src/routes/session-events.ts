@@ -18,7 +18,10 @@ sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 
 sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody), async (c) => {
   const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
-  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, c.req.valid("json").events));
+  // The cloud sandbox's own token is bound to no work item: what it sends, the server ran (agent.tool_result).
+  const principal = c.var.principal;
+  const serverHands = principal.kind === "sessions_token" && principal.workId === null;
+  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, c.req.valid("json").events, serverHands));
   return c.json({ data: events });
 });
 
