@@ -128,15 +128,15 @@ export class FanOut {
   }
 
   /** Ends every connection, after a last event (`session.deleted`). */
-  closeAll(last?: SessionEvent) {
+  closeAll(...last: SessionEvent[]) {
     for (const subscriber of this.sse) {
-      if (last) this.send(subscriber, sseFrame(last.type, last, last.id));
+      for (const event of last) this.send(subscriber, sseFrame(event.type, event, event.id));
       subscriber.writer.close().catch(() => {}); // after what is queued; fails only if the client is gone
 
     }
     this.sse.clear();
     for (const ws of this.ctx.getWebSockets()) {
-      if (last) trySend(ws, JSON.stringify(last));
+      for (const event of last) trySend(ws, JSON.stringify(event));
       try {
         ws.close(1000, "session deleted");
       } catch {

@@ -235,9 +235,12 @@ export class SessionDurableObject extends DurableObject<Env> {
       if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
       throw err;
     }
-    const deleted = { id: this.log.reserveId(), type: "session.deleted", processed_at: new Date().toISOString() } as SessionEvent;
-    this.fanout.closeAll(deleted);
-    this.notify(state, ["session.deleted"]);
+    // A deleted session has ended: streams see it terminate (unless archiving already did), then go away.
+    const at = new Date().toISOString();
+    const ending = state.status === "terminated" ? [] : [{ id: this.log.reserveId(), type: "session.status_terminated", processed_at: at } as SessionEvent];
+    const deleted = { id: this.log.reserveId(), type: "session.deleted", processed_at: at } as SessionEvent;
+    this.fanout.closeAll(...ending, deleted);
+    this.notify(state, [...ending.map(() => "session.status_terminated" as const), "session.deleted"]);
     this.inflight?.abort.abort();
     this.current = undefined;
     await this.ctx.storage.deleteAlarm();

@@ -496,6 +496,8 @@ export function archive(t: Transition) {
   const s = t.state;
   if (isBusy(s)) throw new InvalidEvent("a running session cannot be archived; send user.interrupt first");
   if (!s.archivedAt) s.archivedAt = new Date().toISOString();
+  // The SDK reports an archived session as `terminated` (its worker and tool runner stop on it).
+  if (s.status !== "terminated") t.setStatus("terminated");
   t.touch();
 }
 
