@@ -99,6 +99,10 @@ environmentWorkRoutes.post("/:environment_id/work/__enqueue", validate("json", z
 environmentWorkRoutes.get("/:environment_id/work/stats", async (c) => c.json(statsJson(await queueOf(c).stats())));
 
 environmentWorkRoutes.get("/:environment_id/work", validate("query", pageParams), async (c) => {
+  // The SDK: "This endpoint accepts the environment key as a bearer token. It rejects a Claude API key."
+  if (c.var.principal.kind !== "environment_key") {
+    throw new ApiError("authentication_error", "work.list accepts the environment key only; read one item with work.retrieve and an API key");
+  }
   const params = c.req.valid("query");
   const before = params.page ? decodeCursor(params.page).after : undefined;
   const { items, hasMore } = await queueOf(c).list({ limit: params.limit, before });

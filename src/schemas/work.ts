@@ -8,9 +8,13 @@ export const pollQuery = z.object({
   reclaim_older_than_ms: z.coerce.number().int().min(0).max(86_400_000).optional(),
 });
 
-/** `POST /work/:id/heartbeat` query; the SDK sends `expected_last_heartbeat` on every beat. */
+/**
+ * `POST /work/:id/heartbeat` query; the SDK sends `expected_last_heartbeat` on every beat. `desired_ttl_seconds` is
+ * a wish, not a bound (the SDK sets no minimum or maximum): the queue clamps it to 1..MAX_LEASE_TTL_S and answers
+ * with the effective `ttl_seconds`, as the hosted API does.
+ */
 export const heartbeatQuery = z.object({
-  desired_ttl_seconds: z.coerce.number().int().min(1).max(3600).optional(),
+  desired_ttl_seconds: z.coerce.number().int().min(0).optional(),
   expected_last_heartbeat: z.string().min(1).max(64).optional(),
 });
 
