@@ -40,6 +40,9 @@ export const conflict = (message: string) => new ApiError("conflict_error", mess
 export const codedBadRequest = (errorCode: string, message: string) =>
   new ApiError("invalid_request_error", message, 400, { details: { error_code: errorCode } });
 
+/** A metadata limit broken: the SDK raises `invalid_metadata` as BetaInvalidMetadataError. */
+export const invalidMetadata = (message: string) => codedBadRequest("invalid_metadata", message);
+
 /** A 404 the SDK raises as a specific error class (e.g. `environment_not_found` → BetaEnvironmentNotFoundError). */
 export const codedNotFound = (errorCode: string, message: string) =>
   new ApiError("not_found_error", message, 404, { details: { error_code: errorCode } });

@@ -1,7 +1,7 @@
 import { validator } from "hono-openapi";
 import type { Context, ValidationTargets } from "hono";
 import type { z } from "zod";
-import { badRequest } from "./errors";
+import { badRequest, invalidMetadata } from "./errors";
 
 interface Issue {
   readonly message: string;
@@ -30,8 +30,15 @@ export const validate = <Target extends keyof ValidationTargets, Schema extends 
 ) =>
   validator(target, schema, (result, c) => {
     if (target === "json") assertJsonBody(c);
-    if (!result.success) throw badRequest(describeIssues(result.error as readonly Issue[]));
+    if (!result.success) throw validationError(result.error as readonly Issue[]);
   });
+
+/** A request refused for its `metadata` alone carries the SDK's `invalid_metadata` code (BetaInvalidMetadataError). */
+export function validationError(issues: readonly Issue[]) {
+  const message = describeIssues(issues);
+  const first = issues[0]?.path?.[0];
+  return (typeof first === "object" ? first.key : first) === "metadata" ? invalidMetadata(message) : badRequest(message);
+}
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 

@@ -4,7 +4,7 @@ import type {
   BetaManagedAgentsExecutionIdentity,
   BetaManagedAgentsModelConfig,
 } from "@anthropic-ai/sdk/resources/beta/agents/agents";
-import { badRequest } from "../lib/errors";
+import { badRequest, invalidMetadata } from "../lib/errors";
 import { pageParams } from "../lib/pagination";
 import { MAX_MCP_SERVERS, MAX_TOOLS, mcpServerParams, resolveTools, toolParams } from "./agent-tools";
 import { type LookupAgent, multiagentParams, repinSelf, resolveMultiagent } from "./agent-multiagent";
@@ -104,14 +104,14 @@ export const METADATA_LIMITS = { keys: 16, keyLength: 64, valueLength: 512 } as 
 /** The metadata limits every managed-agents resource shares: 16 keys, keys ≤ 64 chars, values ≤ 512. */
 export function checkMetadata(metadata: Record<string, string>, path = "metadata") {
   const keys = Object.keys(metadata);
-  if (keys.length > METADATA_LIMITS.keys) throw badRequest(`${path}: at most ${METADATA_LIMITS.keys} keys are allowed`);
+  if (keys.length > METADATA_LIMITS.keys) throw invalidMetadata(`${path}: at most ${METADATA_LIMITS.keys} keys are allowed`);
   for (const key of keys) {
-    if (key.length === 0) throw badRequest(`${path}: keys must not be empty`);
+    if (key.length === 0) throw invalidMetadata(`${path}: keys must not be empty`);
     if (key.length > METADATA_LIMITS.keyLength) {
-      throw badRequest(`${path}.${key}: keys must be at most ${METADATA_LIMITS.keyLength} characters`);
+      throw invalidMetadata(`${path}.${key}: keys must be at most ${METADATA_LIMITS.keyLength} characters`);
     }
     if (metadata[key].length > METADATA_LIMITS.valueLength) {
-      throw badRequest(`${path}.${key}: values must be at most ${METADATA_LIMITS.valueLength} characters`);
+      throw invalidMetadata(`${path}.${key}: values must be at most ${METADATA_LIMITS.valueLength} characters`);
     }
   }
   return metadata;

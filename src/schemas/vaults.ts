@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { VaultRow } from "../db/schema/vaults";
-import { badRequest } from "../lib/errors";
+import { invalidMetadata } from "../lib/errors";
 import { pageParams } from "../lib/pagination";
 
 const MAX_METADATA_PAIRS = 16;
@@ -27,7 +27,7 @@ export function patchMetadata(
     else next[key] = value;
   }
   if (Object.keys(next).length > MAX_METADATA_PAIRS) {
-    throw badRequest(`metadata: at most ${MAX_METADATA_PAIRS} pairs after applying the patch`);
+    throw invalidMetadata(`metadata: at most ${MAX_METADATA_PAIRS} pairs after applying the patch`);
   }
   return next;
 }

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The installed `@anthropic-ai/sdk`'s type declarations and the project's own text files, read at build time
  * (Vite's `?raw` globs), so contract tests in workerd can compare the project with the exact SDK it locks.
