@@ -142,11 +142,17 @@ export const memoryVersionJson = (v: MemoryVersionRow, shown: View) => ({
   content: shown === "full" ? v.content : null,
   content_sha256: v.contentSha256,
   content_size_bytes: v.contentSizeBytes,
-  created_by: actorJson(v.createdByType, v.createdById),
   created_at: v.createdAt,
   redacted_at: v.redactedAt,
-  redacted_by: actorJson(v.redactedByType, v.redactedById),
+  // Optional in the SDK, not nullable: an actor that is not known is left out.
+  ...optionalActor("created_by", v.createdByType, v.createdById),
+  ...optionalActor("redacted_by", v.redactedByType, v.redactedById),
 });
+
+const optionalActor = (field: "created_by" | "redacted_by", type: ActorType | null, id: string | null) => {
+  const actor = actorJson(type, id);
+  return actor ? { [field]: actor } : {};
+};
 
 /**
  * The memory API's own 409s, whose error objects carry more than `type` and `message`
