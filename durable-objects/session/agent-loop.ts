@@ -1,6 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../src/env";
-import { buildMessages } from "./conversation";
+import { buildMessages, systemPrompt } from "./conversation";
 import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
@@ -79,13 +79,15 @@ export async function runModelStep(host: BrainHost): Promise<void> {
   const abort = new AbortController();
   let call: ModelCall | undefined;
   let result: ModelResult;
+  const history = host.log.after(0);
+  const system = systemPrompt(state.agent.system, history);
   try {
     const params: Anthropic.MessageCreateParamsNonStreaming = {
       model: modelId(state.agent.model),
       max_tokens: MAX_TOKENS,
-      messages: buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name))),
+      messages: buildMessages(history, new Set(tools.definitions.map((t) => t.name))),
       metadata: { user_id: state.sessionId },
-      ...(state.agent.system ? { system: state.agent.system } : {}),
+      ...(system ? { system } : {}),
       // The advisor tool is a beta tool the non-beta params do not type; the beta header goes with it.
       ...(tools.definitions.length ? { tools: tools.definitions as Anthropic.ToolUnion[] } : {}),
     };

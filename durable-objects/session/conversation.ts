@@ -139,3 +139,15 @@ function toolResult(
 
 const resultText = (content: ReadonlyArray<{ type: string; text?: string }> | undefined) =>
   (content ?? []).map((b) => (b.type === "text" ? b.text : `[${b.type}]`)).join(" ");
+
+/**
+ * The system prompt of a model request: the agent's own, then every `system.message` the session received, in
+ * order ("appended to the session's system context rather than replacing the top-level system prompt").
+ */
+export function systemPrompt(agentSystem: string | null | undefined, events: Iterable<StoredEvent>): string | undefined {
+  const parts = agentSystem ? [agentSystem] : [];
+  for (const { event } of events) {
+    if (event.type === "system.message") parts.push(event.content.map((b) => b.text).join("\n"));
+  }
+  return parts.length ? parts.join("\n\n") : undefined;
+}

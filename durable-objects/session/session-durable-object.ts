@@ -3,7 +3,7 @@ import type { Env } from "../../src/env";
 import { dispatchToolUses } from "../../src/hands";
 import { decodeCursor, encodeCursor } from "../../src/lib/pagination";
 import { describeIssues } from "../../src/lib/validation";
-import { eventParams, type ListEventsQuery } from "../../src/schemas/events";
+import { eventParams, systemMessagePlacement, type ListEventsQuery } from "../../src/schemas/events";
 import { emptyUsage } from "../../src/schemas/sessions";
 import { runModelStep } from "./agent-loop";
 import { McpHub } from "./mcp/hub";
@@ -160,6 +160,8 @@ export class SessionDurableObject extends DurableObject<Env> {
       }
       parsed.push(result.data as UserEventParams);
     }
+    const misplaced = systemMessagePlacement(parsed);
+    if (misplaced) return fail("invalid_request_error", misplaced);
     try {
       let ids: string[] = [];
       const committed = state.threads

@@ -117,8 +117,8 @@ export interface AcceptContext {
 /** Applies a batch of user events in order; any invalid one throws `InvalidEvent` and the batch is void. */
 export function acceptUserEvents(t: Transition, events: UserEventParams[], ctx: AcceptContext = {}): string[] {
   const s = t.state;
+  if (s.archivedAt) throw new InvalidEvent("session is archived (terminated) and accepts no events");
   if (s.status === "terminated") throw new InvalidEvent("session is terminated and accepts no events");
-  if (s.archivedAt) throw new InvalidEvent("session is archived and accepts no events");
   if (events.length === 0) throw new InvalidEvent("events: at least one event is required");
   const ids: string[] = [];
   for (const event of events) {
@@ -140,6 +140,10 @@ export function acceptUserEvents(t: Transition, events: UserEventParams[], ctx: 
         break;
       case "user.define_outcome":
         ids.push(acceptDefineOutcome(t, event));
+        break;
+      case "system.message":
+        // Joins the system context of this turn's model requests and every later one (conversation.ts).
+        ids.push(t.emit({ type: "system.message", content: event.content }));
         break;
       default:
         throw new InvalidEvent(`events: ${(event as { type: string }).type} is not supported by this server`);

@@ -75,8 +75,8 @@ const userDefineOutcomeEvent = z.strictObject({
   ]),
   max_iterations: z.number().int().min(1).max(20).nullish(),
 });
-/** Known to the SDK but not supported: accepted by shape, refused by the session. */
-const systemMessageEvent = z.looseObject({ type: z.literal("system.message") });
+/** `BetaManagedAgentsSystemMessageEventParams`: text-only system content for this turn and the next ones. */
+const systemMessageEvent = z.strictObject({ type: z.literal("system.message"), content: z.array(text).min(1) });
 
 export const eventParams = z.discriminatedUnion("type", [
   userMessageEvent,
@@ -90,6 +90,25 @@ export const eventParams = z.discriminatedUnion("type", [
 export type EventParams = z.infer<typeof eventParams>;
 
 export const sendEventsBody = z.strictObject({ events: z.array(eventParams).min(1).max(100) });
+
+/** What a `system.message` may accompany (it must come right after one of these, as the batch's last event). */
+const SYSTEM_MESSAGE_FOLLOWS = new Set(["user.message", "user.tool_result", "user.custom_tool_result"]);
+
+/**
+ * The SDK's placement rule for `system.message`: "At most one per request: it must be the final event and
+ * immediately follow the user.message, user.tool_result, or user.custom_tool_result it accompanies."
+ * Returns the refusal, or null when the batch is well placed.
+ */
+export function systemMessagePlacement(events: ReadonlyArray<{ type: string }>): string | null {
+  const at = events.findIndex((e) => e.type === "system.message");
+  if (at === -1) return null;
+  if (events.findLastIndex((e) => e.type === "system.message") !== at) return "events: at most one system.message per request";
+  if (at !== events.length - 1) return `events.${at}: a system.message must be the last event of the request`;
+  if (!SYSTEM_MESSAGE_FOLLOWS.has(events[at - 1]?.type ?? "")) {
+    return `events.${at}: a system.message must immediately follow the user.message, user.tool_result or user.custom_tool_result it accompanies`;
+  }
+  return null;
+}
 
 /** `initial_events` on session create: user.message only here (define_outcome belongs to outcomes). */
 export const initialEvents = z.array(z.discriminatedUnion("type", [userMessageEvent, userDefineOutcomeEvent])).max(50);
