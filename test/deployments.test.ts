@@ -458,7 +458,8 @@ describe("deployments: webhooks", () => {
     const { client, environment, deploy } = await setup();
     const endpoint = await client.beta.organization.webhooks.create({
       url: "https://receiver.test/hooks",
-      enabled_events: [
+      enabled_events: [],
+      workspace_events: [
         "deployment.created",
         "deployment.updated",
         "deployment.paused",
@@ -467,8 +468,8 @@ describe("deployments: webhooks", () => {
         "deployment_run.started",
         "deployment_run.succeeded",
         "deployment_run.failed",
-      ] as unknown as Anthropic.Beta.Organization.WebhookCreateParams["enabled_events"],
-    });
+      ],
+    } as Anthropic.Beta.Organization.WebhookCreateParams);
     const deployment = await deploy({ schedule: YEARLY });
     await client.beta.deployments.update(deployment.id, { name: "renamed" });
     await client.beta.deployments.pause(deployment.id);

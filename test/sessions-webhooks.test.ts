@@ -19,7 +19,8 @@ describe("sessions: webhooks", () => {
     const { client, agent, environment } = await sessionTenant({ tools: [lookupTool] });
     const endpoint = await client.beta.organization.webhooks.create({
       url: "https://receiver.test/hooks",
-      enabled_events: [
+      enabled_events: [],
+      workspace_events: [
         "session.created",
         "session.running",
         "session.idled",
@@ -27,8 +28,8 @@ describe("sessions: webhooks", () => {
         "session.updated",
         "session.archived",
         "session.deleted",
-      ] as unknown as Anthropic.Beta.Organization.WebhookCreateParams["enabled_events"],
-    });
+      ],
+    } as Anthropic.Beta.Organization.WebhookCreateParams);
     const session = await client.beta.sessions.create({
       agent: agent.id,
       environment_id: environment.id,

@@ -11,9 +11,13 @@ import { newTenant, raw } from "./helpers/client";
 const BETA = "webhooks-2026-10-07";
 const RECEIVER = "https://receiver.test";
 
-/** Our endpoint types allow workspace events; the SDK's params type only knows the hosted organization ones. */
-type Events = Anthropic.Beta.Organization.WebhookCreateParams["enabled_events"];
-const events = (...types: string[]) => types as unknown as Events;
+/**
+ * Workspace events go in this server's `workspace_events` (the SDK's `enabled_events` lists only the organization
+ * ones); the SDK passes the extra body field through as is.
+ */
+type CreateParams = Anthropic.Beta.Organization.WebhookCreateParams;
+const withWorkspaceEvents = (params: Omit<CreateParams, "enabled_events"> & { workspace_events: string[] }) =>
+  ({ enabled_events: [], ...params }) as unknown as CreateParams;
 
 interface Received {
   url: string;
@@ -61,10 +65,7 @@ function deliveries(client: Anthropic, endpointId: string, query: Record<string,
 
 async function tenantWithEndpoint(types: string[] = ["agent.created"], path = "/hooks") {
   const tenant = await newTenant();
-  const endpoint = await tenant.client.beta.organization.webhooks.create({
-    url: `${RECEIVER}${path}`,
-    enabled_events: events(...types),
-  });
+  const endpoint = await tenant.client.beta.organization.webhooks.create(withWorkspaceEvents({ url: `${RECEIVER}${path}`, workspace_events: types }));
   return { ...tenant, endpoint };
 }
 
@@ -73,18 +74,16 @@ const newAgent = (client: Anthropic, name = "hooked") => client.beta.agents.crea
 describe("webhook endpoints", () => {
   it("creates an endpoint and shows its whsec_ signing secret once", async () => {
     const { client } = await newTenant();
-    const created = await client.beta.organization.webhooks.create({
-      url: `${RECEIVER}/hooks`,
-      enabled_events: events("agent.created", "session.status_idled"),
-      name: "ops",
-      description: "pager",
-    });
+    const created = await client.beta.organization.webhooks.create(
+      withWorkspaceEvents({ url: `${RECEIVER}/hooks`, workspace_events: ["agent.created", "session.status_idled"], name: "ops", description: "pager" }),
+    );
     expect(created).toEqual({
       id: expect.stringMatching(/^whep_/),
       url: `${RECEIVER}/hooks`,
       name: "ops",
       description: "pager",
-      enabled_events: ["agent.created", "session.status_idled"],
+      enabled_events: [],
+      workspace_events: ["agent.created", "session.status_idled"],
       state: "enabled",
       disabled_reason: "",
       signing_secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
@@ -109,19 +108,23 @@ describe("webhook endpoints", () => {
       url: `${RECEIVER}/x`,
       enabled_events: ["user_profile.enforcement_action_opened", "external_key.failed"],
     });
-    expect(created).toMatchObject({ name: "", description: "", enabled_events: ["user_profile.enforcement_action_opened", "external_key.failed"] });
+    expect(created).toMatchObject({ name: "", description: "", enabled_events: ["user_profile.enforcement_action_opened", "external_key.failed"], workspace_events: [] });
+    // Exactly what the SDK's type accepts: the external_storage events of SDK 1.13+ too.
+    const storage = await client.beta.organization.webhooks.create({ url: `${RECEIVER}/s`, enabled_events: ["external_storage.failed", "external_storage.recovered"] });
+    expect(storage.enabled_events).toEqual(["external_storage.failed", "external_storage.recovered"]);
   });
 
-  it("updates only what is sent; an empty enabled_events leaves the set alone", async () => {
+  it("updates only what is sent; an empty enabled_events or workspace_events leaves that set alone", async () => {
     const { client, endpoint } = await tenantWithEndpoint(["agent.created", "agent.updated"]);
     const renamed = await client.beta.organization.webhooks.update(endpoint.id, { name: "renamed", enabled_events: [] });
-    expect(renamed).toMatchObject({ name: "renamed", url: endpoint.url, enabled_events: ["agent.created", "agent.updated"] });
+    expect(renamed).toMatchObject({ name: "renamed", url: endpoint.url, enabled_events: [], workspace_events: ["agent.created", "agent.updated"] });
     const moved = await client.beta.organization.webhooks.update(endpoint.id, {
       url: `${RECEIVER}/v2`,
-      enabled_events: events("vault.created"),
+      workspace_events: ["vault.created"],
+      enabled_events: ["external_key.failed"],
       description: "moved",
-    });
-    expect(moved).toMatchObject({ name: "renamed", url: `${RECEIVER}/v2`, enabled_events: ["vault.created"], description: "moved" });
+    } as Anthropic.Beta.Organization.WebhookUpdateParams);
+    expect(moved).toMatchObject({ name: "renamed", url: `${RECEIVER}/v2`, enabled_events: ["external_key.failed"], workspace_events: ["vault.created"], description: "moved" });
     const disabled = await client.beta.organization.webhooks.update(endpoint.id, { state: "disabled" });
     expect(disabled).toMatchObject({ state: "disabled", disabled_reason: "" });
     expect(await client.beta.organization.webhooks.retrieve(endpoint.id)).toEqual(disabled);
@@ -140,7 +143,7 @@ describe("webhook endpoints", () => {
     const { client } = await newTenant();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await client.beta.organization.webhooks.create({ url: `${RECEIVER}/${i}`, enabled_events: events("agent.created") })).id);
+      ids.push((await client.beta.organization.webhooks.create({ url: `${RECEIVER}/${i}`, workspace_events: ["agent.created"] } as unknown as CreateParams)).id);
     }
     const newestFirst = [...ids].reverse();
     expect((await collect(client.beta.organization.webhooks.list({ limit: 2 }))).map((e) => e.id)).toEqual(newestFirst);
@@ -161,10 +164,13 @@ describe("webhook endpoints", () => {
       (await expectApiError(client.beta.organization.webhooks.create(body as Anthropic.Beta.Organization.WebhookCreateParams), 400, "invalid_request_error")).error.error;
     expect((await create({ url: `${RECEIVER}/x`, enabled_events: [] })).message).toMatch(/enabled_events/);
     expect((await create({ url: `${RECEIVER}/x`, enabled_events: ["agent.exploded"] })).message).toMatch(/enabled_events.0: unknown event type "agent.exploded"/);
-    expect((await create({ url: "http://example.com/x", enabled_events: ["agent.created"] })).message).toMatch(/url: must be an https/);
-    expect((await create({ url: "not a url", enabled_events: ["agent.created"] })).message).toMatch(/url/);
-    expect((await create({ enabled_events: ["agent.created"] })).message).toMatch(/url/);
-    expect((await create({ url: `${RECEIVER}/x`, enabled_events: ["agent.created"], secret: "mine" })).message).toMatch(/secret/);
+    // enabled_events takes exactly the SDK's values: a workspace event is refused there, with where it goes.
+    expect((await create({ url: `${RECEIVER}/x`, enabled_events: ["agent.created"] })).message).toMatch(/enabled_events.0: .*workspace_events/);
+    expect((await create({ url: `${RECEIVER}/x`, workspace_events: ["external_key.failed"] })).message).toMatch(/workspace_events.0: unknown event type/);
+    expect((await create({ url: "http://example.com/x", workspace_events: ["agent.created"] })).message).toMatch(/url: must be an https/);
+    expect((await create({ url: "not a url", workspace_events: ["agent.created"] })).message).toMatch(/url/);
+    expect((await create({ workspace_events: ["agent.created"] })).message).toMatch(/url/);
+    expect((await create({ url: `${RECEIVER}/x`, workspace_events: ["agent.created"], secret: "mine" })).message).toMatch(/secret/);
     expect(await collect(client.beta.organization.webhooks.list())).toEqual([]);
 
     const other = await tenantWithEndpoint();
@@ -175,9 +181,9 @@ describe("webhook endpoints", () => {
 
   it("allows at most 32 endpoints per workspace", async () => {
     const { client } = await newTenant();
-    for (let i = 0; i < 32; i++) await client.beta.organization.webhooks.create({ url: `${RECEIVER}/${i}`, enabled_events: events("agent.created") });
+    for (let i = 0; i < 32; i++) await client.beta.organization.webhooks.create({ url: `${RECEIVER}/${i}`, workspace_events: ["agent.created"] } as unknown as CreateParams);
     const err = await expectApiError(
-      client.beta.organization.webhooks.create({ url: `${RECEIVER}/33`, enabled_events: events("agent.created") }),
+      client.beta.organization.webhooks.create({ url: `${RECEIVER}/33`, workspace_events: ["agent.created"] } as unknown as CreateParams),
       400,
       "invalid_request_error",
     );

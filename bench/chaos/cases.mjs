@@ -138,7 +138,7 @@ export const ROUTES = [
   {
     method: "POST",
     path: "/v1/organizations/webhooks",
-    body: () => ({ url: "https://hooks.fuzz.example/in", enabled_events: ["agent.deleted"] }),
+    body: () => ({ url: "https://hooks.fuzz.example/in", enabled_events: ["external_key.failed"] }),
     required: ["url", "enabled_events"],
   },
   // The SDK pages webhooks with after_id/before_id (Page), not the opaque `page` cursor.
@@ -261,7 +261,7 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
   if (runSession) await waitIdle(call, runSession);
   const webhook = await call("POST", "/v1/organizations/webhooks", {
     url: `https://hooks.${label}.example/in`,
-    enabled_events: ["memory_store.deleted"],
+    workspace_events: ["memory_store.deleted"],
   });
   // The hands' routes (self-hosted work queue) exist only once that branch is in.
   let environmentKey = "envkey_absent";

@@ -12,7 +12,7 @@ import { validate } from "../lib/validation";
 import { webhookCreateParams, webhookUpdateParams } from "../schemas/webhooks";
 import { deliveryListQuery } from "../webhooks/deliveries";
 import { deliveryOutbox } from "../webhooks/emit";
-import { MAX_ENDPOINTS, findEndpoint, renderEndpoint, sealSigningSecret } from "../webhooks/endpoints";
+import { MAX_ENDPOINTS, findEndpoint, organizationEvents, renderEndpoint, sealSigningSecret, workspaceEvents } from "../webhooks/endpoints";
 import { idPageQuery, paginateById } from "../webhooks/page";
 import { newSigningSecret } from "../webhooks/signing";
 
@@ -55,7 +55,7 @@ webhookRoutes.post("/", validate("json", webhookCreateParams), async (c) => {
     url: body.url,
     name: body.name ?? "",
     description: body.description ?? "",
-    enabledEvents: body.enabled_events,
+    enabledEvents: [...body.enabled_events, ...body.workspace_events],
     state: "enabled",
     disabledReason: "",
     signingSecret: await sealSigningSecret(box, { workspaceId, id }, secret),
@@ -95,7 +95,10 @@ webhookRoutes.post("/:webhook_endpoint_id", validate("json", webhookUpdateParams
     url: body.url ?? current.url,
     name: body.name ?? current.name,
     description: body.description ?? current.description,
-    enabledEvents: body.enabled_events?.length ? body.enabled_events : current.enabledEvents,
+    enabledEvents: [
+      ...(body.enabled_events?.length ? body.enabled_events : organizationEvents(current.enabledEvents)),
+      ...(body.workspace_events?.length ? body.workspace_events : workspaceEvents(current.enabledEvents)),
+    ],
     state,
     // Enabling clears why it was disabled; disabling by hand leaves no reason (the reason is for automatic disables).
     disabledReason: state === "enabled" || body.state === "disabled" ? "" : current.disabledReason,

@@ -6,15 +6,23 @@ import type { Database } from "../db/client";
 import { type WebhookEndpointRow, webhookEndpoints } from "../db/schema";
 import { notFound } from "../lib/errors";
 import type { SecretBox } from "../lib/secret-box";
+import { ORGANIZATION_EVENT_TYPES, type WorkspaceEventType } from "./events";
 
 /** At most this many endpoints per workspace, enabled or disabled (the hosted per-organization limit). */
 export const MAX_ENDPOINTS = 32;
 
 /**
- * The SDK's endpoint shape. Its `enabled_events` type lists only the hosted organization-level
- * events; here endpoints also subscribe to workspace events, so the element type is widened.
+ * The SDK's endpoint shape, plus this server's `workspace_events`: the workspace-level subscriptions, kept out of
+ * `enabled_events` so that field holds only the organization-level types the SDK lists.
  */
-export type WebhookEndpoint = Omit<BetaOrganizationWebhookEndpoint, "enabled_events"> & { enabled_events: string[] };
+export type WebhookEndpoint = BetaOrganizationWebhookEndpoint & { workspace_events: WorkspaceEventType[] };
+
+const ORGANIZATION = new Set<string>(ORGANIZATION_EVENT_TYPES);
+/** The organization-level part of a stored subscription list (`enabled_events`). */
+export const organizationEvents = (types: string[]) =>
+  types.filter((t) => ORGANIZATION.has(t)) as BetaOrganizationWebhookEndpoint["enabled_events"];
+/** The workspace-level part of a stored subscription list (`workspace_events`). */
+export const workspaceEvents = (types: string[]) => types.filter((t) => !ORGANIZATION.has(t)) as WorkspaceEventType[];
 
 export function renderEndpoint(row: WebhookEndpointRow): WebhookEndpoint {
   return {
@@ -22,7 +30,8 @@ export function renderEndpoint(row: WebhookEndpointRow): WebhookEndpoint {
     url: row.url,
     name: row.name,
     description: row.description,
-    enabled_events: row.enabledEvents,
+    enabled_events: organizationEvents(row.enabledEvents),
+    workspace_events: workspaceEvents(row.enabledEvents),
     state: row.state,
     disabled_reason: row.disabledReason,
     created_at: row.createdAt,

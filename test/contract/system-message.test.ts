@@ -9,7 +9,7 @@ describe("system.message", () => {
     const { client, agent, environment } = await sessionTenant({ system: "You are terse." });
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     const sent = await client.beta.sessions.events.send(session.id, { events: [say("hi"), system("Answer in French.")] });
-    expect(sent.data.map((e) => e.type)).toEqual(["user.message", "system.message"]);
+    expect(sent.data!.map((e) => e.type)).toEqual(["user.message", "system.message"]);
     await waitForIdle(client, session.id);
     await client.beta.sessions.events.send(session.id, { events: [say("again")] });
     const events = await waitForIdle(client, session.id, 2);
