@@ -101,14 +101,14 @@ describe("session events: SSE stream", () => {
     expect(stored).toEqual(await allEvents(client, session.id));
   });
 
-  it("ends open streams with session.deleted when the session is deleted", async () => {
+  it("ends open streams with session.status_terminated, then session.deleted, when the session is deleted", async () => {
     const { client, agent, environment } = await sessionTenant();
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     const stream = await client.beta.sessions.events.stream(session.id);
     await client.beta.sessions.delete(session.id);
     const events: StreamEvent[] = [];
     for await (const event of stream) events.push(event);
-    expect(events.map((e) => e.type)).toEqual(["session.deleted"]);
+    expect(events.map((e) => e.type)).toEqual(["session.status_terminated", "session.deleted"]);
   });
 });
 
