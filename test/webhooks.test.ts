@@ -230,6 +230,8 @@ describe("webhook deliveries", () => {
       data: { type: "agent.created", id: agent.id, organization_id: workspaceId, workspace_id: workspaceId },
     });
     expect(delivery.headers["webhook-id"]).toBe(event.id);
+    // The SDK's unverified parse reads the same event.
+    expect(client.beta.webhooks.parseUnverified(delivery.body)).toEqual(event);
 
     // A different key, or a tampered body, does not verify.
     const other = await tenantWithEndpoint();
