@@ -23,9 +23,13 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
+/** work.list takes the environment key (it rejects an API key): a client holding the last worker's key. */
+let lister: Anthropic;
+
 /** The official worker, unmodified, polling our queue with an environment key minted through our API. */
 async function startWorker() {
   const key = await client.post<{ key: string }>(`/v1/environments/${environmentId}/keys`, { body: { name: "e2e" }, headers: BETA });
+  lister = new Anthropic({ baseURL, apiKey: null, authToken: key.key, maxRetries: 0, logLevel: "off" });
   const controller = new AbortController();
   const worker = new Anthropic({ baseURL, apiKey: null, logLevel: inject("logLevel") }).beta.environments.work.worker({
     environmentId,
@@ -108,7 +112,7 @@ describe("official EnvironmentWorker against wrangler dev", () => {
     // The worker leaves once the session has been idle for maxIdleMs and stops its item.
     await waitFor(async () => {
       const items = [];
-      for await (const item of client.beta.environments.work.list(environmentId)) if (item.data.id === session.id) items.push(item);
+      for await (const item of lister.beta.environments.work.list(environmentId)) if (item.data.id === session.id) items.push(item);
       return items.length > 0 && items.every((i) => i.state === "stopped") ? items : undefined;
     });
   });
