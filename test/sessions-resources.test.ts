@@ -27,12 +27,12 @@ describe("sessions: resources mid-session", () => {
     const { client, session, first } = await setup();
     const [fileResource, repo] = session.resources as any[];
     const second = await upload(client, "second");
-    const added = await client.beta.sessions.resources.add(session.id, { type: "file", file_id: second.id, mount_path: "/workspace/data/second.txt" });
+    const added = await client.beta.sessions.resources.add(session.id, { type: "file", file_id: second.id, mount_path: "/data/second.txt" });
     expect(added).toEqual({
       type: "file",
       id: expect.stringMatching(/^sesrsc_/),
       file_id: second.id,
-      mount_path: "/workspace/data/second.txt",
+      mount_path: "/mnt/session/uploads/data/second.txt",
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -70,7 +70,7 @@ describe("sessions: resources mid-session", () => {
     const before = (await collect(client.beta.sessions.resources.list(session.id))) as Array<{ id: string }>;
     await expectRejected(client.beta.sessions.resources.add(session.id, { type: "file", file_id: "file_nope" }), 404, "not_found_error");
     await expectRejected(
-      client.beta.sessions.resources.add(session.id, { type: "file", file_id: first.id, mount_path: "relative/path" }),
+      client.beta.sessions.resources.add(session.id, { type: "file", file_id: first.id, mount_path: "../escape.txt" }),
       400,
       "invalid_request_error",
       /mount_path/,
@@ -108,9 +108,9 @@ describe("sessions: resources mid-session", () => {
     await waitForIdle(client, session.id);
 
     const file = await upload(client, "added while running\n");
-    await client.beta.sessions.resources.add(session.id, { type: "file", file_id: file.id, mount_path: "/workspace/data/notes.txt" });
+    await client.beta.sessions.resources.add(session.id, { type: "file", file_id: file.id, mount_path: "/data/notes.txt" });
     await client.beta.sessions.events.send(session.id, {
-      events: [say('[[tool:bash {"command":"cat /workspace/data/notes.txt"}]][[next]][[text:read it]]')],
+      events: [say('[[tool:bash {"command":"cat /mnt/session/uploads/data/notes.txt"}]][[next]][[text:read it]]')],
     });
     const events = await waitForIdle(client, session.id, 2, 20_000);
     const results = events.filter((e) => e.type === "agent.tool_result") as any[];

@@ -22,7 +22,8 @@ import { sealRepositoryTokens } from "../sessions/repository-token";
 export const sessionResourceRoutes = new Hono<AppEnv>();
 sessionResourceRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 
-const mountPath = z.string().min(1).max(1024).refine((p) => p.startsWith("/"), "must be an absolute path");
+// Relative or absolute: resolved under /mnt/session/uploads (src/sessions/file-mount-path.ts).
+const mountPath = z.string().min(1).max(4096);
 const addBody = z.strictObject({ type: z.literal("file"), file_id: z.string().min(1), mount_path: mountPath.nullish() });
 const updateBody = z.strictObject({ authorization_token: z.string().min(1) });
 const MAX_RESOURCES = 100;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resolveFileMountPath } from "../sessions/file-mount-path";
 import type { BetaManagedAgentsSession } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
 import type { SessionRow, StoredResource } from "../db/schema/sessions";
 import { newId } from "../lib/ids";
@@ -126,7 +127,7 @@ export function storeResources(params: ResourceParams[], now: string, describe: 
           ...(r.authorization_token ? { authorization_token: r.authorization_token } : {}),
         };
       case "file":
-        return { ...base, type: r.type, file_id: r.file_id, mount_path: r.mount_path ?? `/mnt/session/uploads/${r.file_id}` };
+        return { ...base, type: r.type, file_id: r.file_id, mount_path: resolveFileMountPath(r.mount_path, r.file_id) };
       case "memory_store":
         return {
           ...base,
