@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
-import { dispatchToolUses } from "../../src/hands";
+import { dispatchToolUses, prepareHands } from "../../src/hands";
 import { decodeCursor, encodeCursor } from "../../src/lib/pagination";
 import { describeIssues } from "../../src/lib/validation";
 import { eventParams, systemMessagePlacement, type ListEventsQuery } from "../../src/schemas/events";
@@ -170,6 +170,8 @@ export class SessionDurableObject extends DurableObject<Env> {
             ids = acceptUserEvents(t, parsed, { inflightUsage: this.inflight?.call.usage, serverHands });
           });
       const wanted = new Set(ids);
+      // A message may wake a long-dormant session whose work item is gone: queue it again (off the model's path).
+      if (parsed.some((e) => e.type === "user.message")) this.wakeHands();
       return ok({ events: committed.filter((e) => wanted.has(e.event.id)).map((e) => e.event) });
     } catch (err) {
       if (err instanceof InvalidEvent) return fail("invalid_request_error", err.message);
@@ -511,6 +513,17 @@ export class SessionDurableObject extends DurableObject<Env> {
       console.error(JSON.stringify({ level: "error", message: "dispatching tool uses failed", session: state.sessionId, error: String(err) })),
     );
     this.ctx.waitUntil(work);
+  }
+
+  private wakeHands() {
+    const state = this.current;
+    if (!state) return;
+    const ctx = { env: this.env, workspaceId: state.workspaceId, sessionId: state.sessionId, environmentId: state.environmentId };
+    this.ctx.waitUntil(
+      prepareHands(ctx).catch((err) =>
+        console.error(JSON.stringify({ level: "error", message: "queueing the session's hands failed", session: state.sessionId, error: String(err) })),
+      ),
+    );
   }
 
   /** Hands session webhook events to the workspace's delivery outbox, in order, off the request's path. */

@@ -36,3 +36,14 @@ export async function dispatchToolUses(ctx: HandsContext, toolUses: ToolUse[]): 
   if (environment.type === "self_hosted") return enqueueSelfHosted(ctx);
   return dispatchToSandbox(ctx, toolUses);
 }
+
+/**
+ * Gets a session's hands ready before any tool is called, so a worker can warm up while the model thinks. The SDK:
+ * "Work items are queued when sessions are created or when long-dormant sessions receive new messages." Self-hosted
+ * environments get their work item (idempotent: the queue keeps one live item per session); cloud sandboxes are
+ * still provisioned on first tool use. Never awaited by a model call.
+ */
+export async function prepareHands(ctx: HandsContext): Promise<void> {
+  const environment = await findEnvironment(ctx.env.DB, ctx.workspaceId, ctx.environmentId);
+  if (environment?.type === "self_hosted") await enqueueSelfHosted(ctx);
+}

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { database, type Database } from "../db/client";
 import { sessions, type SessionRow } from "../db/schema";
 import { getAgent } from "../db/queries/agents";
+import { enqueueSelfHosted } from "../hands/self-hosted";
 import { getEnvironment } from "../db/queries/environments";
 import { findFile } from "../db/queries/files";
 import { findMemoryStore } from "../db/queries/memory";
@@ -92,6 +93,10 @@ export async function createSession(
   } catch (err) {
     await db.delete(sessions).where(and(eq(sessions.id, row.id), eq(sessions.workspaceId, workspaceId)));
     throw err;
+  }
+  // A self-hosted session is queued for its workers at once, not at its first tool call.
+  if (environment.config.type === "self_hosted") {
+    await enqueueSelfHosted({ env, workspaceId, sessionId: row.id, environmentId: row.environmentId });
   }
   return findSession(db, workspaceId, row.id);
 }

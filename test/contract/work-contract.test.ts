@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import Anthropic from "@anthropic-ai/sdk";
 import { newTenant } from "../helpers/client";
 import { bearerClient, createEnvironment, createEnvironmentKey, decodeSecret, queue } from "../helpers/hands";
@@ -56,5 +56,36 @@ describe("work: heartbeat TTL", () => {
     await expect(
       session.beta.environments.work.heartbeat(polled.id, { environment_id: environmentId, desired_ttl_seconds: -1 }),
     ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+  });
+});
+
+describe("work: queued before the first tool call", () => {
+  it("queues a self-hosted session when it is created, and again when a message wakes it after its item stopped", async () => {
+    const { client, environmentId, worker } = await setup();
+    const agent = await client.beta.agents.create({ name: "warm", model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });
+    const itemsOf = async () => {
+      const items = [];
+      for await (const w of worker.beta.environments.work.list(environmentId)) if (w.data.id === session.id) items.push(w);
+      return items;
+    };
+    const [queued] = await itemsOf();
+    expect(queued).toMatchObject({ state: "queued", data: { type: "session", id: session.id } });
+
+    // A worker serves it and leaves (the session went dormant): its item is stopped.
+    let polled;
+    while ((polled = await worker.beta.environments.work.poll(environmentId)) && polled.data.id !== session.id) {
+      await worker.beta.environments.work.stop(polled.id, { environment_id: environmentId, force: true });
+    }
+    expect(polled?.id).toBe(queued.id);
+    await worker.beta.environments.work.ack(queued.id, { environment_id: environmentId });
+    await worker.beta.environments.work.stop(queued.id, { environment_id: environmentId, force: true });
+
+    // A new message queues it again, without waiting for the model to call a tool.
+    await client.beta.sessions.events.send(session.id, { events: [{ type: "user.message", content: [{ type: "text", text: "no tools here" }] }] });
+    await vi.waitFor(async () => {
+      const items = await itemsOf();
+      expect(items.map((i) => i.state)).toEqual(["queued", "stopped"]);
+    });
   });
 });
