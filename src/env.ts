@@ -4,6 +4,7 @@ import type { DeploymentScheduler } from "../durable-objects/deployment-schedule
 import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 import type { DreamRunner } from "../durable-objects/dream/dream-runner";
+import type { TunnelRelay } from "../durable-objects/tunnel/tunnel-relay";
 import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
 import type { Principal } from "./middleware/auth";
 
@@ -21,6 +22,10 @@ export interface Env {
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
   /** One per dream: runs it step by step on alarms. */
   DREAM_RUNNERS: DurableObjectNamespace<DreamRunner>;
+  /** One per MCP tunnel: holds its connectors' WebSockets and relays the brain's MCP requests through them. */
+  TUNNEL_RELAYS: DurableObjectNamespace<TunnelRelay>;
+  /** Tunnel hostnames are `<label>.<suffix>`; default `tunnel.internal` (never resolves publicly). */
+  TUNNEL_DOMAIN_SUFFIX?: string;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
   SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
   /** Guards /admin/*. Unset means the admin API is closed. */
@@ -63,7 +68,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject" | "DreamRunner";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject" | "DreamRunner" | "TunnelRelay";
     }
   }
 }
