@@ -3,7 +3,7 @@ import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environ
 import type { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
-import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
+import type { Sandbox as ContainerSandboxObject } from "./hands/containers/sandbox-object";
 import type { Principal } from "./middleware/auth";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
@@ -20,6 +20,16 @@ export interface Env {
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
   SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
+  /** Container mode: the bucket workspace snapshots go to (the sandbox SDK's backups, prefix `backups/`). */
+  BACKUP_BUCKET?: R2Bucket;
+  /**
+   * Container mode, optional: R2 API credentials and the bucket's name let containers upload and download their
+   * snapshots straight from R2 through presigned URLs; without them snapshots stream through the Sandbox object.
+   */
+  BACKUP_BUCKET_NAME?: string;
+  R2_ACCESS_KEY_ID?: string;
+  R2_SECRET_ACCESS_KEY?: string;
+  CLOUDFLARE_ACCOUNT_ID?: string;
   /** Guards /admin/*. Unset means the admin API is closed. */
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts vault secrets at rest. */
