@@ -37,6 +37,8 @@ export interface Env {
   ANTHROPIC_BASE_URL: string;
   ANTHROPIC_API_KEY?: string;
   MAX_UPLOAD_BYTES: string;
+  /** Idle time (ms) before a cloud sandbox's workspace is snapshotted and the sandbox freed. Default 300000. */
+  SANDBOX_IDLE_SNAPSHOT_MS?: string;
   /** "1" only in the end-to-end harness: enables the hands' test hooks (enqueue a session without the brain). */
   HANDS_TEST_HOOKS?: string;
   /** The console's static files (public/); wrangler.toml [assets]. */

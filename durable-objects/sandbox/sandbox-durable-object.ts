@@ -141,8 +141,9 @@ export class SandboxDurableObject extends DurableObject<Env> {
     }
     const lastActivity = Number(this.getMeta("last_activity") ?? 0);
     if (await this.hasLiveSandbox()) {
-      if (Date.now() - lastActivity >= IDLE_SNAPSHOT_MS) await this.snapshot();
-      else await this.ctx.storage.setAlarm(lastActivity + IDLE_SNAPSHOT_MS);
+      const idleMs = Number(this.env.SANDBOX_IDLE_SNAPSHOT_MS) || IDLE_SNAPSHOT_MS;
+      if (Date.now() - lastActivity >= idleMs) await this.snapshot();
+      else await this.ctx.storage.setAlarm(lastActivity + idleMs);
     }
   }
 

@@ -195,6 +195,13 @@ export async function startStack({ vars = {}, log = () => {}, cloudSandbox = "is
     /** Runs SQL against the local D1 (same state directory); returns the rows of the last statement. */
     d1: (sql) => d1Query(persistDir, sql),
     async stop({ keepState = false } = {}) {
+      // wrangler removes the containers it started when it exits on its own (their egress sidecars stay until
+      // the engine's next `down`); killing its process group first would leave them running.
+      if (containers && dev.exitCode === null && dev.signalCode === null) {
+        const exited = new Promise((r) => dev.once("exit", r));
+        process.kill(dev.pid, "SIGINT");
+        await Promise.race([exited, sleep(20_000)]);
+      }
       await killGroup(dev, "SIGTERM");
       await killGroup(model, "SIGTERM");
       if (!keepState) rmSync(persistDir, { recursive: true, force: true });

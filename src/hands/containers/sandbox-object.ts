@@ -19,13 +19,12 @@ const POLICY_KEY = "managed-agents:egress-policy";
  * Sandbox, plus the session's egress policy.
  *
  * - HTTPS is intercepted like HTTP, so the allow list and secret substitution see it; the container server
- *   trusts the Containers CA because `interceptHttps` makes the SDK start it with SANDBOX_INTERCEPT_HTTPS=1.
- * - `enableInternet` is a start option of the container, so the policy is stored and applied in the constructor,
- *   before anything can start the container; a running container started under another policy is stopped.
+ *   trusts the Containers CA (SANDBOX_INTERCEPT_HTTPS=1: it adds the CA to the system bundle and points
+ *   NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and GIT_SSL_CAINFO at it).
+ * - `enableInternet` and `interceptHttps` are start options of the container, so the policy is stored and read
+ *   in the constructor, before anything can start the container; one started under another policy is stopped.
  */
 export class Sandbox extends SandboxBase<Env> {
-  override interceptHttps = true;
-
   // `@cloudflare/containers` reads handlers from a registry its inherited static *setter* fills, keyed by class
   // name; a `static outboundHandlers = ...` field would define an own property and never reach the registry.
   static {
@@ -34,18 +33,30 @@ export class Sandbox extends SandboxBase<Env> {
 
   constructor(ctx: DurableObjectState<{}>, env: Env) {
     super(ctx, env);
-    const policy = ctx.storage.kv.get<ContainerEgressPolicy>(POLICY_KEY);
-    if (policy) this.enableInternet = policy.internet;
+    this.useStartOptions(ctx.storage.kv.get<ContainerEgressPolicy>(POLICY_KEY));
   }
 
   /** Idempotent; call before the first operation that may start the container. */
   async applyEgressPolicy(policy: ContainerEgressPolicy): Promise<void> {
-    const previous = this.ctx.storage.kv.get<ContainerEgressPolicy>(POLICY_KEY);
     this.ctx.storage.kv.put(POLICY_KEY, policy);
-    const internetChanged = (previous?.internet ?? true) !== policy.internet;
-    this.enableInternet = policy.internet;
-    if (internetChanged && this.ctx.container?.running) await this.destroy();
+    const before = [this.enableInternet, this.interceptHttps];
+    this.useStartOptions(policy);
+    const changed = before[0] !== this.enableInternet || before[1] !== this.interceptHttps;
+    if (changed && this.ctx.container?.running) await this.destroy();
     if (policy.allowedHosts) await this.setAllowedHosts(policy.allowedHosts);
     if (policy.secrets) await this.setOutboundHandler(SECRET_EGRESS_HANDLER, policy.secrets);
+  }
+
+  /**
+   * HTTPS is intercepted exactly when HTTP is (an allow list or secrets): workerd copies the Containers CA into
+   * the container only then, and a container server told to trust it (SANDBOX_INTERCEPT_HTTPS) refuses to
+   * start without it. The SDK reads `interceptHttps` into envVars once, in its constructor; later changes are
+   * mirrored here.
+   */
+  private useStartOptions(policy: ContainerEgressPolicy | undefined) {
+    this.enableInternet = policy?.internet ?? true;
+    this.interceptHttps = Boolean(policy && (!policy.internet || policy.secrets));
+    const { SANDBOX_INTERCEPT_HTTPS: _, ...envVars } = this.envVars;
+    this.envVars = this.interceptHttps ? { ...envVars, SANDBOX_INTERCEPT_HTTPS: "1" } : envVars;
   }
 }
