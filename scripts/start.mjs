@@ -195,6 +195,5 @@ console.log(`
   console:                 ${baseURL}/console
 
   import Anthropic from "@anthropic-ai/sdk";
-import { dockerProblem, writeContainerWranglerConfig } from "../containers/wrangler-config.mjs";
   const client = new Anthropic({ baseURL: "${baseURL}", apiKey: "${local.apiKey}" });
 `);
