@@ -28,24 +28,28 @@ function interceptHosts(hosts: string[]): Seen[] {
   return seen;
 }
 
+/**
+ * A cloud session whose vault holds one `environment_variable` credential, API_TOKEN (a bash-capable agent, a
+ * cloud environment).
+ */
+async function sessionWithToken(value: string, networking: object, injection = { header: true, body: true }) {
+  const tenant = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+  const { client, agent, environment } = tenant;
+  const vault = await client.beta.vaults.create({ display_name: "env" });
+  const credential = await client.beta.vaults.credentials.create(vault.id, {
+    auth: { type: "environment_variable", secret_name: "API_TOKEN", secret_value: value, networking, injection_location: injection },
+  } as never);
+  const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+  return { ...tenant, vault, credential, session };
+}
+
 const bashStep = (command: string) => `[[tool:bash ${JSON.stringify({ command })}]]`;
 
 describe("egress secret substitution (isolate sandbox)", () => {
   it("gives the sandbox a placeholder and substitutes the secret only in requests to the credential's hosts", async () => {
     const secret = `sk-env-${crypto.randomUUID()}`;
     const seen = interceptHosts(["api.allowed.test", "other.test"]);
-    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
-    const vault = await client.beta.vaults.create({ display_name: "env" });
-    const credential = await client.beta.vaults.credentials.create(vault.id, {
-      auth: {
-        type: "environment_variable",
-        secret_name: "API_TOKEN",
-        secret_value: secret,
-        networking: { type: "limited", allowed_hosts: ["api.allowed.test"] },
-        injection_location: { header: true, body: true },
-      },
-    } as never);
-    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+    const { client, credential, session } = await sessionWithToken(secret, { type: "limited", allowed_hosts: ["api.allowed.test"] });
 
     const script = [
       bashStep(
@@ -84,18 +88,11 @@ describe("egress secret substitution (container sandbox, outbound interception)"
   it("gives the shell placeholders and substitutes at the outbound handler from the vault, per request", async () => {
     const [first, second] = [`sk-ctr-${crypto.randomUUID()}`, `sk-ctr-${crypto.randomUUID()}`];
     const seen = interceptHosts(["api.allowed.test", "other.test", "echo.allowed.test"]);
-    const { client, workspaceId, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
-    const vault = await client.beta.vaults.create({ display_name: "env" });
-    const credential = await client.beta.vaults.credentials.create(vault.id, {
-      auth: {
-        type: "environment_variable",
-        secret_name: "API_TOKEN",
-        secret_value: first,
-        networking: { type: "limited", allowed_hosts: ["*.allowed.test"] },
-        injection_location: { header: true, body: false },
-      },
-    } as never);
-    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+    const { client, workspaceId, environment, vault, credential, session } = await sessionWithToken(
+      first,
+      { type: "limited", allowed_hosts: ["*.allowed.test"] },
+      { header: true, body: false },
+    );
     const fake = new FakeContainerClient();
     const secrets = await loadEgressSecrets(env, workspaceId, session.id);
     const sandbox = new ContainerSandbox(fake, {
@@ -135,12 +132,7 @@ describe("egress secret substitution (container sandbox, outbound interception)"
       const req = new Request(input as RequestInfo, init);
       return new Response(`you sent ${req.headers.get("authorization")}`);
     });
-    const { client, workspaceId, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
-    const vault = await client.beta.vaults.create({ display_name: "env" });
-    await client.beta.vaults.credentials.create(vault.id, {
-      auth: { type: "environment_variable", secret_name: "API_TOKEN", secret_value: secret, networking: { type: "unrestricted" }, injection_location: { header: true, body: false } },
-    } as never);
-    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+    const { workspaceId, environment, session } = await sessionWithToken(secret, { type: "unrestricted" }, { header: true, body: false });
     const secrets = await loadEgressSecrets(env, workspaceId, session.id);
     const sandbox = new ContainerSandbox(new FakeContainerClient(), {
       sessionId: session.id,
@@ -155,7 +147,7 @@ describe("egress secret substitution (container sandbox, outbound interception)"
   });
 
   it("refuses an outbound handler the Sandbox class did not register", async () => {
-    const sandbox = new ContainerSandbox(new FakeContainerClient({}), {
+    const sandbox = new ContainerSandbox(new FakeContainerClient({ handlers: {} }), {
       sessionId: "sesn_x",
       networking: { type: "unrestricted" },
       shellEnv: {},

@@ -27,11 +27,12 @@ const adapter = (client: FakeContainerClient, over: Partial<HandsEnvironment> = 
     networking: environment(over).networking,
     shellEnv,
     secretScope: null,
+    backupBucket: env.BLOBS,
     presignedBackups: false,
   });
 
 async function provisioned(over: Partial<HandsEnvironment> = {}, shellEnv: Record<string, string> = {}) {
-  const client = new FakeContainerClient();
+  const client = new FakeContainerClient({ bucket: env.BLOBS });
   const sandbox = adapter(client, over, shellEnv);
   await sandbox.provision(environment(over));
   const tool = (name: string, input: unknown) => runToolUse(sandbox, { id: newId("sevt"), name, input });
@@ -148,7 +149,7 @@ describe("container adapter: the toolset", () => {
     const { client, sandbox, tool } = await provisioned();
     await tool("write", { file_path: "keep/a.txt", content: "kept" });
     const handle = await sandbox.backup();
-    expect(handle).toMatchObject({ backend: "container", dir: "/workspace" });
+    expect(handle).toMatchObject({ backend: "container", dir: "/workspace", localBucket: true });
     await sandbox.destroy();
     expect(client.destroyed).toBe(1);
     expect(await sandbox.isProvisioned()).toBe(false);
@@ -170,9 +171,18 @@ describe("sandbox Durable Object on the container backend", () => {
     });
     const sessionId = newId("sesn");
     const stub = env.SANDBOXES.get(env.SANDBOXES.idFromName(sessionId));
-    const client = new FakeContainerClient();
     const deleted: unknown[] = [];
-    const backupBucket = { delete: async (keys: unknown) => void deleted.push(keys) } as unknown as R2Bucket;
+    const blobs = env.BLOBS;
+    const backupBucket = {
+      put: blobs.put.bind(blobs),
+      get: blobs.get.bind(blobs),
+      head: blobs.head.bind(blobs),
+      delete: async (keys: string[]) => {
+        deleted.push(keys);
+        await blobs.delete(keys);
+      },
+    } as unknown as R2Bucket;
+    const client = new FakeContainerClient({ bucket: backupBucket });
     await runInDurableObject(stub, (instance) => {
       const object = instance as unknown as SandboxDurableObject & { env: Cloudflare.Env };
       object.env = { ...object.env, SANDBOX_CONTAINERS: {} as never, BACKUP_BUCKET: backupBucket };

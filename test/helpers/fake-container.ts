@@ -16,8 +16,8 @@ const WORKDIR = "/workspace";
  * `getSession` never throws and a command sent to an unknown session creates a bare one (cwd /workspace, no env);
  * `createSession` throws for an existing id; `exit N` at the top of a command kills the shell (the call fails with
  * the server's "shell exited" error); a command past its timeout fails with "Command timeout after Nms";
- * top-level exec runs in /workspace; listFiles reports symlinks as `symlink`; backups need `localBucket` (or R2
- * credentials); outbound handlers must be registered by name; egress is gated the way `@cloudflare/containers`'
+ * top-level exec runs in /workspace; listFiles reports symlinks as `symlink`; backups need `localBucket` (then
+ * they go to the bucket, as an archive `unsquashfs` here extracts) or R2 credentials; outbound handlers must be registered by name; egress is gated the way `@cloudflare/containers`'
  * ContainerProxy gates it (allowed hosts, then the handler, "Origin is disallowed" with 520). Package managers are
  * recorded rather than run; a package named `does-not-exist` fails like a real install would.
  */
@@ -33,9 +33,16 @@ export class FakeContainerClient implements ContainerClient {
   presignedBackups = false;
   destroyed = 0;
   private readonly sessions = new Map<string, { cwd: string; env: Record<string, string> }>();
+  /** Presigned backups (R2 credentials set): kept here, as R2 would keep them. */
   private readonly backups = new Map<string, Map<string, Uint8Array>>();
+  private readonly handlers: Record<string, OutboundHandler>;
+  /** The BACKUP_BUCKET binding: `localBucket` backups go to `backups/<id>/data.sqsh` in it. */
+  private readonly bucket?: R2Bucket;
 
-  constructor(private readonly handlers: Record<string, OutboundHandler> = REGISTERED_HANDLERS) {}
+  constructor(options: { handlers?: Record<string, OutboundHandler>; bucket?: R2Bucket } = {}) {
+    this.handlers = options.handlers ?? REGISTERED_HANDLERS;
+    this.bucket = options.bucket;
+  }
 
   private bash() {
     const installer = (name: string) =>
@@ -61,10 +68,21 @@ export class FakeContainerClient implements ContainerClient {
         return { stdout: "", stderr: `stat: cannot statx '${path}': No such file or directory\n`, exitCode: 1 };
       }
     });
+    // The image's squashfs extractor, for the fake's archive format (JSON of base64 files by path).
+    const unsquashfs = defineCommand("unsquashfs", async (args, ctx) => {
+      const dir = args[args.indexOf("-d") + 1];
+      const archive = JSON.parse(await ctx.fs.readFile(args[args.length - 1])) as { dir: string; files: Record<string, string> };
+      for (const [p, b64] of Object.entries(archive.files)) {
+        const target = `${dir}${p.slice(archive.dir.length)}`;
+        await ctx.fs.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+        await ctx.fs.writeFile(target, Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+      }
+      return { stdout: "", stderr: "", exitCode: 0 };
+    });
     return new Bash({
       fs: this.fs,
       cwd: WORKDIR,
-      customCommands: [stat, ...["apt-get", "python3", "npm", "cargo", "gem", "go"].map(installer)],
+      customCommands: [stat, unsquashfs, ...["apt-get", "python3", "npm", "cargo", "gem", "go"].map(installer)],
       fetch: async (url, options = {}) => {
         const response = await this.egress(new Request(url, { method: options.method ?? "GET", headers: options.headers, body: options.body }));
         return {
@@ -181,6 +199,7 @@ export class FakeContainerClient implements ContainerClient {
   }
 
   async createBackup(options: { dir: string; name?: string; ttl?: number; localBucket?: boolean }) {
+    if (options.localBucket && !this.bucket) throw new Error("InvalidBackupConfigError: BACKUP_BUCKET R2 binding not found in env");
     if (!options.localBucket && !this.presignedBackups) {
       throw new Error("InvalidBackupConfigError: Presigned URL backups require R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, CLOUDFLARE_ACCOUNT_ID, BACKUP_BUCKET_NAME");
     }
@@ -189,8 +208,14 @@ export class FakeContainerClient implements ContainerClient {
       if (p.startsWith(`${options.dir}/`) && (await this.fs.stat(p)).isFile) copy.set(p, await this.fs.readFileBuffer(p));
     }
     const id = crypto.randomUUID();
-    this.backups.set(id, copy);
-    return { id, dir: options.dir, ...(options.localBucket ? { localBucket: true } : {}) };
+    if (!options.localBucket) {
+      this.backups.set(id, copy);
+      return { id, dir: options.dir };
+    }
+    const files = Object.fromEntries([...copy].map(([p, bytes]) => [p, btoa(String.fromCharCode(...bytes))]));
+    await this.bucket!.put(`backups/${id}/data.sqsh`, JSON.stringify({ dir: options.dir, files }));
+    await this.bucket!.put(`backups/${id}/meta.json`, JSON.stringify({ id, dir: options.dir }));
+    return { id, dir: options.dir, localBucket: true };
   }
 
   async restoreBackup(backup: { id: string; dir: string }) {

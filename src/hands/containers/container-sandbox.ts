@@ -16,6 +16,12 @@ const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const BACKUP_TTL_S = 30 * 24 * 60 * 60;
 /** Where the sandbox SDK keeps a backup in its bucket (`backups/<id>/data.sqsh` and `meta.json`). */
 const backupKeys = (id: string) => [`backups/${id}/data.sqsh`, `backups/${id}/meta.json`];
+/**
+ * A snapshot restored through the Worker goes into the container in parts of this size: the SDK's own local
+ * restore sends the whole archive as one request (over 128 MB of base64 for a 100 MB workspace, which the
+ * container server refuses) and holds it in memory twice.
+ */
+const RESTORE_PART_BYTES = 8 * 1024 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 interface ContainerExecResult {
@@ -49,7 +55,8 @@ export interface ContainerClient {
   ): Promise<{ files: Array<{ absolutePath: string; type: string; size: number; modifiedAt: string }> }>;
   exists(path: string): Promise<{ exists: boolean }>;
   createBackup(options: { dir: string; name?: string; ttl?: number; localBucket?: boolean }): Promise<{ id: string; dir: string; localBucket?: boolean }>;
-  restoreBackup(backup: { id: string; dir: string; localBucket?: boolean }): Promise<unknown>;
+  /** The presigned-URL restore (R2 credentials set); a snapshot in the bound bucket is restored by the adapter. */
+  restoreBackup(backup: { id: string; dir: string }): Promise<unknown>;
   /** The session's network policy and secret egress (sandbox-object.ts); applied before the container starts. */
   applyEgressPolicy(policy: ContainerEgressPolicy): Promise<void>;
   destroy(): Promise<void>;
@@ -188,7 +195,32 @@ export class ContainerSandbox implements SandboxBackend {
 
   async restore(handle: BackupHandle): Promise<void> {
     if (handle.backend !== "container") throw new SandboxError("EIO", `cannot restore a ${handle.backend} backup into a container`);
-    await this.client.restoreBackup({ id: handle.id, dir: handle.dir, localBucket: handle.localBucket });
+    if (handle.localBucket) await this.restoreThroughWorker(handle.id, handle.dir);
+    else await this.client.restoreBackup({ id: handle.id, dir: handle.dir });
+  }
+
+  /** A snapshot in the bound bucket (no R2 credentials): read in ranges, appended to the archive, extracted. */
+  private async restoreThroughWorker(id: string, dir: string) {
+    const bucket = this.options.backupBucket;
+    if (!bucket) throw new SandboxError("EIO", "no BACKUP_BUCKET binding to restore the workspace snapshot from");
+    const [key] = backupKeys(id);
+    const head = await bucket.head(key);
+    if (!head) throw new SandboxError("ENOENT", `workspace snapshot not found: ${id}`);
+    const archive = shellQuote(`/var/backups/${id}.sqsh`);
+    const part = shellQuote(`/var/backups/${id}.part`);
+    await this.run(`mkdir -p /var/backups && : > ${archive}`);
+    for (let offset = 0; offset < head.size; offset += RESTORE_PART_BYTES) {
+      const object = await bucket.get(key, { range: { offset, length: Math.min(RESTORE_PART_BYTES, head.size - offset) } });
+      if (!object) throw new SandboxError("ENOENT", `workspace snapshot vanished while restoring: ${id}`);
+      await this.client.writeFile(`/var/backups/${id}.part`, bytesToBase64(new Uint8Array(await object.arrayBuffer())), { encoding: "base64" });
+      await this.run(`cat ${part} >> ${archive}`);
+    }
+    await this.run(`mkdir -p ${shellQuote(dir)} && unsquashfs -f -d ${shellQuote(dir)} ${archive} > /dev/null && rm -f ${archive} ${part}`);
+  }
+
+  private async run(command: string) {
+    const result = await this.client.exec(command);
+    if (result.exitCode !== 0) throw new SandboxError("EIO", `${command}: ${`${result.stdout}${result.stderr}`.trim().slice(-2000)}`);
   }
 
   async discard(handle: BackupHandle): Promise<void> {
