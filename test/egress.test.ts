@@ -43,6 +43,20 @@ async function sessionWithToken(value: string, networking: object, injection = {
   return { ...tenant, vault, credential, session };
 }
 
+/** A container sandbox for the session, provisioned as the sandbox Durable Object does: placeholders in the shell. */
+async function provisionedWithSecrets(fake: FakeContainerClient, workspaceId: string, environmentId: string, sessionId: string) {
+  const secrets = await loadEgressSecrets(env, workspaceId, sessionId);
+  const sandbox = new ContainerSandbox(fake, {
+    sessionId,
+    networking: { type: "unrestricted" },
+    shellEnv: placeholderEnv(secrets),
+    secretScope: { workspaceId, sessionId },
+    presignedBackups: false,
+  });
+  await sandbox.provision({ id: environmentId, workspaceId, type: "cloud", networking: { type: "unrestricted" }, packages: {}, archivedAt: null });
+  return { sandbox, secrets };
+}
+
 const bashStep = (command: string) => `[[tool:bash ${JSON.stringify({ command })}]]`;
 
 describe("egress secret substitution (isolate sandbox)", () => {
@@ -94,15 +108,7 @@ describe("egress secret substitution (container sandbox, outbound interception)"
       { header: true, body: false },
     );
     const fake = new FakeContainerClient();
-    const secrets = await loadEgressSecrets(env, workspaceId, session.id);
-    const sandbox = new ContainerSandbox(fake, {
-      sessionId: session.id,
-      networking: { type: "unrestricted" },
-      shellEnv: placeholderEnv(secrets),
-      secretScope: { workspaceId, sessionId: session.id },
-      presignedBackups: false,
-    });
-    await sandbox.provision({ id: environment.id, workspaceId, type: "cloud", networking: { type: "unrestricted" }, packages: {}, archivedAt: null });
+    const { sandbox } = await provisionedWithSecrets(fake, workspaceId, environment.id, session.id);
     // Only the session's identity reaches the container's Durable Object, never a secret value.
     expect(fake.policy).toEqual({ internet: true, allowedHosts: null, secrets: { workspaceId, sessionId: session.id } });
 
@@ -133,15 +139,7 @@ describe("egress secret substitution (container sandbox, outbound interception)"
       return new Response(`you sent ${req.headers.get("authorization")}`);
     });
     const { workspaceId, environment, session } = await sessionWithToken(secret, { type: "unrestricted" }, { header: true, body: false });
-    const secrets = await loadEgressSecrets(env, workspaceId, session.id);
-    const sandbox = new ContainerSandbox(new FakeContainerClient(), {
-      sessionId: session.id,
-      networking: { type: "unrestricted" },
-      shellEnv: placeholderEnv(secrets),
-      secretScope: { workspaceId, sessionId: session.id },
-      presignedBackups: false,
-    });
-    await sandbox.provision({ id: environment.id, workspaceId, type: "cloud", networking: { type: "unrestricted" }, packages: {}, archivedAt: null });
+    const { sandbox, secrets } = await provisionedWithSecrets(new FakeContainerClient(), workspaceId, environment.id, session.id);
     const result = await sandbox.exec('curl -s -H "Authorization: Bearer $API_TOKEN" https://echo.test/');
     expect(result.output).toBe(`you sent Bearer ${secrets[0].placeholder}`);
   });
