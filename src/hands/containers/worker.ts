@@ -10,6 +10,7 @@ export * from "../../index";
 export { Sandbox } from "./sandbox-object";
 export { ContainerProxy } from "@cloudflare/sandbox";
 
+// src/index.ts's default export is the Hono app, whose only handler is fetch; one it gains must be forwarded here.
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     return (await benchHook(request, env)) ?? app.fetch(request, env, ctx);
