@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 300_000,
     // The first run builds the project image (cached by the engine afterwards).
     hookTimeout: 900_000,
+    // Stopping wrangler lets it remove the containers it started, which takes a while.
+    teardownTimeout: 60_000,
   },
 });
