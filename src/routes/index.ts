@@ -19,6 +19,7 @@ import { memoryVersionRoutes } from "./memory-versions";
 import { webhookRoutes } from "./webhooks";
 import { deploymentRoutes } from "./deployments";
 import { deploymentRunRoutes } from "./deployment-runs";
+import { handsTestHookRoutes } from "./hands-test-hooks";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -36,6 +37,7 @@ v1Routes.route("/sessions", sessionEventRoutes);
 v1Routes.route("/sessions", sessionResourceRoutes);
 v1Routes.route("/sessions", sessionThreadRoutes);
 v1Routes.route("/sessions", sessionRoutes);
+v1Routes.route("/sessions", handsTestHookRoutes);
 v1Routes.route("/memory_stores", memoryRoutes);
 v1Routes.route("/memory_stores", memoryVersionRoutes);
 v1Routes.route("/memory_stores", memoryStoreRoutes);
