@@ -32,6 +32,7 @@ export const SCENARIOS = {
   "exit-codes": "a non-zero exit is an error result carrying the output (or `exit N`)",
   timeout: "a command past its timeout_ms is cut off, and the next call gets a working shell",
   truncation: "output past 100 KiB keeps its tail behind `[output truncated]`",
+  python: "native binaries run: python3",
   "snapshot-restore": "a workspace file survives the sandbox being destroyed; the session resumes in a fresh shell",
   "file-resource": "a `file` session resource is at its mount path, also one added mid-session",
   "github-resource": "a `github_repository` session resource is checked out at its mount path; its token stays out",
@@ -63,6 +64,7 @@ export const CAPABILITIES = {
     workdir: "/workspace",
     unsupported: {},
     documented: {
+      python: "just-bash simulates a shell in the isolate: no python3, git, node or other native binaries",
       packages:
         "no package manager in a Worker isolate (just-bash has no apt, pip, npm...): the requested packages are listed in /tmp/PACKAGES-NOT-INSTALLED.txt",
     },
@@ -71,6 +73,7 @@ export const CAPABILITIES = {
     workdir: inject("hands").selfHostedWorkdir,
     unsupported: {
       ...(nodeMajor < 22 ? { glob: `the official SDK's glob tool needs Node 22 (fs.glob); this worker runs on Node ${nodeMajor}` } : {}),
+      python: "the host's binaries are its owner's to install",
       "file-resource": `${NOT_THE_WORKERS_JOB}: it mounts skills and memory stores, not file resources`,
       "github-resource": `${NOT_THE_WORKERS_JOB}: it mounts skills and memory stores, not repositories`,
       packages: "self_hosted environments have no `packages`: the host is provisioned by its owner",
