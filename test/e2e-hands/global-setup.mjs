@@ -66,7 +66,7 @@ export default async function setup({ provide }) {
   const hosts = await startFakeHosts();
   const options = {
     vars: { HANDS_TEST_HOOKS: "1", GITHUB_API_URL: hosts.githubApiURL },
-    env: hosts.caFile ? { NODE_EXTRA_CA_CERTS: hosts.caFile } : {},
+    processEnv: hosts.caFile ? { NODE_EXTRA_CA_CERTS: hosts.caFile } : {},
   };
   const addresses = echoAddresses();
   const wantContainers = process.env.HANDS_CONFORMANCE_CONTAINERS !== "0";

@@ -72,11 +72,11 @@ function killGroup(child, signal) {
 
 /**
  * Starts the fake model and wrangler dev; resolves when `/health` and the console page answer. `vars` are extra
- * `--var NAME:value` bindings (test hooks, retry timings); `env` extra process environment for wrangler and workerd
+ * `--var NAME:value` bindings (test hooks, retry timings); `processEnv` extra process environment for wrangler and workerd
  * (e.g. `NODE_EXTRA_CA_CERTS`, which workerd's outbound TLS trusts). Returns handles to talk to it, to crash it (`kill`),
  * to bring it back on the same state (`restart`), and to reach the runtime past wrangler's proxy (`runtimeURL`).
  */
-export async function startStack({ vars = {}, env = {}, log = () => {} } = {}) {
+export async function startStack({ vars = {}, processEnv = {}, log = () => {} } = {}) {
   const persistDir = mkdtempSync(path.join(tmpdir(), "ma-stack-state-"));
   const [port, inspectorPort, modelPort] = [await freePort(), await freePort(), await freePort()];
   const baseURL = `http://127.0.0.1:${port}`;
@@ -126,7 +126,7 @@ export async function startStack({ vars = {}, env = {}, log = () => {} } = {}) {
         "--show-interactive-dev-session=false",
         "--log-level", process.env.STACK_WRANGLER_LOG ?? process.env.BENCH_WRANGLER_LOG ?? "warn",
       ],
-      { cwd: root, env: { ...quietEnv, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+      { cwd: root, env: { ...quietEnv, ...processEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     output = tail(dev);
     await waitFor([`${baseURL}/health`, `${baseURL}/console/`], dev, output, 120_000);
