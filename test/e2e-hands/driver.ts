@@ -49,7 +49,7 @@ const isTurnEnd = (e: Event) => (e.type === "session.status_idle" && stopReason(
  * Sends one user turn scripted with `steps` through the official SDK and waits for the session to go idle; returns
  * each call's result in the order the model made them. Fails when the turn does not end within `timeoutMs`.
  */
-export async function runTurn(client: Anthropic, sessionId: string, steps: ToolCall[][], timeoutMs = 150_000): Promise<ToolOutcome[]> {
+export async function runTurn(client: Anthropic, sessionId: string, steps: ToolCall[][], timeoutMs = 90_000): Promise<ToolOutcome[]> {
   const before = (await allEvents(client, sessionId)).length;
   await client.beta.sessions.events.send(sessionId, {
     events: [{ type: "user.message", content: [{ type: "text", text: script(steps) }] }],
@@ -63,7 +63,11 @@ export async function runTurn(client: Anthropic, sessionId: string, steps: ToolC
       if (stopReason(turn[end]) !== "end_turn") throw new Error(`the turn did not end normally: ${JSON.stringify(turn.slice(-5))}`);
       return outcomes(turn);
     }
-    if (Date.now() > deadline) throw new Error(`the turn did not end within ${timeoutMs / 1000}s; events: ${JSON.stringify(events.map((e) => e.type))}`);
+    if (Date.now() > deadline) {
+      // Frees the session for the scenarios after this one, then fails this one with what happened.
+      await client.beta.sessions.events.send(sessionId, { events: [{ type: "user.interrupt" }] }).catch(() => {});
+      throw new Error(`the turn did not end within ${timeoutMs / 1000}s; its events: ${JSON.stringify(events.map((e) => e.type))}`);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
 }
