@@ -8,18 +8,24 @@ declare module "vitest" {
       isolate: StackInfo;
       container: StackInfo | { unavailable: string } | { error: string };
       selfHostedWorkdir: string;
-      echo: { httpPort: number; httpsPort: number | null };
       fakeHostsURL: string;
       logLevel: "debug" | "off";
     };
   }
 }
 
+interface EchoPorts {
+  httpPort: number;
+  httpsPort: number | null;
+}
+
 interface StackInfo {
   baseURL: string;
   apiKey: string;
-  /** Two addresses of the echo host as the backend's sandbox reaches it. */
+  /** Two addresses of the echo host as the backend's sandbox reaches it... */
   hosts: { allowed: string; other: string };
+  /** ...and its ports there (no HTTPS port where no TLS certificate could be made). */
+  echo: EchoPorts;
   /** False where the container egress cannot intercept TLS (the containers-lab stand-in). */
   interceptsTls?: boolean;
 }
@@ -103,6 +109,7 @@ export interface Hands {
   agentId: string;
   workdir: string;
   hosts: { allowed: string; other: string };
+  echo: EchoPorts;
   /** An environment of this backend (cloud config ignored for self-hosted); cached per config. */
   environment(config?: Omit<BetaCloudConfigParams, "type">): Promise<string>;
   /** Destroys the session's sandbox the way going idle does; the next tool use must restore its workspace. */
@@ -121,7 +128,7 @@ export function stackFor(name: BackendName): StackInfo | { unavailable: string }
 export async function startHands(name: BackendName, stack: StackInfo): Promise<Hands> {
   const client = new Anthropic({ baseURL: stack.baseURL, apiKey: stack.apiKey, maxRetries: 2, logLevel: "off" });
   const agent = await client.beta.agents.create({ name: `conformance-${name}`, model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] });
-  const base = { name, client, agentId: agent.id, workdir: CAPABILITIES[name].workdir, hosts: stack.hosts };
+  const base = { name, client, agentId: agent.id, workdir: CAPABILITIES[name].workdir, hosts: stack.hosts, echo: stack.echo };
   if (name === "self-hosted") return { ...base, ...(await selfHostedEnvironment(client, stack)) };
 
   const environments = new Map<string, Promise<string>>();
@@ -189,7 +196,6 @@ export async function registerRepository(owner: string, name: string, repo: { fi
   if (!res.ok) throw new Error(`registering ${owner}/${name}: ${res.status}`);
 }
 
-export const echoURL = (scheme: "http" | "https", host: string, path: string) => {
-  const { httpPort, httpsPort } = inject("hands").echo;
-  return `${scheme}://${host}:${scheme === "http" ? httpPort : httpsPort}${path}`;
-};
+/** The echo host at one of the backend's two addresses for it. */
+export const echoURL = (hands: Hands, scheme: "http" | "https", host: "allowed" | "other", path: string) =>
+  `${scheme}://${hands.hosts[host]}:${scheme === "http" ? hands.echo.httpPort : hands.echo.httpsPort}${path}`;

@@ -15,7 +15,7 @@ const record = (backend: BackendName, scenario: Scenario, outcome: Outcome) => {
 };
 
 const scenarios = Object.keys(SCENARIOS) as Scenario[];
-const httpsMissing = inject("hands").echo.httpsPort === null ? "no TLS test host here (`openssl` is missing to make its certificate)" : undefined;
+const httpsMissing = inject("hands").isolate.echo.httpsPort === null ? "no TLS test host here (`openssl` is missing to make its certificate)" : undefined;
 
 for (const backend of Object.keys(CAPABILITIES) as BackendName[]) {
   const stack = stackFor(backend);

@@ -7,11 +7,11 @@ export function limitedNetworking(scheme: "http" | "https"): Run {
   return async (hands) => {
     const tag = `limited-${scheme}-${unique()}`;
     // The other host answers, so a refusal below is the policy's, not a dead address's.
-    await fetch(echoURL("http", hands.hosts.other, `/probe/${tag}`));
+    await fetch(echoURL(hands, "http", "other", `/probe/${tag}`));
     const sessionId = await newSession(hands, { config: { networking: { type: "limited", allowed_hosts: [hands.hosts.allowed] } } });
     const [allowed, blocked] = await runTurn(hands.client, sessionId, [
-      [bash(`curl -s ${echoURL(scheme, hands.hosts.allowed, `/t/${tag}/allowed`)}; echo " rc=$?"`)],
-      [bash(`curl -s ${echoURL(scheme, hands.hosts.other, `/t/${tag}/blocked`)}; echo " rc=$?"`)],
+      [bash(`curl -s ${echoURL(hands, scheme, "allowed", `/t/${tag}/allowed`)}; echo " rc=$?"`)],
+      [bash(`curl -s ${echoURL(hands, scheme, "other", `/t/${tag}/blocked`)}; echo " rc=$?"`)],
     ]);
     expect(allowed).toMatchObject({ isError: false, text: expect.stringMatching(new RegExp(`^echo ${scheme} GET /t/${tag}/allowed\\n[\\s\\S]* rc=0$`)) });
     // Refused at the egress (curl fails, or the egress answers for the host): the host itself never answers.
@@ -49,9 +49,9 @@ export function credential(scheme: "http" | "https"): Run {
         bash(
           [
             // -i: the echo host also reflects the secret in a response header.
-            `curl -s -i ${auth} -d "token=$API_TOKEN" ${echoURL(scheme, hands.hosts.allowed, `/t/${tag}/allowed`)}`,
+            `curl -s -i ${auth} -d "token=$API_TOKEN" ${echoURL(hands, scheme, "allowed", `/t/${tag}/allowed`)}`,
             "echo",
-            `curl -s ${auth} ${echoURL(scheme, hands.hosts.other, `/t/${tag}/other`)}`,
+            `curl -s ${auth} ${echoURL(hands, scheme, "other", `/t/${tag}/other`)}`,
           ].join("; "),
         ),
       ],

@@ -29,10 +29,10 @@ const readBody = async (req) => {
   return Buffer.concat(chunks).toString("utf8");
 };
 
-const listen = (server, host = "0.0.0.0") =>
+const listen = (server, host = "0.0.0.0", port = 0) =>
   new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, host, () => resolve(server.address().port));
+    server.listen(port, host, () => resolve(server.address().port));
   });
 
 /**
@@ -122,7 +122,8 @@ function control(seen, repos) {
 
 /**
  * Starts the hosts. Returns `echoHttpPort`, `echoHttpsPort` and `caFile` (both undefined without `openssl`: no TLS
- * certificate), `githubApiURL` (the stack's `GITHUB_API_URL`), `controlURL` (for the test process) and `close()`.
+ * certificate), `githubApiURL` (the stack's `GITHUB_API_URL`), `controlURL` (for the test process), `listenEcho()`
+ * and `close()`.
  */
 export async function startFakeHosts() {
   const seen = [];
@@ -148,6 +149,12 @@ export async function startFakeHosts() {
     caFile: certs?.ca,
     githubApiURL: `http://127.0.0.1:${githubPort}`,
     controlURL: `http://127.0.0.1:${controlPort}`,
+    /** The HTTP echo host also on `address:port` (rejects when that port is taken there). */
+    async listenEcho(address, port) {
+      const server = createHttpServer(echo("http", seen));
+      await listen(server, address, port);
+      servers.push(server);
+    },
     async close() {
       for (const server of servers) server.closeAllConnections();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

@@ -21,20 +21,24 @@ async function createWorkspace(stack) {
 }
 
 /**
- * How the echo host is reached from a sandbox: the isolate's and the self-hosted worker's requests leave from this
- * machine (loopback works); a container's leave through its egress to workerd, which connects from this machine,
- * but by the address the container asked for, so it must be one of this machine's own (docker0's first).
+ * How the echo host is reached from a sandbox. The isolate's and the self-hosted worker's requests leave from this
+ * machine: loopback works, on the echo host's own ports. A container's leave through its egress sidecar to workerd,
+ * which connects from this machine to the address the container asked for, so that must be one of this machine's
+ * own (docker0's first); and the containers-lab stand-in passes only port 80 of plain HTTP on intact, so the echo
+ * host must also listen there. Returns the container's pair, or why there is none.
  */
-function echoAddresses() {
+async function containerEchoHosts(hosts) {
   const external = Object.entries(networkInterfaces()).flatMap(([name, list]) =>
     (list ?? []).filter((i) => i.family === "IPv4" && !i.internal).map((i) => ({ name, address: i.address })),
   );
-  const docker = external.find((i) => i.name === "docker0");
-  const other = external.find((i) => i !== docker);
-  return {
-    local: { allowed: "127.0.0.1", other: "127.0.0.2" },
-    container: docker && other ? { allowed: docker.address, other: other.address } : null,
-  };
+  const ordered = [...external.filter((i) => i.name === "docker0"), ...external.filter((i) => i.name !== "docker0")].map((i) => i.address);
+  const bound = [];
+  for (const address of ordered) {
+    if (bound.length === 2) break;
+    await hosts.listenEcho(address, 80).then(() => bound.push(address), () => {});
+  }
+  if (bound.length < 2) return { unavailable: `the echo host needs port 80 free on two of this machine's addresses for containers to reach it (${ordered.join(", ")})` };
+  return { allowed: bound[0], other: bound[1] };
 }
 
 /** The egress sidecar image workerd runs next to each container (the containers-lab kit sets a TLS-blind stand-in). */
@@ -42,10 +46,6 @@ const egressImage = () => String(localStack.containersLabEnv?.().MINIFLARE_CONTA
 
 /** The container stack, or why there is none. Only a missing Docker engine is a skip; any other failure is an error. */
 async function startContainerStack(options) {
-  // The container mode of test/helpers/local-stack.mjs (`cloudSandbox: "container"`) comes with containersLabEnv.
-  if (typeof localStack.containersLabEnv !== "function") {
-    return { unavailable: "this checkout's test/helpers/local-stack.mjs has no container mode (`cloudSandbox: \"container\"`)" };
-  }
   let stack;
   try {
     stack = await localStack.startStack({ ...options, cloudSandbox: "container" });
@@ -68,27 +68,31 @@ export default async function setup({ provide }) {
     vars: { HANDS_TEST_HOOKS: "1", GITHUB_API_URL: hosts.githubApiURL },
     processEnv: hosts.caFile ? { NODE_EXTRA_CA_CERTS: hosts.caFile } : {},
   };
-  const addresses = echoAddresses();
-  const wantContainers = process.env.HANDS_CONFORMANCE_CONTAINERS !== "0";
+  const echo = { httpPort: hosts.echoHttpPort, httpsPort: hosts.echoHttpsPort ?? null };
+  const containerHosts =
+    process.env.HANDS_CONFORMANCE_CONTAINERS === "0"
+      ? { unavailable: "HANDS_CONFORMANCE_CONTAINERS=0" }
+      : // The container mode of test/helpers/local-stack.mjs (`cloudSandbox: "container"`) comes with containersLabEnv.
+        typeof localStack.containersLabEnv !== "function"
+        ? { unavailable: 'this checkout\'s test/helpers/local-stack.mjs has no container mode (`cloudSandbox: "container"`)' }
+        : await containerEchoHosts(hosts);
   const [stack, containers] = await Promise.all([
     localStack.startStack(options),
-    wantContainers ? startContainerStack(options) : { unavailable: "HANDS_CONFORMANCE_CONTAINERS=0" },
+    containerHosts.unavailable ? containerHosts : startContainerStack(options),
   ]);
 
   provide("hands", {
-    isolate: { baseURL: stack.baseURL, apiKey: await createWorkspace(stack), hosts: addresses.local },
+    isolate: { baseURL: stack.baseURL, apiKey: await createWorkspace(stack), hosts: { allowed: "127.0.0.1", other: "127.0.0.2" }, echo },
     selfHostedWorkdir: workdir,
     container: containers.stack
-      ? addresses.container
-        ? {
-            baseURL: containers.stack.baseURL,
-            apiKey: await createWorkspace(containers.stack),
-            hosts: addresses.container,
-            interceptsTls: !egressImage().includes("proxy-everything:stub"),
-          }
-        : { unavailable: "this machine has no docker0 and second IPv4 address for a container to reach the echo host by" }
+      ? {
+          baseURL: containers.stack.baseURL,
+          apiKey: await createWorkspace(containers.stack),
+          hosts: containerHosts,
+          echo: { httpPort: 80, httpsPort: echo.httpsPort },
+          interceptsTls: !egressImage().includes("proxy-everything:stub"),
+        }
       : containers,
-    echo: { httpPort: hosts.echoHttpPort, httpsPort: hosts.echoHttpsPort ?? null },
     fakeHostsURL: hosts.controlURL,
     logLevel: process.env.E2E_LOG_LEVEL === "debug" ? "debug" : "off",
   });
