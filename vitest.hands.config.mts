@@ -13,5 +13,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 180_000,
+    // The global teardown stops up to two stacks; wrangler removes its containers on the way out.
+    teardownTimeout: 60_000,
   },
 });
