@@ -3,29 +3,10 @@
 // Plain JS with no Node or Workers imports: requests go through the caller's `send` (see cases.mjs). Each probe
 // returns findings `{ probe, owner, detail }`; `owner` is the branch whose fix the probe waits for.
 
-import { BETA, caller, multipart } from "./cases.mjs";
+import { caller, multipart, rawCaller } from "./cases.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
-
-/** A raw call that never throws: `{ status, json, text }`, JSON bodies as objects, `headers` added as given. */
-function rawCaller(send, credential, { bearer = false } = {}) {
-  return async (method, path, body, extraHeaders = {}) => {
-    const headers = { "anthropic-beta": BETA, ...extraHeaders };
-    if (bearer) headers.authorization = `Bearer ${credential}`;
-    else headers["x-api-key"] = credential;
-    if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
-      headers["content-type"] = "application/json";
-      body = JSON.stringify(body);
-    }
-    const res = await send({ method, path, headers, body });
-    let json;
-    try {
-      json = res.text ? JSON.parse(res.text) : undefined;
-    } catch {}
-    return { status: res.status, json, text: res.text };
-  };
-}
 
 const toolset = (policy = "always_allow") => [{ type: "agent_toolset_20260401", default_config: { permission_policy: { type: policy } } }];
 const tool = (name, input) => `[[tool:${name} ${JSON.stringify(input)}]]`;
