@@ -63,6 +63,9 @@ function sizedSender(baseURL, apiKey) {
   return send;
 }
 
+/** Whose fix a probe's class waits for, when the probe itself cannot finish. */
+const OWNERS = { tools: "sec-hardening", upload: "sec-hardening", auto: "sec-hardening", hands: "sec-hardening", sizes: "sec-boundary", outbound: "sec-boundary", quotas: "quotas" };
+
 export async function security(stack, { sizes = DEFAULT_SIZES, only } = {}) {
   console.log("\n(f) Security: hostile tool inputs, uploads, auto permission, hands tokens, sizes, outbound, quotas");
   const send = httpSender(stack.baseURL, { timeoutMs: 120_000 });
@@ -99,7 +102,7 @@ export async function security(stack, { sizes = DEFAULT_SIZES, only } = {}) {
         checked += result.checked;
         console.log(`  ${result.findings.length ? "✗" : "✓"} ${name}: ${result.checked} checks, ${result.findings.length} findings (${Date.now() - started} ms)`);
       } catch (err) {
-        findings.push({ probe: name, owner: "sec-hardening", detail: `probe crashed: ${String(err.message ?? err).split("\n")[0]}` });
+        findings.push({ probe: name, owner: OWNERS[name], detail: `probe crashed: ${String(err.message ?? err).split("\n")[0]}` });
         console.log(`  ✗ ${name}: crashed: ${err.message ?? err}`);
       }
     }
