@@ -30,6 +30,8 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // wrangler.toml's [alias], which the pool does not read: just-bash's minimatch becomes the linear matcher.
+    resolve: { alias: { minimatch: path.join(import.meta.dirname, "src/lib/minimatch-linear.ts") } },
     test: {
       include: ["test/**/*.test.ts"],
       // test/e2e and test/e2e-browser run in Node against wrangler dev (vitest.e2e.config.mts, vitest.browser.config.mts).
