@@ -10,8 +10,7 @@
 
 /** @typedef {{ status: "served" } | { status: "differs", how: string } | { status: "helper", test: string } | { status: "not_served", why: string }} MethodEntry */
 
-const DREAMS = "Dreams (beta `dreaming-2026-04-21`) are not served yet; they are being built as their own Durable Object.";
-const TUNNELS = "MCP tunnels are a separate issue; no route yet.";
+const DREAM_SESSION = "No session runs a dream here (each runs in its own DreamRunner Durable Object), so `session_id` stays `null`.";
 const ORG_WEBHOOKS =
   "An organization is a workspace here. `enabled_events` takes exactly the SDK's organization event types; the workspace events (agents, sessions, deployments...) this server also delivers are subscribed with the extra field `workspace_events`.";
 const OLD_FILES_BETA =
@@ -120,21 +119,21 @@ export const METHODS = {
   "beta.deployments.unpause": { status: "served" },
   "beta.deploymentRuns.retrieve": { status: "served" },
   "beta.deploymentRuns.list": { status: "served" },
-  "beta.dreams.create": { status: "not_served", why: DREAMS },
-  "beta.dreams.retrieve": { status: "not_served", why: DREAMS },
-  "beta.dreams.list": { status: "not_served", why: DREAMS },
-  "beta.dreams.archive": { status: "not_served", why: DREAMS },
-  "beta.dreams.cancel": { status: "not_served", why: DREAMS },
-  "beta.tunnels.create": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.retrieve": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.list": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.archive": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.revealToken": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.rotateToken": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.certificates.create": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.certificates.retrieve": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.certificates.list": { status: "not_served", why: TUNNELS },
-  "beta.tunnels.certificates.archive": { status: "not_served", why: TUNNELS },
+  "beta.dreams.create": { status: "differs", how: DREAM_SESSION },
+  "beta.dreams.retrieve": { status: "differs", how: DREAM_SESSION },
+  "beta.dreams.list": { status: "differs", how: DREAM_SESSION },
+  "beta.dreams.archive": { status: "served" },
+  "beta.dreams.cancel": { status: "served" },
+  "beta.tunnels.create": { status: "served" },
+  "beta.tunnels.retrieve": { status: "served" },
+  "beta.tunnels.list": { status: "served" },
+  "beta.tunnels.archive": { status: "served" },
+  "beta.tunnels.revealToken": { status: "served" },
+  "beta.tunnels.rotateToken": { status: "served" },
+  "beta.tunnels.certificates.create": { status: "served" },
+  "beta.tunnels.certificates.retrieve": { status: "served" },
+  "beta.tunnels.certificates.list": { status: "served" },
+  "beta.tunnels.certificates.archive": { status: "served" },
   "beta.webhooks.parseUnverified": { status: "helper", test: "test/webhooks.test.ts" },
   "beta.webhooks.unwrap": { status: "helper", test: "test/webhooks.test.ts" },
   "beta.organization.webhooks.create": { status: "differs", how: ORG_WEBHOOKS },
