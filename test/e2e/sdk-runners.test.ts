@@ -1,41 +1,17 @@
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import Anthropic from "@anthropic-ai/sdk";
 import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema";
 import type { BetaManagedAgentsSessionEvent } from "@anthropic-ai/sdk/resources/beta/sessions/events";
+import { BETA, baseURL, client, environmentId, environmentKey, stops, waitFor } from "./stack";
 
-/**
- * The 1.15 SDK's own runners against `wrangler dev`, over the network: the session tool runner
- * (`client.beta.sessions.events.toolRunner`) and the environment worker (`work.worker`, `work.poller`), each until
- * the session ends the way the SDK expects (`session.status_terminated` on archive).
- */
-const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
-const baseURL = inject("baseURL");
-const environmentId = inject("environmentId");
-const client = new Anthropic({ baseURL, apiKey: inject("apiKey"), maxRetries: 0, logLevel: "off" });
-
-const stops: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
-
-async function environmentKey(): Promise<string> {
-  return (await client.post<{ key: string }>(`/v1/environments/${environmentId}/keys`, { body: { name: "e2e-runners" }, headers: BETA })).key;
-}
+// The 1.15 SDK's own runners against `wrangler dev`, over the network: the session tool runner
+// (`client.beta.sessions.events.toolRunner`) and the environment worker (`work.worker`, `work.poller`), each until
+// the session ends the way the SDK expects (`session.status_terminated` on archive).
 
 async function events(sessionId: string): Promise<BetaManagedAgentsSessionEvent[]> {
   const all: BetaManagedAgentsSessionEvent[] = [];
   for await (const event of client.beta.sessions.events.list(sessionId)) all.push(event);
   return all;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const endTurn = (all: BetaManagedAgentsSessionEvent[]) => {
@@ -69,7 +45,7 @@ describe("the SDK's runners, end to end", () => {
     const log = await waitFor(async () => {
       const all = await events(session.id);
       return endTurn(all) ? all : undefined;
-    });
+    }, 60_000);
     expect(log.find((e) => e.type === "user.custom_tool_result")).toMatchObject({ content: [{ type: "text", text: "found order 7" }] });
 
     const archived = await client.beta.sessions.archive(session.id);
@@ -82,7 +58,7 @@ describe("the SDK's runners, end to end", () => {
   it("the environment worker serves a session's bash call and force-stops the item once the session is archived", async () => {
     const agent = await client.beta.agents.create({ name: "e2e-env-worker", model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] });
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });
-    const key = await environmentKey();
+    const key = await environmentKey("e2e-runners");
     const controller = new AbortController();
     const worker = new Anthropic({ baseURL, apiKey: null, logLevel: "off" }).beta.environments.work.worker({
       environmentId,
@@ -99,7 +75,7 @@ describe("the SDK's runners, end to end", () => {
     const log = await waitFor(async () => {
       const all = await events(session.id);
       return endTurn(all) ? all : undefined;
-    });
+    }, 60_000);
     expect(log.find((e) => e.type === "user.tool_result")).toMatchObject({ is_error: false, content: [{ text: "runner-ok" }] });
 
     // Archiving terminates the session: the worker's runner ends and the item is stopped long before maxIdleMs.
@@ -120,7 +96,7 @@ describe("the SDK's runners, end to end", () => {
     const controller = new AbortController();
     const poller = new Anthropic({ baseURL, apiKey: null, logLevel: "off" }).beta.environments.work.poller({
       environmentId,
-      environmentKey: await environmentKey(),
+      environmentKey: await environmentKey("e2e-runners"),
       signal: controller.signal,
     });
     let claimed: string | undefined;

@@ -1,34 +1,14 @@
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import Anthropic from "@anthropic-ai/sdk";
 import type { BetaSelfHostedWork } from "@anthropic-ai/sdk/resources/beta/environments";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    baseURL: string;
-    apiKey: string;
-    workspaceId: string;
-    environmentId: string;
-    workdir: string;
-    logLevel: "debug" | "off";
-  }
-}
-
-const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
-const baseURL = inject("baseURL");
-const environmentId = inject("environmentId");
-const client = new Anthropic({ baseURL, apiKey: inject("apiKey"), maxRetries: 0, logLevel: "off" });
-
-const stops: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
+import { BETA, baseURL, client, environmentId, environmentKey, stops, waitFor } from "./stack";
 
 /** work.list takes the environment key (it rejects an API key): a client holding the last worker's key. */
 let lister: Anthropic;
 
 /** The official worker, unmodified, polling our queue with an environment key minted through our API. */
 async function startWorker() {
-  const key = await client.post<{ key: string }>(`/v1/environments/${environmentId}/keys`, { body: { name: "e2e" }, headers: BETA });
+  const key = { key: await environmentKey() };
   lister = new Anthropic({ baseURL, apiKey: null, authToken: key.key, maxRetries: 0, logLevel: "off" });
   const controller = new AbortController();
   const worker = new Anthropic({ baseURL, apiKey: null, logLevel: inject("logLevel") }).beta.environments.work.worker({
@@ -50,16 +30,6 @@ async function enqueue(sessionId: string) {
     body: { session_id: sessionId },
     headers: BETA,
   });
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe("official EnvironmentWorker against wrangler dev", () => {

@@ -1,0 +1,41 @@
+import { afterEach, inject } from "vitest";
+import Anthropic from "@anthropic-ai/sdk";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseURL: string;
+    apiKey: string;
+    workspaceId: string;
+    environmentId: string;
+    workdir: string;
+    logLevel: "debug" | "off";
+  }
+}
+
+/** The stack global-setup started: its URL, its self-hosted environment and an API-key client, as the SDK is used. */
+export const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
+export const baseURL = inject("baseURL");
+export const environmentId = inject("environmentId");
+export const client = new Anthropic({ baseURL, apiKey: inject("apiKey"), maxRetries: 0, logLevel: "off" });
+
+/** Cleanups a test registers (stopping the workers it started), run after each test. */
+export const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+/** Mints an environment key through the API, as an operator would for a worker. */
+export async function environmentKey(name = "e2e"): Promise<string> {
+  return (await client.post<{ key: string }>(`/v1/environments/${environmentId}/keys`, { body: { name }, headers: BETA })).key;
+}
+
+/** Polls `probe` until it returns a value. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
