@@ -5,6 +5,8 @@ import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhoo
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
 import type { Principal } from "./middleware/auth";
+import type { WorkspaceQuota } from "../durable-objects/workspace-quota/workspace-quota";
+import type { WorkspaceLimits } from "./limits/workspace-limits";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
 export interface Env {
@@ -18,6 +20,8 @@ export interface Env {
   WEBHOOK_DELIVERIES: DurableObjectNamespace<WebhookDelivery>;
   /** One sandbox Durable Object per session of a cloud environment: runs its tool uses. */
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
+  /** One per workspace: admits API requests (rate, daily write bytes) and counts model tokens (src/limits). */
+  WORKSPACE_QUOTAS: DurableObjectNamespace<WorkspaceQuota>;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
   SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
   /** Guards /admin/*. Unset means the admin API is closed. */
@@ -40,6 +44,8 @@ export interface Env {
    * this long. Default 300, the hosted API's. The SDK worker heartbeats at half the lease, so shorter is safe.
    */
   WORK_LEASE_TTL_SECONDS?: string;
+  /** JSON overriding the built-in per-workspace limit defaults for the whole deployment (src/limits/workspace-limits.ts). */
+  WORKSPACE_DEFAULT_LIMITS?: string;
 }
 
 /** Per-request values set by middleware. */
@@ -50,6 +56,10 @@ export interface Variables {
   /** The authenticated credential: API key, environment key or sessions token (see middleware/auth). */
   principal: Principal;
   betas: string[];
+  /** The workspace's limits in force, for API-key requests (set by middleware/quota.ts). */
+  limits?: WorkspaceLimits;
+  /** Model tokens the workspace may still use today (API-key requests). */
+  modelTokensLeft?: number;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };
@@ -60,7 +70,13 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject";
+      durableNamespaces:
+        | "SessionDurableObject"
+        | "EnvironmentWorkQueue"
+        | "DeploymentScheduler"
+        | "WebhookDelivery"
+        | "SandboxDurableObject"
+        | "WorkspaceQuota";
     }
   }
 }

@@ -11,6 +11,8 @@ import { IsolateSandbox } from "./isolate-sandbox";
 import { loadEgressSecrets } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
 import { mountNewFiles } from "./mount-resources";
+import { MAX_FILE_BYTES } from "./execution-limits";
+import { loadWorkspaceLimits } from "../../src/limits/workspace-limits";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -254,9 +256,13 @@ export class SandboxDurableObject extends DurableObject<Env> {
       const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
       return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId, secrets);
     }
-    const environment = await this.environment(scope);
-    const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets);
+    const [environment, secrets, limits] = await Promise.all([
+      this.environment(scope),
+      loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId),
+      loadWorkspaceLimits(this.env, scope.workspaceId),
+    ]);
+    const quota = { maxBytes: limits.max_sandbox_bytes, maxFileBytes: MAX_FILE_BYTES };
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, quota);
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {

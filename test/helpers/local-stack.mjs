@@ -9,6 +9,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, r
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { TEST_DEFAULT_LIMITS } from "./test-limits.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -104,6 +105,7 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
     ANTHROPIC_BASE_URL: fakeModelURL,
     ANTHROPIC_API_KEY: "fake-model-key",
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,
     ...vars,
   };
   let dev;
