@@ -149,14 +149,25 @@ export class FsStore {
     const ino = this.nextIno();
     let idx = 0;
     let size = 0;
+    let chunk = new Uint8Array(CHUNK_BYTES);
+    let filled = 0;
+    const flush = () => {
+      this.sql.exec("INSERT INTO fs_chunks (ino, idx, data) VALUES (?, ?, ?)", ino, idx++, chunk.subarray(0, filled));
+      size += filled;
+      chunk = new Uint8Array(CHUNK_BYTES);
+      filled = 0;
+    };
+    // Pieces arrive as the decompressor cuts them (often a few KiB): gathered into whole chunks before storing.
     for await (const piece of pieces) {
-      for (let off = 0; off < piece.length; off += CHUNK_BYTES) {
-        const chunk = piece.slice(off, off + CHUNK_BYTES);
-        this.sql.exec("INSERT INTO fs_chunks (ino, idx, data) VALUES (?, ?, ?)", ino, idx++, chunk);
-        size += chunk.length;
+      for (let at = 0; at < piece.length; ) {
+        const n = Math.min(CHUNK_BYTES - filled, piece.length - at);
+        chunk.set(piece.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === CHUNK_BYTES) flush();
       }
     }
-    if (idx === 0) this.sql.exec("INSERT INTO fs_chunks (ino, idx, data) VALUES (?, 0, ?)", ino, new Uint8Array());
+    if (filled > 0 || idx === 0) flush();
     this.addUsed(size);
     return { ino, size };
   }
