@@ -80,6 +80,11 @@ export class WorkspaceQuota extends DurableObject<Env> {
     if (tokens > 0) this.add("model_tokens", tokens, Date.now());
   }
 
+  async modelTokensLeft(workspaceId: string): Promise<number> {
+    const limits = await this.currentLimits(workspaceId);
+    return Math.max(0, limits.model_tokens_per_day - this.counter("model_tokens", Date.now()));
+  }
+
   async usage(workspaceId: string): Promise<QuotaUsage> {
     const limits = await this.currentLimits(workspaceId);
     const now = Date.now();

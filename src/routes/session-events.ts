@@ -7,6 +7,7 @@ import { requireBeta } from "../middleware/betas";
 import { ApiError, badRequest } from "../lib/errors";
 import { validate } from "../lib/validation";
 import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
+import { assertModelTokensLeft, startsTurn } from "../limits/model-tokens";
 
 /**
  * /v1/sessions/:id/events: send (`POST`), list (`GET`, PageCursor), stream (`GET /stream`, SSE) and our
@@ -17,8 +18,12 @@ export const sessionEventRoutes = new Hono<AppEnv>();
 sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 
 sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody), async (c) => {
+  const sent = c.req.valid("json").events;
+  const limits = c.var.limits;
+  if (limits && startsTurn(sent)) assertModelTokensLeft(c.var.modelTokensLeft ?? 0, limits);
   const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
-  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, c.req.valid("json").events));
+  const caps = limits && { maxEvents: limits.max_events_per_session };
+  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, sent, caps));
   return c.json({ data: events });
 });
 
