@@ -134,11 +134,10 @@ describe("workspace limits: enforcement", () => {
     });
     const retrieved = await client.beta.sessions.retrieve(session.id);
     expect(used).toBe(retrieved.usage.input_tokens! + retrieved.usage.output_tokens! + (retrieved.usage.cache_read_input_tokens ?? 0));
-    await expectRejected(
-      client.beta.sessions.events.send(session.id, { events: [say("again")] }),
-      429,
-      "rate_limit_error",
-      /model_tokens_per_day: 1/,
+    // A Worker isolate checks the count its lease carried: at most a lease (5 s) old.
+    await vi.waitFor(
+      () => expectRejected(client.beta.sessions.events.send(session.id, { events: [say("again")] }), 429, "rate_limit_error", /model_tokens_per_day: 1/),
+      { timeout: 15_000, interval: 1_000 },
     );
     await expectRejected(
       client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, initial_events: [say("hi")] } as never),

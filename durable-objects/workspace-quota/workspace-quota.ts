@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
-import { loadWorkspaceLimits, type LimitName, type WorkspaceLimits } from "../../src/limits/workspace-limits";
+import { loadWorkspaceLimits, type WorkspaceLimits } from "../../src/limits/workspace-limits";
 
 /** Limits are re-read from D1 this often even without an admin change (a safety net; changes push at once). */
 const LIMITS_TTL_MS = 5 * 60_000;
@@ -8,9 +8,17 @@ const LIMITS_TTL_MS = 5 * 60_000;
 /** The daily counters, kept per UTC day. */
 type Counter = "write_bytes" | "model_tokens";
 
-export type Admission =
-  | { ok: true; limits: WorkspaceLimits; modelTokensLeft: number }
-  | { ok: false; limit: LimitName; message: string; retryAfterSeconds: number };
+/** What the quota object grants a Worker isolate: request tokens to spend locally, and the values to check against. */
+export interface Lease {
+  /** Requests the isolate may admit on its own (0: the rate limit is reached; `retryAfterSeconds` says for how long). */
+  granted: number;
+  retryAfterSeconds: number;
+  limits: WorkspaceLimits;
+  modelTokensLeft: number;
+  writeBytesLeft: number;
+}
+
+export type WriteAdmission = { ok: true; writeBytesLeft: number } | { ok: false; message: string; retryAfterSeconds: number };
 
 export interface QuotaUsage {
   /** Requests the bucket could take right now (of `requests_per_minute`). */
@@ -23,10 +31,11 @@ export interface QuotaUsage {
 
 /**
  * One per workspace (`idFromName(workspaceId)`): the request-rate bucket and the daily counters (write bytes,
- * model tokens), so that admitting a request costs one call to this object and no D1 round trip. The limits
- * themselves live in D1 (the operator's admin API); this object caches them and is told when they change.
- * The rate bucket is in memory: an eviction refills it, which only ever errs in the tenant's favour by one
- * minute's worth. The daily counters are in this object's SQLite and survive.
+ * model tokens). Worker isolates lease request tokens from it (src/limits/admission.ts), so admitting a request
+ * costs no D1 round trip and usually no call here either. The limits themselves live in D1 (the operator's admin
+ * API); this object caches them and is told when they change. The rate bucket is in memory: an eviction refills
+ * it, which errs in the tenant's favour by at most one minute's worth. The daily counters are in this object's
+ * SQLite and survive.
  */
 export class WorkspaceQuota extends DurableObject<Env> {
   private limits?: { value: WorkspaceLimits; loadedAt: number };
@@ -38,39 +47,53 @@ export class WorkspaceQuota extends DurableObject<Env> {
   }
 
   /**
-   * Admits one API request: takes a token from the rate bucket and, for a write, charges its body bytes to the
-   * day. Answers with the limits in force, for the route to apply the ones it owns (sessions, events).
+   * Grants up to `want` request tokens from the rate bucket (and takes back the `returned` ones an isolate did
+   * not use), with the limits and counters the isolate checks the requests against (src/limits/admission.ts).
    */
-  async admit(workspaceId: string, request: { writeBytes: number }): Promise<Admission> {
+  async lease(workspaceId: string, request: { want: number; returned: number }): Promise<Lease> {
     const limits = await this.currentLimits(workspaceId);
     const now = Date.now();
     const rate = limits.requests_per_minute;
+    const bucket = this.refill(rate, now);
+    bucket.tokens = Math.min(rate, bucket.tokens + request.returned);
+    const granted = Math.max(0, Math.min(request.want, Math.floor(bucket.tokens)));
+    bucket.tokens -= granted;
     const perMs = rate / 60_000;
-    const bucket = this.bucket ?? { tokens: rate, at: now };
-    bucket.tokens = Math.min(rate, bucket.tokens + (now - bucket.at) * perMs);
-    bucket.at = now;
-    this.bucket = bucket;
-    if (bucket.tokens < 1) {
-      const wait = rate > 0 ? Math.ceil((1 - bucket.tokens) / perMs / 1000) : secondsToMidnight(now);
-      return refuse("requests_per_minute", `the workspace's request rate limit (requests_per_minute: ${rate}) is exceeded; retry in ${wait}s`, wait);
-    }
-    if (request.writeBytes > 0) {
-      const used = this.counter("write_bytes", now);
-      const cap = limits.write_bytes_per_day;
-      if (used + request.writeBytes > cap) {
-        return refuse(
-          "write_bytes_per_day",
-          `the workspace's daily write limit (write_bytes_per_day: ${cap} bytes) would be exceeded: ${used} bytes written today, this request has ${request.writeBytes}; it resets at 00:00 UTC`,
-          secondsToMidnight(now),
-        );
-      }
-      this.add("write_bytes", request.writeBytes, now);
-    }
-    bucket.tokens -= 1;
-    return { ok: true, limits, modelTokensLeft: Math.max(0, limits.model_tokens_per_day - this.counter("model_tokens", now)) };
+    return {
+      granted,
+      retryAfterSeconds: granted > 0 ? 0 : rate > 0 ? Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) : secondsToMidnight(now),
+      limits,
+      modelTokensLeft: Math.max(0, limits.model_tokens_per_day - this.counter("model_tokens", now)),
+      writeBytesLeft: Math.max(0, limits.write_bytes_per_day - this.counter("write_bytes", now)),
+    };
   }
 
-  /** A write whose length was unknown up front (a chunked body), counted as it was read. */
+  /** The exact check of a write's bytes against the day's limit, charging them when they fit. */
+  async admitWrite(workspaceId: string, bytes: number): Promise<WriteAdmission> {
+    const limits = await this.currentLimits(workspaceId);
+    const now = Date.now();
+    const used = this.counter("write_bytes", now);
+    const cap = limits.write_bytes_per_day;
+    if (used + bytes > cap) {
+      return {
+        ok: false,
+        message: `the workspace's daily write limit (write_bytes_per_day: ${cap} bytes) would be exceeded: ${used} bytes written today, this request has ${bytes}; it resets at 00:00 UTC`,
+        retryAfterSeconds: secondsToMidnight(now),
+      };
+    }
+    this.add("write_bytes", bytes, now);
+    return { ok: true, writeBytesLeft: cap - used - bytes };
+  }
+
+  private refill(rate: number, now: number) {
+    const bucket = this.bucket ?? { tokens: rate, at: now };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) * rate) / 60_000);
+    bucket.at = now;
+    this.bucket = bucket;
+    return bucket;
+  }
+
+  /** Bytes already admitted by an isolate against its cached allowance, or a chunked body counted as it was read. */
   async chargeWriteBytes(bytes: number): Promise<void> {
     if (bytes > 0) this.add("write_bytes", bytes, Date.now());
   }
@@ -88,10 +111,8 @@ export class WorkspaceQuota extends DurableObject<Env> {
   async usage(workspaceId: string): Promise<QuotaUsage> {
     const limits = await this.currentLimits(workspaceId);
     const now = Date.now();
-    const rate = limits.requests_per_minute;
-    const tokens = this.bucket ? Math.min(rate, this.bucket.tokens + ((now - this.bucket.at) * rate) / 60_000) : rate;
     return {
-      requests_available: Math.floor(tokens),
+      requests_available: Math.floor(this.refill(limits.requests_per_minute, now).tokens),
       write_bytes_today: this.counter("write_bytes", now),
       model_tokens_today: this.counter("model_tokens", now),
       resets_at: new Date(now + secondsToMidnight(now) * 1000).toISOString(),
@@ -126,8 +147,6 @@ export class WorkspaceQuota extends DurableObject<Env> {
     );
   }
 }
-
-const refuse = (limit: LimitName, message: string, retryAfterSeconds: number): Admission => ({ ok: false, limit, message, retryAfterSeconds });
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 

@@ -8,6 +8,7 @@ import { countSessions } from "../limits/session-capacity";
 import { LIMIT_COLUMNS, LIMIT_NAMES, defaultLimits, findLimitsRow, limitsPatch, overridesOf } from "../limits/workspace-limits";
 import { workspaceQuota } from "../../durable-objects/workspace-quota/workspace-quota";
 import { findWorkspace } from "../db/queries/workspaces";
+import { forgetLease } from "../limits/admission";
 
 /**
  * The operator's view of a workspace's limits: `GET /admin/workspaces/:id/limits` shows the limits in force,
@@ -51,5 +52,7 @@ adminLimitRoutes.post("/:workspace_id/limits", validate("json", limitsPatch), as
     .values({ workspaceId: workspace.id, ...set, updatedAt: set.updatedAt! })
     .onConflictDoUpdate({ target: workspaceLimits.workspaceId, set });
   await workspaceQuota(c.env, workspace.id).limitsChanged(workspace.id);
+  // This isolate at once; the others within a lease (admission.ts: LEASE_MS).
+  forgetLease(workspace.id);
   return c.json(await limitsJson(c.env, workspace.id));
 });
