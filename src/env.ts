@@ -3,6 +3,7 @@ import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environ
 import type { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
+import type { DreamRunner } from "../durable-objects/dream/dream-runner";
 import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
 import type { Principal } from "./middleware/auth";
 import type { WorkspaceQuota } from "../durable-objects/workspace-quota/workspace-quota";
@@ -20,6 +21,8 @@ export interface Env {
   WEBHOOK_DELIVERIES: DurableObjectNamespace<WebhookDelivery>;
   /** One sandbox Durable Object per session of a cloud environment: runs its tool uses. */
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
+  /** One per dream: runs it step by step on alarms. */
+  DREAM_RUNNERS: DurableObjectNamespace<DreamRunner>;
   /** One per workspace: admits API requests (rate, daily write bytes) and counts model tokens (src/limits). */
   WORKSPACE_QUOTAS: DurableObjectNamespace<WorkspaceQuota>;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
@@ -76,6 +79,7 @@ declare global {
         | "DeploymentScheduler"
         | "WebhookDelivery"
         | "SandboxDurableObject"
+        | "DreamRunner"
         | "WorkspaceQuota";
     }
   }

@@ -5,6 +5,7 @@ export { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-
 export { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 export { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 export { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
+export { DreamRunner } from "../durable-objects/dream/dream-runner";
 export { WorkspaceQuota } from "../durable-objects/workspace-quota/workspace-quota";
 
 export default app;

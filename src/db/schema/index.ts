@@ -10,4 +10,5 @@ export * from "./webhooks";
 export * from "./deployments";
 export * from "./work";
 export * from "./sessions";
+export * from "./dreams";
 export * from "./limits";
