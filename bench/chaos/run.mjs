@@ -1,23 +1,25 @@
 #!/usr/bin/env node
-// `npm run chaos`: crash/restart, model faults, fuzz, tenant isolation and worker kill against the local stack.
-//   --only kill,faults,fuzz,isolation,worker   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
+// `npm run chaos`: crash/restart, model faults, fuzz, tenant isolation, quotas and worker kill against the local stack.
+//   --only kill,faults,fuzz,isolation,quotas,worker   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
 //   --worker-kills 1 --lease 300
 import { num, parseArgs, selected } from "../lib/args.mjs";
 import { environment, writeResult } from "../lib/report.mjs";
 import { startStack } from "../../test/helpers/local-stack.mjs";
 import { fuzz } from "./fuzz.mjs";
 import { isolation } from "./isolation.mjs";
+import { quotas } from "./quotas.mjs";
 import { killRestart } from "./kill-restart.mjs";
 import { modelFaults } from "./model-faults.mjs";
 import { DEFAULT_LEASE_S, workerKill } from "./worker-kill.mjs";
 
 const args = parseArgs();
-const parts = selected(args, ["faults", "fuzz", "isolation", "kill", "worker"]);
+const parts = selected(args, ["faults", "fuzz", "isolation", "quotas", "kill", "worker"]);
 const seed = num(args, "seed", 1);
 const checks = {
   faults: (stack) => modelFaults(stack),
   fuzz: (stack) => fuzz(stack, { count: num(args, "requests", 2000), seed }),
   isolation: (stack) => isolation(stack),
+  quotas: (stack) => quotas(stack),
   kill: (stack) => killRestart(stack, { kills: num(args, "kills", 20), sessions: num(args, "sessions", 8), seed }),
   worker: (stack) => workerKill(stack, { kills: num(args, "worker-kills", 1), leaseSeconds: workLease }),
 };
