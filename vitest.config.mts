@@ -36,7 +36,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       // test/e2e and test/e2e-browser run in Node against wrangler dev (vitest.e2e.config.mts, vitest.browser.config.mts).
-      exclude: ["test/e2e/**", "test/e2e-browser/**", "**/node_modules/**"],
+      exclude: ["test/e2e/**", "test/e2e-browser/**", "test/e2e-hands/**", "**/node_modules/**"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       testTimeout: 30_000,
       // Request logs are for production; in test output they bury the failures.
