@@ -20,6 +20,9 @@ export const ROUTES = [
   { method: "POST", path: "/admin/workspaces/{workspace}/api_keys", admin: true, body: () => ({ name: "fuzz" }) },
   { method: "GET", path: "/admin/workspaces/{workspace}/api_keys", admin: true, list: true },
   { method: "POST", path: "/admin/workspaces/{workspace}/api_keys/{api_key}/revoke", admin: true },
+  { method: "GET", path: "/admin/workspaces/{workspace}/limits", admin: true },
+  // A valid body that changes nothing the fuzz relies on (the test stacks' own default is higher still).
+  { method: "POST", path: "/admin/workspaces/{workspace}/limits", admin: true, body: () => ({ max_events_per_session: 1_000_000 }) },
   // agents
   { method: "POST", path: "/v1/agents", body: () => ({ name: "fuzz", model: "claude-fake-1" }), required: ["name", "model"] },
   { method: "GET", path: "/v1/agents", list: true, query: { include_archived: "maybe", "created_at[gte]": "yesterday" } },
