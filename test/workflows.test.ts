@@ -13,15 +13,15 @@ import { describe, expect, it, vi } from "vitest";
 import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import { collect } from "./helpers/assertions";
 import { newTenant } from "./helpers/client";
-import { allEvents, expectWellFormedLog, modelRequests, say, types } from "./helpers/sessions";
+import { allEvents, expectWellFormedLog, lookupTool, modelRequests, say, types, waitForIdle } from "./helpers/sessions";
 
 type Event = BetaManagedAgentsSessionEvent;
 
 /** A tenant whose "Lead" agent may start workflow runs using predefined agent "Worker" (and inline agents), with a session of Lead. */
-async function workflowSession() {
+async function workflowSession(workerConfig: Record<string, unknown> = {}) {
   const tenant = await newTenant();
   const { client } = tenant;
-  const worker = await client.beta.agents.create({ name: "Worker", description: "Does one phase and reports.", model: "claude-fake-1" });
+  const worker = await client.beta.agents.create({ name: "Worker", description: "Does one phase and reports.", model: "claude-fake-1", ...workerConfig });
   const lead = await client.beta.agents.create({
     name: "Lead",
     model: "claude-fake-1",
@@ -197,6 +197,31 @@ describe("workflow runs", () => {
     expect(threads.filter((t) => t.parent_thread_id !== null).map((t) => t.status)).toEqual(["terminated"]);
     const answers = events.filter((e) => e.type === "agent.message").map((e: any) => e.content[0].text);
     expect(answers[answers.length - 1]).toContain("ended with unknown_error");
+  });
+
+  it("idles while its phase's thread waits on the client, and runs again when the client answers", async () => {
+    const { client, session } = await workflowSession({ tools: [lookupTool] });
+    await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask Look=Worker:{{tool:lookup {"q":"x"}}}]]')] });
+    const waiting = await waitForIdle(client, session.id);
+    const use = waiting.find((e) => e.type === "agent.custom_tool_use") as any;
+    expect(waiting.findLast((e) => e.type === "session.status_idle")).toMatchObject({ stop_reason: { type: "requires_action", event_ids: [use.id] } });
+    expect(types(runEvents(waiting))).toEqual(["workflow_run.created", "workflow_run.status_running", "workflow_run.phase_started", "workflow_run.status_idle"]);
+
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: "user.custom_tool_result", custom_tool_use_id: use.id, content: [{ type: "text", text: "42" }] }],
+    });
+    const { events } = await settled(client, session.id);
+    expect(types(runEvents(events))).toEqual([
+      "workflow_run.created",
+      "workflow_run.status_running",
+      "workflow_run.phase_started",
+      "workflow_run.status_idle",
+      "workflow_run.status_running",
+      "workflow_run.phase_ended",
+      "workflow_run.status_ended",
+    ]);
+    const answers = events.filter((e) => e.type === "agent.message").map((e: any) => e.content[0].text);
+    expect(answers[answers.length - 1]).toContain("ok(42)");
   });
 
   it("a crash mid-phase resumes the run from the log: every event once, the run completes", async () => {

@@ -9,7 +9,7 @@ import { primaryThreadId } from "./thread-view";
 import { acceptUserEvents, emitToolFailure, initialTurn, Transition, userBlocking } from "./session-state";
 import type { ModelUsage } from "./model-call";
 import { ToolError } from "./tool-error";
-import { initialWorkflows, startWorkflowRun, WORKFLOW_TOOL, workflowThreadReported, type WorkflowsState } from "./workflows";
+import { initialWorkflows, startWorkflowRun, WORKFLOW_TOOL, workflowThreadReported, workflowThreadStatus, type WorkflowsState } from "./workflows";
 import {
   InvalidEvent,
   type EventDraft,
@@ -205,11 +205,13 @@ export class ThreadTx {
     }
 
     let stop: IdleStop | undefined;
+    let ran = false;
     const texts: string[] = [];
     for (const draft of sub.drafts) {
       const threadType = STATUS_EVENTS[draft.type as keyof typeof STATUS_EVENTS];
       if (threadType) {
         if (draft.type === "session.status_idle") stop = { reason: draft.stop_reason, details: draft.stop_details } as IdleStop;
+        if (draft.type === "session.status_running") ran = true;
         // The primary's own status events give way to the session's, which `settle` derives.
         if (primary) {
           if (draft.type === "session.status_idle") this.noteIdle(stop);
@@ -246,12 +248,14 @@ export class ThreadTx {
     // Delegation tools run here, in the brain, within the same transition as the call.
     for (const use of fx.dispatch.filter((p) => DELEGATION_TOOLS.has(p.name))) this.delegate(id, use);
 
-    if (!primary && opts.fromModel && stop?.reason.type === "end_turn") this.report(id, texts, null);
+    const finished = opts.fromModel && stop?.reason.type === "end_turn";
     // A child that cannot go on still answers its parent, which would otherwise wait for a report forever;
     // with the shared budget spent, the parent's own next step then ends the session's turn with budget_reached.
-    if (!primary && (stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached")) {
-      this.report(id, [...texts, `(this thread stopped before finishing: ${stop.reason.type})`], stop.reason.type);
-    }
+    const failed = stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached" ? stop.reason.type : null;
+    // A workflow run idles while its thread waits without having finished (on the client, or interrupted).
+    if (!primary && rec.workflowRunId) workflowThreadStatus(this, id, { ran, idle: Boolean(stop) && !finished && !failed });
+    if (!primary && finished) this.report(id, texts, null);
+    if (!primary && failed) this.report(id, [...texts, `(this thread stopped before finishing: ${failed})`], failed);
     // A child whose model kept failing ends there (the contract: "a child thread then terminates").
     if (!primary && stop?.reason.type === "retries_exhausted") this.run(id, (t) => t.setStatus("terminated"));
   }

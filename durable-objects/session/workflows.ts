@@ -43,6 +43,8 @@ export interface WorkflowRun {
   phases: WorkflowPhase[];
   /** Index of the phase under way. */
   current: number;
+  /** Its phase's thread waits without having finished (`workflow_run.status_idle` was the last status). */
+  idle?: boolean;
   ended: boolean;
 }
 
@@ -148,6 +150,21 @@ export function workflowThreadReported(tx: ThreadTx, threadId: string, report: s
     return startPhase(tx, run, { name: phase.name, report });
   }
   end(tx, run, { type: "completed" }, threadId, report);
+}
+
+/** The run of thread `threadId` follows its phase's thread: idle while it waits unfinished, running when it runs again. */
+export function workflowThreadStatus(tx: ThreadTx, threadId: string, moved: { ran: boolean; idle: boolean }) {
+  const s = tx.t.state;
+  const run = s.threads!.workflows?.runs[s.threads!.byId[threadId].workflowRunId!];
+  if (!run || run.ended || run.phases[run.current].threadId !== threadId) return;
+  if (moved.ran && run.idle) {
+    run.idle = false;
+    emit(tx, { type: "workflow_run.status_running", workflow_run_id: run.id });
+  }
+  if (moved.idle && !run.idle) {
+    run.idle = true;
+    emit(tx, { type: "workflow_run.status_idle", workflow_run_id: run.id });
+  }
 }
 
 function closePhase(tx: ThreadTx, run: WorkflowRun) {
