@@ -382,9 +382,9 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     const diff = detail.locator("pre.diff");
     expect(await diff.locator(".diff-line.added").allTextContents()).toEqual(['+   "system": "Answer in one sentence.",\n']);
     expect(await diff.locator(".diff-line.removed").allTextContents()).toEqual(['-   "system": null,\n']);
+    await page.screenshot({ path: `${inject("artifacts")}/console-agents.png` });
     await detail.locator(".diff-from").selectOption("2");
     expect(await diff.textContent()).toBe("No differences.");
-    await page.screenshot({ path: `${inject("artifacts")}/console-agents.png` });
 
     await page.locator(".page-nav").getByRole("link", { name: "Environments" }).click();
     await page.locator(".resource-item", { hasText: "my-laptop" }).click();
