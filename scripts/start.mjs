@@ -144,7 +144,10 @@ applyMigrations();
 const demo = !process.env.ANTHROPIC_API_KEY && !readDevVars().ANTHROPIC_API_KEY;
 const modelVars = demo ? await startDemoModel() : [];
 step(`starting wrangler dev on ${baseURL}`);
-const dev = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...modelVars], {
+// wrangler dev prints its own line per request; the Worker's JSON request log (relayed through the inspector, at a
+// CPU cost per request) is kept for failures and slow requests.
+const devArgs = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", "REQUEST_LOG:errors"];
+const dev = spawn(wrangler, [...devArgs, ...modelVars], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
 });

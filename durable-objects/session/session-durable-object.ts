@@ -9,7 +9,7 @@ import { runModelStep } from "./agent-loop";
 import { McpHub } from "./mcp/hub";
 import { runMcpToolUses } from "./mcp/run";
 import { runServerToolUses } from "./web-fetch";
-import { D1Mirror } from "./d1-mirror";
+import { D1Mirror, mirroredFields, type MirroredFields } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
 import { FanOut, type DeltaType } from "./fan-out";
 import type { ModelCall } from "./model-call";
@@ -29,6 +29,7 @@ import { threadOwnView } from "./thread-view";
 import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, type ThreadListQuery } from "./threads";
 import type { LogScope } from "./event-log";
 import { webhookTypesFor } from "./webhooks";
+import { SESSION_NOT_FOUND } from "../../src/db/queries/sessions";
 import { emitWebhookEvents } from "../../src/webhooks/emit";
 import type { WorkspaceEventType } from "../../src/webhooks/events";
 import {
@@ -149,7 +150,7 @@ export class SessionDurableObject extends DurableObject<Env> {
    */
   async sendEvents(workspaceId: string, events: unknown[]): Promise<RpcResult<{ events: SessionEvent[] }>> {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     const parsed: UserEventParams[] = [];
     for (const [i, event] of events.entries()) {
       const result = eventParams.safeParse(event);
@@ -181,7 +182,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     threadId?: string,
   ): Promise<RpcResult<{ data: SessionEvent[]; next_page: string | null }>> {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     const scope = threadId === undefined ? undefined : this.threadScope(state, threadId);
     if (scope === null) return fail("not_found_error", `thread ${threadId} not found`);
     let afterSeq: number | undefined;
@@ -227,7 +228,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** Deletes everything the session holds: streams end with `session.deleted`, then storage is wiped. */
   async destroy(workspaceId: string): Promise<RpcResult<void>> {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     try {
       assertDeletable(state);
     } catch (err) {
@@ -247,7 +248,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** `sessions.threads.list`. */
   async listThreads(workspaceId: string, query: ThreadListQuery) {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     let after: string | undefined;
     if (query.page) {
       try {
@@ -264,7 +265,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** `sessions.threads.retrieve`. */
   async getThread(workspaceId: string, threadId: string) {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     if (!hasThread(state, threadId)) return fail("not_found_error", `thread ${threadId} not found`);
     return ok(threadJson(state, threadId));
   }
@@ -272,7 +273,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** `sessions.threads.archive`: a child thread that is not running ends, and keeps its log. */
   async archiveThread(workspaceId: string, threadId: string) {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     if (!hasThread(state, threadId)) return fail("not_found_error", `thread ${threadId} not found`);
     if (!state.threads) return fail("invalid_request_error", "the primary thread cannot be archived; archive the session instead");
     try {
@@ -290,6 +291,12 @@ export class SessionDurableObject extends DurableObject<Env> {
     return threadId === primaryThreadId(state.sessionId) ? undefined : { kind: "thread", thread: threadId };
   }
 
+  /** The session row's fields this object owns, newer than D1's while a mirror write is deferred (`sessions.retrieve`). */
+  async mirrored(workspaceId: string): Promise<MirroredFields | undefined> {
+    const state = this.owned(workspaceId);
+    return state && mirroredFields(state);
+  }
+
   /** The state as the DO sees it (tests and diagnostics). */
   async inspect(): Promise<SessionState | undefined> {
     return this.current;
@@ -303,7 +310,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const state = this.owned(request.headers.get("x-workspace-id") ?? "");
-    if (!state) return Response.json({ type: "not_found_error", message: "session not found" }, { status: 404 });
+    if (!state) return Response.json({ type: "not_found_error", message: SESSION_NOT_FOUND }, { status: 404 });
     const deltas = url.searchParams.getAll("deltas") as DeltaType[];
     const threadId = url.searchParams.get("thread");
     const scope = threadId === null ? undefined : this.threadScope(state, threadId);
@@ -415,6 +422,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     };
     this.stepping = run().finally(() => {
       this.stepping = undefined;
+      this.ctx.waitUntil(this.mirror.settle());
     });
     return this.stepping;
   }
@@ -467,12 +475,16 @@ export class SessionDurableObject extends DurableObject<Env> {
         this.runSoon();
       }
     } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
-    if (t.state.mirrorSeq !== before) await this.mirror.flush();
+    if (t.state.mirrorSeq !== before) {
+      // While a model step runs (or this commit starts one) D1 gets the step's outcome once, after it (d1-mirror.ts).
+      if (this.stepping || (effects.runModel && !t.state.threads)) this.mirror.later((write) => this.ctx.waitUntil(write));
+      else await this.mirror.flush();
+    }
     return events;
   }
 
   private async transition(workspaceId: string, fn: (t: Transition) => void): Promise<RpcResult<void>> {
-    if (!this.owned(workspaceId)) return fail("not_found_error", "session not found");
+    if (!this.owned(workspaceId)) return fail("not_found_error", SESSION_NOT_FOUND);
     try {
       await this.commit(fn);
       return ok(undefined);

@@ -104,6 +104,8 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
     ANTHROPIC_BASE_URL: fakeModelURL,
     ANTHROPIC_API_KEY: "fake-model-key",
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    // Only failed and slow requests: each console line costs wrangler dev's inspector relay CPU (src/env.ts).
+    REQUEST_LOG: "errors",
     ...vars,
   };
   let dev;
