@@ -3,10 +3,11 @@ import { outcomeEvaluations } from "./outcomes";
 import type { SessionState } from "./types";
 
 /**
- * How far D1 may lag the object while a model step runs: the step's transitions (running, then idle or tools) are
- * written once when it ends, or after this long if it is still running, so a turn costs one D1 write and none of
- * it overlaps the model call or delays the `events.send` acknowledgement. `sessions.retrieve` reads these fields
- * from the object (`mirroredFields`), so only lists can see a state this much older.
+ * How far D1 may lag the object while a model step runs: the step's own transitions (tool phases, the reply, idle)
+ * are written once when it ends, or after this long if it is still running, so none of them overlaps the model call.
+ * The transition that starts a turn is still written before `events.send` answers: a list filtered by status right
+ * after a send must see the session running. `sessions.retrieve` reads these fields from the object
+ * (`mirroredFields`), so it never sees the lag.
  */
 export const MIRROR_LAG_MS = 1_000;
 

@@ -460,6 +460,9 @@ export class SessionDurableObject extends DurableObject<Env> {
     this.fanout.publish(events);
     this.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
     const { effects } = t;
+    // Commits inside a model step mirror once, after it (d1-mirror.ts); the one that starts a turn mirrors before its
+    // acknowledgement, since a list filtered by status right after `events.send` must see the session running.
+    const inStep = this.stepping !== undefined;
     if (effects.abortModel) {
       this.inflight?.abort.abort();
       this.fanout.clearPreviews();
@@ -476,8 +479,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       }
     } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
     if (t.state.mirrorSeq !== before) {
-      // While a model step runs (or this commit starts one) D1 gets the step's outcome once, after it (d1-mirror.ts).
-      if (this.stepping || (effects.runModel && !t.state.threads)) this.mirror.later((write) => this.ctx.waitUntil(write));
+      if (inStep) this.mirror.later((write) => this.ctx.waitUntil(write));
       else await this.mirror.flush();
     }
     return events;
