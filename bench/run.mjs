@@ -18,10 +18,11 @@ import { toolRoundTrip } from "./tool-roundtrip.mjs";
 import { turnOverhead } from "./turn-overhead.mjs";
 import { startFloor } from "./lib/floor-stack.mjs";
 import { versusFloor } from "./versus-floor.mjs";
+import { handsConcurrency } from "./hands-concurrency.mjs";
 import { loadVersusFloor } from "./load-versus-floor.mjs";
 
 const args = parseArgs();
-const parts = selected(args, ["floor", "turn", "fanout", "load", "tools", "scale"]);
+const parts = selected(args, ["floor", "hands", "turn", "fanout", "load", "tools", "scale"]);
 const listRows = String(args["list-rows"] ?? "1000,10000").split(",").map(Number);
 const benches = {
   // Project / floor in one interleaved run (issue #16's ratios), then the same load on both.
@@ -43,12 +44,13 @@ const benches = {
   fanout: (stack) => fanout(stack, { rounds: num(args, "rounds", 30) }),
   load: (stack) =>
     load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5), turnTimeoutS: num(args, "turn-timeout", 120) }),
+  hands: (stack) => handsConcurrency(stack, { sessions: num(args, "hands-sessions", 10), loops: num(args, "loops", 10) }),
   tools: (stack) => toolRoundTrip(stack, { samples: num(args, "tool-samples", 30) }),
   // Last: it leaves N sessions behind, which the others should not run on.
   scale: (stack) =>
     scale(stack, { sessions: num(args, "sessions", 10_000), events: num(args, "events", 10_000), seed: args.seed === "api" ? "api" : "sql" }),
 };
-const names = { floor: "versus-floor", turn: "turn-overhead", fanout: "fanout", load: "load", tools: "tool-roundtrip", scale: "scale" };
+const names = { floor: "versus-floor", hands: "hands-concurrency", turn: "turn-overhead", fanout: "fanout", load: "load", tools: "tool-roundtrip", scale: "scale" };
 
 const started = Date.now();
 const env = environment();

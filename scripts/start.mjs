@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import Anthropic from "@anthropic-ai/sdk";
+import { DEFAULT_IDLE_MS, DEFAULT_LOOPS, startLocalWorkers } from "./local-workers.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -122,21 +122,24 @@ async function ensureLocalEnvironment(saved) {
   return next;
 }
 
-/** The official SDK worker, unmodified: polls the environment's work queue and runs tools in .local/workdir. */
+/**
+ * The official SDK worker, unmodified, in several loops (scripts/local-workers.mjs): serves LOCAL_WORKERS sessions at
+ * once (default 4), releasing a session's item after LOCAL_WORKER_IDLE_MS idle (default 5 s). Tools run in .local/workdir.
+ */
 function startLocalWorker({ environmentId, environmentKey }) {
   const workdir = path.join(localDir, "workdir");
   mkdirSync(workdir, { recursive: true });
-  const controller = new AbortController();
-  const worker = new Anthropic({ baseURL, apiKey: null, logLevel: "warn" }).beta.environments.work.worker({
+  const workers = startLocalWorkers({
+    baseURL,
     environmentId,
     environmentKey,
     workdir,
+    loops: Number(process.env.LOCAL_WORKERS ?? DEFAULT_LOOPS),
+    maxIdleMs: Number(process.env.LOCAL_WORKER_IDLE_MS ?? DEFAULT_IDLE_MS),
+    onError: (err) => console.error("local worker stopped:", err),
   });
-  worker.run(controller.signal).catch((err) => {
-    if (!controller.signal.aborted) console.error("local worker stopped:", err);
-  });
-  step(`local worker serving environment ${environmentId} in ${path.relative(root, workdir)}`);
-  return controller;
+  step(`${workers.loops} local worker loops serving environment ${environmentId} in ${path.relative(root, workdir)}`);
+  return workers;
 }
 
 ensureDevVars();
@@ -174,11 +177,11 @@ dev.on("exit", (code) => process.exit(code ?? 1));
 await waitForHealth();
 const local = await ensureLocalEnvironment(await ensureWorkspace(readDevVars().ADMIN_TOKEN));
 const worker = startLocalWorker(local);
-process.on("exit", () => worker.abort());
+process.on("exit", () => void worker.stop());
 console.log(`
 \x1b[32mManaged agents backend running on ${baseURL}\x1b[0m${demo ? "  (demo mode: fake model)" : ""}
   workspace API key:       ${local.apiKey}   (saved in .local/credentials.json)
-  self-hosted environment: ${local.environmentId}   (served by the local worker)
+  self-hosted environment: ${local.environmentId}   (served by the local worker loops)
   console:                 ${baseURL}/console
 
   import Anthropic from "@anthropic-ai/sdk";

@@ -36,6 +36,7 @@ import {
   fail,
   InvalidEvent,
   ok,
+  type EventDraft,
   type PendingToolUse,
   type RpcResult,
   type SessionEvent,
@@ -73,6 +74,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** The model steps running in this instance, if any; `stepAgain` asks them for one more. */
   private stepping: Promise<void> | undefined;
   private stepAgain = false;
+  /** Whether the stream last said this session's tool uses wait for a worker (`handsWaiting`). */
+  private waitingForHands: boolean | undefined;
   /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
   private webhooks: Promise<void> = Promise.resolve();
   private mcp!: McpHub;
@@ -289,6 +292,22 @@ export class SessionDurableObject extends DurableObject<Env> {
   private threadScope(state: SessionState, threadId: string): LogScope | undefined | null {
     if (!hasThread(state, threadId)) return null;
     return threadId === primaryThreadId(state.sessionId) ? undefined : { kind: "thread", thread: threadId };
+  }
+
+  /**
+   * From the hands' work queue (work-queue/hands-notice.ts): this session's tool uses wait for a worker (none is free),
+   * or a worker has just claimed them. Announced as a `session.status_running` carrying `waiting_for_hands`: the SDK's
+   * own status event (a typed client reads a running session), with the reason alongside. Single-thread sessions.
+   */
+  async handsWaiting(workspaceId: string, waiting: boolean): Promise<void> {
+    const state = this.owned(workspaceId);
+    if (!state || state.threads || state.status !== "running") return;
+    // The queue announces each item at most once each way; "arrived" only follows a "waiting" this instance said.
+    if (!waiting && this.waitingForHands !== true) return;
+    this.waitingForHands = waiting;
+    await this.commit((t) => {
+      t.emit({ type: "session.status_running", waiting_for_hands: waiting } as EventDraft);
+    });
   }
 
   /** The session row's fields this object owns, newer than D1's while a mirror write is deferred (`sessions.retrieve`). */
