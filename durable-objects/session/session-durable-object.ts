@@ -9,6 +9,7 @@ import { runModelStep } from "./agent-loop";
 import { McpHub } from "./mcp/hub";
 import { runMcpToolUses } from "./mcp/run";
 import { runServerToolUses } from "./web-fetch";
+import { EndpointCache } from "./endpoint-cache";
 import { D1Mirror, mirroredFields, type MirroredFields } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
 import { FanOut, type DeltaType } from "./fan-out";
@@ -78,6 +79,8 @@ export class SessionDurableObject extends DurableObject<Env> {
   private waitingForHands: boolean | undefined;
   /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
   private webhooks: Promise<void> = Promise.resolve();
+  /** The workspace's webhook endpoints, kept here until an endpoint changes (endpoint-cache.ts). */
+  private readonly endpoints: EndpointCache;
   private mcp!: McpHub;
   /** A multiagent session's threads run here, in this object (threads.ts says why). */
   private threads!: ThreadRunner;
@@ -87,6 +90,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     this.fanout = new FanOut(ctx);
     this.mirror = new D1Mirror(env.DB, () => this.current, ctx.storage.sql);
     this.mcp = new McpHub(env);
+    this.endpoints = new EndpointCache(env, () => this.current?.sessionId);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
       this.log = new EventLog(ctx.storage.sql);
@@ -308,6 +312,11 @@ export class SessionDurableObject extends DurableObject<Env> {
     await this.commit((t) => {
       t.emit({ type: "session.status_running", waiting_for_hands: waiting } as EventDraft);
     });
+  }
+
+  /** The workspace's webhook endpoints changed: the next status change reads them again. */
+  async forgetWebhookEndpoints(): Promise<void> {
+    this.endpoints.forget();
   }
 
   /** The session row's fields this object owns, newer than D1's while a mirror write is deferred (`sessions.retrieve`). */
@@ -549,6 +558,7 @@ export class SessionDurableObject extends DurableObject<Env> {
         this.env,
         this.ctx,
         types.map((type) => ({ workspaceId, type, id: sessionId })),
+        (workspace) => this.endpoints.get(workspace),
       ),
     );
     this.ctx.waitUntil(this.webhooks);
