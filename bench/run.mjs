@@ -78,6 +78,9 @@ try {
     } catch (err) {
       failed = true;
       console.error(`\n${names[part]} failed: ${err.stack ?? err}`);
+      // The stacks' last words (a crashed runtime explains a "fetch failed" here).
+      console.error(`wrangler dev (project), last lines:\n${startedStack.output().split("\n").slice(-15).join("\n")}`);
+      if (floor) console.error(`wrangler dev (floor), last lines:\n${floor.output().split("\n").slice(-15).join("\n")}`);
       tables.push(`${names[part]}: FAILED (${String(err.message ?? err).split("\n")[0]})`);
     }
   }

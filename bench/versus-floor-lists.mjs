@@ -122,7 +122,7 @@ function seedAgents(stack, t, count) {
   const [template] = stack.d1(`SELECT id, version FROM agents WHERE workspace_id = '${t.workspaceId}' LIMIT 1`);
   const columns = (table) => stack.d1(`PRAGMA table_info(${table})`).map((c) => c.name);
   const agentCols = columns("agents").filter((c) => c !== "id");
-  const versionCols = columns("agent_versions").filter((c) => c !== "agent_id");
+  const versionCols = columns("agent_versions").filter((c) => c !== "agent_id" && c !== "id");
   for (let from = 0; from < count; from += 50_000) {
     const to = Math.min(count, from + 50_000);
     const ids = `WITH RECURSIVE n(i) AS (SELECT ${from + 1} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})`;
@@ -132,8 +132,8 @@ function seedAgents(stack, t, count) {
        FROM n, (SELECT * FROM agents WHERE id = '${template.id}') AS a`,
     );
     stack.d1(
-      `INSERT INTO agent_versions (agent_id, ${versionCols.join(", ")}) ${ids}
-       SELECT 'agent_0' || printf('%021d', i), ${versionCols.map((c) => `v.${c}`).join(", ")}
+      `INSERT INTO agent_versions (agent_id, id, ${versionCols.join(", ")}) ${ids}
+       SELECT 'agent_0' || printf('%021d', i), 'agentver_0' || printf('%021d', i), ${versionCols.map((c) => `v.${c}`).join(", ")}
        FROM n, (SELECT * FROM agent_versions WHERE agent_id = '${template.id}' AND version = ${template.version}) AS v`,
     );
   }
