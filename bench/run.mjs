@@ -22,7 +22,7 @@ import { handsConcurrency } from "./hands-concurrency.mjs";
 import { loadVersusFloor } from "./load-versus-floor.mjs";
 
 const args = parseArgs();
-const parts = selected(args, ["floor", "hands", "turn", "fanout", "load", "tools", "scale"]);
+const parts = selected(args, ["hands", "floor", "turn", "fanout", "load", "tools", "scale"]);
 const listRows = String(args["list-rows"] ?? "1000,10000").split(",").map(Number);
 const benches = {
   // Project / floor in one interleaved run (issue #16's ratios), then the same load on both.
@@ -32,6 +32,7 @@ const benches = {
       rounds: num(args, "rounds", 50),
       cpuBlocks: num(args, "cpu-blocks", 6),
       listRows,
+      maxEvents: num(args, "list-events", 20_000),
     });
     const loaded = await loadVersusFloor(stack, floor, {
       concurrency: num(args, "concurrency", 200),

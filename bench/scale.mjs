@@ -88,14 +88,14 @@ async function createSessions(t, count, label) {
 }
 
 /** Clones a real session row `count` times with older ids and timestamps, in one INSERT. */
-export function seedSessions(stack, t, count) {
+export function seedSessions(stack, t, count, offset = 0) {
   const started = Date.now();
   const [template] = stack.d1(`SELECT id FROM sessions WHERE workspace_id = '${t.workspaceId}' LIMIT 1`);
   const columns =
     "workspace_id, agent_id, agent_version, agent, environment_id, title, metadata, resources, vault_ids, status, usage, active_seconds, running_since, deployment_id, mirror_seq";
   // Ids below every real one ('sesn_0' + digits sorts before 'sesn_0<time>'), created_at matching their order.
-  for (let from = 0; from < count; from += 50_000) {
-    const to = Math.min(count, from + 50_000);
+  for (let from = offset; from < offset + count; from += 50_000) {
+    const to = Math.min(offset + count, from + 50_000);
     stack.d1(
       `INSERT INTO sessions (id, ${columns}, created_at, updated_at, archived_at)
        WITH RECURSIVE n(i) AS (SELECT ${from + 1} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})

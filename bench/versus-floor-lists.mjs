@@ -6,16 +6,21 @@ import { appendEvents, queryPlans, seedSessions } from "./scale.mjs";
 import { pool, progress, round, summarize, table } from "./lib/report.mjs";
 
 const SAMPLES = 30;
+/** Sessions and agents created through the API; the rest are clones in D1. */
+const API_ROWS = 50;
 const TARGET = 1.3;
 
-export async function listsVersusFloor(stack, floor, s, { rows }) {
+/** `maxEvents`: the log grows through events.send (100 a send), so its largest size is capped apart from D1's. */
+export async function listsVersusFloor(stack, floor, s, { rows, maxEvents = 20_000 }) {
   const t = s.project.t;
   const floorClient = s.floor.client;
-  const base = rows[0];
-  // The project's rows: sessions and agents through the API up to the first size, events in one session.
-  await create(base - 1, "sessions (API)", () => t.newSession()); // + the one with many events
-  await create(base - 1, "agents (API)", () => t.client.beta.agents.create({ name: `list-agent-${Math.random()}`, model: "claude-fake-1" }));
+  // The project's rows: some sessions and agents through the API, the rest cloned from them in D1 (as bench/scale does),
+  // and one session's log grown through events.send.
+  await create(API_ROWS, "sessions (API)", () => t.newSession());
+  await create(API_ROWS, "agents (API)", () => t.client.beta.agents.create({ name: `list-agent-${Math.random()}`, model: "claude-fake-1" }));
   const session = await t.newSession({ title: "many events" });
+  const d1 = retryingD1(stack);
+  let seeded = API_ROWS + 1;
   const threadId = await primaryThread(t, session.id);
   const floorSession = `floor_events_${Date.now()}`;
   const sessionBody = (await t.client.beta.sessions.list({ limit: 1 })).data[0];
@@ -23,14 +28,16 @@ export async function listsVersusFloor(stack, floor, s, { rows }) {
   const results = [];
   const detail = [];
   for (const n of rows) {
-    if (n > base) {
-      seedSessions(stack, t, n - base);
-      seedAgents(stack, t, n - base);
+    if (n > seeded) {
+      seedSessions(d1, t, n - seeded, seeded);
+      seedAgents(d1, t, n - seeded, seeded);
+      seeded = n;
     }
-    await appendEvents(t, session.id, n);
+    const events = Math.min(n, maxEvents);
+    await appendEvents(t, session.id, events);
     const event = (await t.client.beta.sessions.events.list(session.id, { limit: 1 })).data[0];
     await post(floor, "/floor/seed", { count: n, body: sessionBody });
-    await post(floor, `/floor/sessions/${floorSession}/seed`, { count: n, event });
+    await post(floor, `/floor/sessions/${floorSession}/seed`, { count: events, event });
 
     const cases = [
       ["sessions.list (limit 20)", () => t.client.beta.sessions.list({ limit: 20 }), () => floorClient.beta.sessions.list({ limit: 20 })],
@@ -49,13 +56,14 @@ export async function listsVersusFloor(stack, floor, s, { rows }) {
       ]);
     }
     for (const [name, project, floorPage] of cases) {
-      const samples = await paired(`${name} @ ${n}`, project, floorPage);
+      const size = name.includes("events") ? events : n;
+      const samples = await paired(`${name} @ ${size}`, project, floorPage);
       const p = summarize(samples.project);
       const f = summarize(samples.floor);
       const ratio = round(p.p50 / f.p50);
-      detail.push({ list: name, rows: n, project: p, floor: f, ratio });
+      detail.push({ list: name, rows: size, project: p, floor: f, ratio });
       results.push({
-        measure: `${name} @ ${n.toLocaleString("en")} rows`,
+        measure: `${name} @ ${size.toLocaleString("en")} rows`,
         "project p50": p.p50,
         "floor p50": f.p50,
         ratio,
@@ -66,7 +74,7 @@ export async function listsVersusFloor(stack, floor, s, { rows }) {
       });
     }
   }
-  const plans = [...queryPlans(stack, t.workspaceId), ...agentPlans(stack, t.workspaceId)];
+  const plans = [...queryPlans(d1, t.workspaceId), ...agentPlans(d1, t.workspaceId)];
   const planTable = table(
     "List query plans (EXPLAIN QUERY PLAN)",
     plans.map((p) => ({ list: p.list, query: p.query, plan: p.plan, cost: p.scans ? "grows with N" : "O(page)" })),
@@ -117,14 +125,14 @@ async function post(floor, route, body) {
 }
 
 /** Clones a real agent (and its version row) `count` times in D1, with ids below every real one. */
-function seedAgents(stack, t, count) {
+function seedAgents(stack, t, count, offset) {
   const started = Date.now();
   const [template] = stack.d1(`SELECT id, version FROM agents WHERE workspace_id = '${t.workspaceId}' LIMIT 1`);
   const columns = (table) => stack.d1(`PRAGMA table_info(${table})`).map((c) => c.name);
   const agentCols = columns("agents").filter((c) => c !== "id");
   const versionCols = columns("agent_versions").filter((c) => c !== "agent_id" && c !== "id");
-  for (let from = 0; from < count; from += 50_000) {
-    const to = Math.min(count, from + 50_000);
+  for (let from = offset; from < offset + count; from += 50_000) {
+    const to = Math.min(offset + count, from + 50_000);
     const ids = `WITH RECURSIVE n(i) AS (SELECT ${from + 1} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})`;
     stack.d1(
       `INSERT INTO agents (id, ${agentCols.join(", ")}) ${ids}
@@ -138,6 +146,27 @@ function seedAgents(stack, t, count) {
     );
   }
   console.log(`  seeded ${count} agents into D1 in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/**
+ * `wrangler d1 execute --local` opens the same SQLite file as the running dev server, and meets SQLITE_BUSY while the
+ * server writes: retried, a second apart.
+ */
+function retryingD1(stack) {
+  const wait = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  return {
+    ...stack,
+    d1(sql) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return stack.d1(sql);
+        } catch (err) {
+          if (attempt >= 20 || !/SQLITE_BUSY|database is locked|internal error/.test(String(err.message))) throw err;
+          wait(1000);
+        }
+      }
+    },
+  };
 }
 
 function agentPlans(stack, workspaceId) {
