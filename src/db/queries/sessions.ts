@@ -34,8 +34,11 @@ export async function readSession(env: Env, db: Database, workspaceId: string, s
 /** The session's Durable Object: named by the session id, so any Worker (routes, hands) finds it. */
 export const sessionStub = (env: Env, sessionId: string) => env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
 
-/** What `newId("sesn")` mints: anything else names no session, and is refused without waking an object. */
-const SESSION_ID_SHAPE = /^sesn_[0-9A-Za-z]{22}$/;
+/**
+ * What a session id looks like (`newId("sesn")`, or a deployment run's `sesn_<run suffix>`): anything else names no
+ * session, and is refused without waking an object.
+ */
+const SESSION_ID_SHAPE = /^sesn_[0-9A-Za-z]{8,64}$/;
 
 /**
  * The session's Durable Object for a route on the hot path (send, stream, events): no D1 read first, since the
