@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { DEFAULT_IDLE_MS, DEFAULT_LOOPS, startLocalWorkers } from "./local-workers.mjs";
+import { dockerProblem, writeContainerWranglerConfig } from "../containers/wrangler-config.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -21,6 +22,19 @@ const fakeModelPort = Number(process.env.FAKE_MODEL_PORT ?? 8790);
 const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
 
 const step = (message) => console.log(`\x1b[36m›\x1b[0m ${message}`);
+// CLOUD_SANDBOX=container: cloud environments run on Cloudflare Containers (containers/wrangler-config.mjs).
+const containerMode = process.env.CLOUD_SANDBOX === "container";
+if (process.env.CLOUD_SANDBOX && !["container", "isolate"].includes(process.env.CLOUD_SANDBOX)) {
+  console.error(`CLOUD_SANDBOX must be "container" or "isolate", not "${process.env.CLOUD_SANDBOX}"`);
+  process.exit(1);
+}
+if (containerMode) {
+  const problem = dockerProblem();
+  if (problem) {
+    console.error(`CLOUD_SANDBOX=container needs Docker: ${problem}`);
+    process.exit(1);
+  }
+}
 
 function ensureDevVars() {
   if (existsSync(devVars)) return;
@@ -146,10 +160,11 @@ ensureDevVars();
 applyMigrations();
 const demo = !process.env.ANTHROPIC_API_KEY && !readDevVars().ANTHROPIC_API_KEY;
 const modelVars = demo ? await startDemoModel() : [];
-step(`starting wrangler dev on ${baseURL}`);
+const configArgs = containerMode ? ["--config", writeContainerWranglerConfig(root)] : [];
+step(`starting wrangler dev on ${baseURL}${containerMode ? " (cloud sandboxes on containers: the first start builds containers/Dockerfile)" : ""}`);
 // wrangler dev prints its own line per request; the Worker's JSON request log (relayed through the inspector, at a
 // CPU cost per request) is kept for failures and slow requests.
-const devArgs = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", "REQUEST_LOG:errors"];
+const devArgs = ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", "REQUEST_LOG:errors"];
 const dev = spawn(wrangler, [...devArgs, ...modelVars], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
@@ -174,7 +189,7 @@ process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 dev.on("exit", (code) => process.exit(code ?? 1));
 
-await waitForHealth();
+await waitForHealth(containerMode ? 900_000 : 60_000);
 const local = await ensureLocalEnvironment(await ensureWorkspace(readDevVars().ADMIN_TOKEN));
 const worker = startLocalWorker(local);
 process.on("exit", () => void worker.stop());
@@ -182,6 +197,7 @@ console.log(`
 \x1b[32mManaged agents backend running on ${baseURL}\x1b[0m${demo ? "  (demo mode: fake model)" : ""}
   workspace API key:       ${local.apiKey}   (saved in .local/credentials.json)
   self-hosted environment: ${local.environmentId}   (served by the local worker loops)
+  cloud environments:      ${containerMode ? "Cloudflare Containers (Docker)" : "in-isolate sandbox (no python/git/node/packages; CLOUD_SANDBOX=container for containers)"}
   console:                 ${baseURL}/console
 
   import Anthropic from "@anthropic-ai/sdk";

@@ -20,6 +20,9 @@ export const ROUTES = [
   { method: "POST", path: "/admin/workspaces/{workspace}/api_keys", admin: true, body: () => ({ name: "fuzz" }) },
   { method: "GET", path: "/admin/workspaces/{workspace}/api_keys", admin: true, list: true },
   { method: "POST", path: "/admin/workspaces/{workspace}/api_keys/{api_key}/revoke", admin: true },
+  { method: "GET", path: "/admin/workspaces/{workspace}/limits", admin: true },
+  // A valid body that changes nothing the fuzz relies on (the test stacks' own default is higher still).
+  { method: "POST", path: "/admin/workspaces/{workspace}/limits", admin: true, body: () => ({ max_events_per_session: 1_000_000 }) },
   // agents
   { method: "POST", path: "/v1/agents", body: () => ({ name: "fuzz", model: "claude-fake-1" }), required: ["name", "model"] },
   { method: "GET", path: "/v1/agents", list: true, query: { include_archived: "maybe", "created_at[gte]": "yesterday" } },
@@ -177,19 +180,35 @@ export const routeKey = (method, path) => `${method} ${path.replace(/\{[^}]+\}|:
 // ------------------------------------------------------------------------------------------------------------
 // A world: one of every resource in a workspace, created through the API.
 
-/** Calls the API as `apiKey` (or as the operator with `admin`), throwing on any non-2xx. */
-export function caller(send, apiKey, { admin = false } = {}) {
+/**
+ * Calls the API as `credential` (`x-api-key`, or `Authorization: Bearer` for the operator's token and the hands'
+ * tokens) and never throws: `{ status, json, text }`.
+ */
+export function rawCaller(send, credential, { bearer = false } = {}) {
   return async (method, path, body, extraHeaders = {}) => {
     const headers = { "anthropic-beta": BETA, ...extraHeaders };
-    if (admin) headers.authorization = `Bearer ${apiKey}`;
-    else headers["x-api-key"] = apiKey;
+    if (bearer) headers.authorization = `Bearer ${credential}`;
+    else headers["x-api-key"] = credential;
     if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(body);
     }
     const res = await send({ method, path, headers, body });
+    let json;
+    try {
+      json = res.text ? JSON.parse(res.text) : undefined;
+    } catch {}
+    return { status: res.status, json, text: res.text };
+  };
+}
+
+/** Calls the API as `apiKey` (or as the operator with `admin`), throwing on any non-2xx. */
+export function caller(send, apiKey, { admin = false } = {}) {
+  const call = rawCaller(send, apiKey, { bearer: admin });
+  return async (method, path, body, extraHeaders = {}) => {
+    const res = await call(method, path, body, extraHeaders);
     if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${res.text.slice(0, 300)}`);
-    return res.text ? JSON.parse(res.text) : undefined;
+    return res.json;
   };
 }
 

@@ -6,6 +6,7 @@ import { requireBeta } from "../middleware/betas";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { validate } from "../lib/validation";
 import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
+import { assertModelTokensLeft, startsTurn } from "../limits/model-tokens";
 
 /**
  * /v1/sessions/:id/events: send (`POST`), list (`GET`, PageCursor), stream (`GET /stream`, SSE) and our
@@ -15,9 +16,20 @@ import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
 export const sessionEventRoutes = new Hono<AppEnv>();
 sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 
+/** What the hands may post with their sessions token: the results of the tools they ran, nothing a user decides. */
+const HANDS_EVENT_TYPES = new Set(["user.tool_result"]);
+
 sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody), async (c) => {
+  const sent = c.req.valid("json").events;
+  const refused = c.var.principal.kind === "sessions_token" && sent.find((e) => !HANDS_EVENT_TYPES.has(e.type));
+  if (refused) {
+    throw new ApiError("permission_error", `a sessions token may only post user.tool_result events, not ${refused.type}`);
+  }
+  const limits = c.var.limits;
+  if (limits && startsTurn(sent)) assertModelTokensLeft(c.var.modelTokensLeft ?? 0, limits);
   const id = c.req.param("session_id");
-  const { events } = unwrapSession(id, await ownedSessionStub(c.env, id).sendEvents(c.var.workspaceId, c.req.valid("json").events));
+  const caps = limits && { maxEvents: limits.max_events_per_session };
+  const { events } = unwrapSession(id, await ownedSessionStub(c.env, id).sendEvents(c.var.workspaceId, sent, caps));
   return c.json({ data: events });
 });
 

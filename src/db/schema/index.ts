@@ -11,3 +11,5 @@ export * from "./deployments";
 export * from "./work";
 export * from "./sessions";
 export * from "./dreams";
+export * from "./tunnels";
+export * from "./limits";
