@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import Anthropic from "@anthropic-ai/sdk";
+import { DEFAULT_IDLE_MS, DEFAULT_LOOPS, startLocalWorkers } from "./local-workers.mjs";
 import { dockerProblem, writeContainerWranglerConfig } from "../containers/wrangler-config.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -136,21 +136,24 @@ async function ensureLocalEnvironment(saved) {
   return next;
 }
 
-/** The official SDK worker, unmodified: polls the environment's work queue and runs tools in .local/workdir. */
+/**
+ * The official SDK worker, unmodified, in several loops (scripts/local-workers.mjs): serves LOCAL_WORKERS sessions at
+ * once (default 4), releasing a session's item after LOCAL_WORKER_IDLE_MS idle (default 5 s). Tools run in .local/workdir.
+ */
 function startLocalWorker({ environmentId, environmentKey }) {
   const workdir = path.join(localDir, "workdir");
   mkdirSync(workdir, { recursive: true });
-  const controller = new AbortController();
-  const worker = new Anthropic({ baseURL, apiKey: null, logLevel: "warn" }).beta.environments.work.worker({
+  const workers = startLocalWorkers({
+    baseURL,
     environmentId,
     environmentKey,
     workdir,
+    loops: Number(process.env.LOCAL_WORKERS ?? DEFAULT_LOOPS),
+    maxIdleMs: Number(process.env.LOCAL_WORKER_IDLE_MS ?? DEFAULT_IDLE_MS),
+    onError: (err) => console.error("local worker stopped:", err),
   });
-  worker.run(controller.signal).catch((err) => {
-    if (!controller.signal.aborted) console.error("local worker stopped:", err);
-  });
-  step(`local worker serving environment ${environmentId} in ${path.relative(root, workdir)}`);
-  return controller;
+  step(`${workers.loops} local worker loops serving environment ${environmentId} in ${path.relative(root, workdir)}`);
+  return workers;
 }
 
 ensureDevVars();
@@ -159,7 +162,10 @@ const demo = !process.env.ANTHROPIC_API_KEY && !readDevVars().ANTHROPIC_API_KEY;
 const modelVars = demo ? await startDemoModel() : [];
 const configArgs = containerMode ? ["--config", writeContainerWranglerConfig(root)] : [];
 step(`starting wrangler dev on ${baseURL}${containerMode ? " (cloud sandboxes on containers: the first start builds containers/Dockerfile)" : ""}`);
-const dev = spawn(wrangler, ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...modelVars], {
+// wrangler dev prints its own line per request; the Worker's JSON request log (relayed through the inspector, at a
+// CPU cost per request) is kept for failures and slow requests.
+const devArgs = ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", "REQUEST_LOG:errors"];
+const dev = spawn(wrangler, [...devArgs, ...modelVars], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
 });
@@ -186,11 +192,11 @@ dev.on("exit", (code) => process.exit(code ?? 1));
 await waitForHealth(containerMode ? 900_000 : 60_000);
 const local = await ensureLocalEnvironment(await ensureWorkspace(readDevVars().ADMIN_TOKEN));
 const worker = startLocalWorker(local);
-process.on("exit", () => worker.abort());
+process.on("exit", () => void worker.stop());
 console.log(`
 \x1b[32mManaged agents backend running on ${baseURL}\x1b[0m${demo ? "  (demo mode: fake model)" : ""}
   workspace API key:       ${local.apiKey}   (saved in .local/credentials.json)
-  self-hosted environment: ${local.environmentId}   (served by the local worker)
+  self-hosted environment: ${local.environmentId}   (served by the local worker loops)
   cloud environments:      ${containerMode ? "Cloudflare Containers (Docker)" : "in-isolate sandbox (no python/git/node/packages; CLOUD_SANDBOX=container for containers)"}
   console:                 ${baseURL}/console
 

@@ -69,6 +69,12 @@ export interface Env {
    * this long. Default 300, the hosted API's. The SDK worker heartbeats at half the lease, so shorter is safe.
    */
   WORK_LEASE_TTL_SECONDS?: string;
+  /**
+   * "all" (default): one JSON line per request. "errors": only 4xx/5xx and requests slower than 1 s. Local stacks use
+   * "errors": under `wrangler dev` every console line is relayed through the inspector to wrangler's Node process,
+   * which cost more CPU per request than routing it.
+   */
+  REQUEST_LOG?: string;
   /** JSON overriding the built-in per-workspace limit defaults for the whole deployment (src/limits/workspace-limits.ts). */
   WORKSPACE_DEFAULT_LIMITS?: string;
 }

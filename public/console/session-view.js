@@ -30,6 +30,8 @@ export class SessionView {
     this.options = options;
     /** @type {any} */
     this.session = undefined;
+    /** Whether the stream last said this session waits for a self-hosted worker. */
+    this.waitingForHands = false;
     this.destroyed = false;
     this.pendingCount = 0;
 
@@ -168,6 +170,11 @@ export class SessionView {
   add(event) {
     this.timeline.add(event);
     this.filter.add(event);
+    // The server says when the session's tool uses wait for a self-hosted worker (none free) and when one arrives.
+    const waited = this.waitingForHands;
+    if (event.type === "session.status_running" && "waiting_for_hands" in event) this.waitingForHands = event.waiting_for_hands === true;
+    else if (event.type === "user.tool_result" || event.type === "session.status_idle" || event.type === "session.status_terminated") this.waitingForHands = false;
+    if (waited !== this.waitingForHands && this.session && !STATUS_OF_EVENT[event.type]) this.render(this.session);
     const status = STATUS_OF_EVENT[event.type];
     if (status && this.session) this.render({ ...this.session, status });
     if (event.type === "session.deleted") this.render({ ...this.session, status: "terminated" });
@@ -187,8 +194,10 @@ export class SessionView {
   render(s) {
     this.session = s;
     this.title.textContent = s.title || "Untitled session";
-    replace(this.status, statusDot(s.status), s.status);
-    this.status.className = `status-pill ${s.status}`;
+    const waiting = s.status === "running" && this.waitingForHands;
+    replace(this.status, statusDot(s.status), waiting ? "waiting for hands" : s.status);
+    this.status.className = `status-pill ${s.status}${waiting ? " waiting" : ""}`;
+    this.status.title = waiting ? "Tool calls are queued for a self-hosted worker, and every worker is busy (or none is running)." : "";
     replace(
       this.meta,
       h("code", { text: s.id }),
