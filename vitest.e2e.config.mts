@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: ["test/e2e/**/*.test.ts"],
+    // .test.mjs: the suites that need Node APIs (child processes, files), which the Workers-typed TS tests lack.
+    include: ["test/e2e/**/*.test.{ts,mjs}"],
     globalSetup: ["./test/e2e/global-setup.mjs"],
     environment: "node",
     fileParallelism: false,
