@@ -4,21 +4,23 @@
 // workspace, API key and self-hosted environment exist, and runs the official SDK worker for that environment so
 // sessions can run bash on this machine. Without ANTHROPIC_API_KEY it runs in demo mode against the scripted fake
 // model (test/fake-model), so everything works offline. Each step lives in scripts/start/.
-import { baseURL, step } from "./start/config.mjs";
-import { ensureDevVars, readDevVars } from "./start/dev-vars.mjs";
+import path from "node:path";
+import { baseURL, log, logFile, portFrom, root, step } from "./start/config.mjs";
+import { ensureDevVars } from "./start/dev-vars.mjs";
 import { applyMigrations } from "./start/migrations.mjs";
-import { startDemoModel } from "./start/model.mjs";
+import { chooseModel } from "./start/model.mjs";
 import { startWranglerDev, waitForHealth } from "./start/wrangler-dev.mjs";
 import { ensureLocalEnvironment, ensureWorkspace } from "./start/credentials.mjs";
 import { startLocalWorker } from "./start/local-worker.mjs";
 import { printBanner } from "./start/banner.mjs";
 
-ensureDevVars();
+log(`\n=== npm start, ${new Date().toISOString()} ===\n`);
+const devVars = ensureDevVars();
 applyMigrations();
-const demo = !process.env.ANTHROPIC_API_KEY && !readDevVars().ANTHROPIC_API_KEY;
-const modelVars = demo ? await startDemoModel() : [];
-step(`starting wrangler dev on ${baseURL}`);
-const dev = startWranglerDev(modelVars);
+const [inspectorPort, fakeModelPort] = [await portFrom("INSPECTOR_PORT"), await portFrom("FAKE_MODEL_PORT")];
+const model = await chooseModel(devVars, fakeModelPort);
+step(`starting wrangler dev on ${baseURL} (its output goes to ${path.relative(root, logFile)})`);
+const dev = startWranglerDev({ inspectorPort, vars: model.vars });
 const children = [dev];
 const stop = () => {
   for (const child of children) child.kill("SIGTERM");
@@ -26,10 +28,13 @@ const stop = () => {
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-dev.on("exit", (code) => process.exit(code ?? 1));
+dev.on("exit", (code) => {
+  console.error(`wrangler dev exited (${code}); its output is in ${logFile}`);
+  process.exit(code ?? 1);
+});
 
-await waitForHealth();
-const local = await ensureLocalEnvironment(await ensureWorkspace(readDevVars().ADMIN_TOKEN));
+await waitForHealth(dev);
+const local = await ensureLocalEnvironment(await ensureWorkspace(devVars.ADMIN_TOKEN));
 const worker = startLocalWorker(local);
 process.on("exit", () => worker.abort());
-printBanner({ local, demo });
+printBanner({ local, model, inspectorPort });

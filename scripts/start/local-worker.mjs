@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
-import { baseURL, localDir, root, step } from "./config.mjs";
+import { baseURL, localDir } from "./config.mjs";
 
 export function startLocalWorker({ environmentId, environmentKey }) {
   const workdir = path.join(localDir, "workdir");
@@ -16,6 +16,5 @@ export function startLocalWorker({ environmentId, environmentKey }) {
   worker.run(controller.signal).catch((err) => {
     if (!controller.signal.aborted) console.error("local worker stopped:", err);
   });
-  step(`local worker serving environment ${environmentId} in ${path.relative(root, workdir)}`);
   return controller;
 }
