@@ -2,6 +2,9 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { handleFakeModelRequest } from "./test/fake-model/model.mjs";
+import { quietExpectedNoise } from "./test/helpers/expected-noise.mjs";
+
+quietExpectedNoise();
 
 const FAKE_MODEL_HOST = "fake-model.test";
 

@@ -1,4 +1,7 @@
 import { defineConfig } from "vitest/config";
+import { quietExpectedNoise } from "./test/helpers/expected-noise.mjs";
+
+quietExpectedNoise();
 
 /**
  * End-to-end tests in Node: the real stack under `wrangler dev` (started by the global setup) driven by the
