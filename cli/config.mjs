@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
+import { readDevVars } from "../scripts/start/dev-vars.mjs";
 
 export const BETA = "managed-agents-2026-04-01";
 const projectRoot = path.resolve(import.meta.dirname, "..");
@@ -11,20 +12,10 @@ function readJson(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
 }
 
-function readDotenv(file) {
-  if (!existsSync(file)) return {};
-  return Object.fromEntries(
-    readFileSync(file, "utf8")
-      .split("\n")
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-  );
-}
-
 /** The connection: `url`, `apiKey`, `adminToken`, each from the first place that has it. */
 export function resolveConnection(flags, env = process.env) {
   const saved = readJson(flags.credentials ?? path.join(projectRoot, ".local", "credentials.json"));
-  const devVars = readDotenv(path.join(projectRoot, ".dev.vars"));
+  const devVars = readDevVars();
   const url = flags.url ?? env.MA_BASE_URL ?? saved.baseURL ?? `http://127.0.0.1:${env.PORT ?? 8787}`;
   return {
     url: url.replace(/\/+$/, ""),
