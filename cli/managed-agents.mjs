@@ -71,6 +71,8 @@ async function main(argv) {
 
 main(process.argv.slice(2)).catch((err) => {
   const usage = err instanceof UsageError || err.code?.startsWith?.("ERR_PARSE_ARGS");
-  console.error(`managed-agents: ${err.message}${usage ? "\n(managed-agents --help lists the commands)" : ""}`);
+  // fetch and the SDK say only "fetch failed" / "Connection error."; the socket-level cause says which.
+  const cause = err.cause?.code ?? err.cause?.cause?.code ?? err.cause?.message;
+  console.error(`managed-agents: ${err.message}${cause ? ` (${cause})` : ""}${usage ? "\n(managed-agents --help lists the commands)" : ""}`);
   process.exit(usage ? 2 : 1);
 });

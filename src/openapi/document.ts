@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import { scopedAccess, type Principal } from "../middleware/auth";
 import { WEBHOOKS_BETA } from "../routes/webhooks";
+import { DREAMS_BETA } from "../schemas/dreams";
 import { operations } from "./operations";
 import { json, responsesFor, sharedComponents } from "./responses";
 
@@ -19,6 +20,9 @@ const MANAGED_AGENTS_BETA = "managed-agents-2026-04-01";
 function betaFor(path: string): { value: string; required: boolean; description: string } | undefined {
   if (path.startsWith("/v1/organizations/webhooks")) {
     return { value: WEBHOOKS_BETA, required: true, description: `Must include \`${WEBHOOKS_BETA}\`; without it this API answers 404.` };
+  }
+  if (path.startsWith("/v1/dreams")) {
+    return { value: DREAMS_BETA, required: true, description: `Must include \`${DREAMS_BETA}\`.` };
   }
   if (path.startsWith("/v1/memory_stores")) {
     return { value: "agent-memory-2026-07-22", required: true, description: `Must include \`agent-memory-2026-07-22\` or \`${MANAGED_AGENTS_BETA}\`.` };

@@ -197,6 +197,12 @@ export const operations: Record<string, Operation> = {
   "POST /v1/deployments/:deployment_id/pause": { summary: "Pause a deployment", returns: one("deployment", "BetaManagedAgentsDeployment") },
   "POST /v1/deployments/:deployment_id/unpause": { summary: "Unpause a deployment", returns: one("deployment", "BetaManagedAgentsDeployment") },
   "POST /v1/deployments/:deployment_id/run": { summary: "Run a deployment now", returns: one("deployment_run", "BetaManagedAgentsDeploymentRun") },
+  "POST /v1/dreams": { summary: "Start a dream", description: "Reorganizes a memory store from sessions' transcripts, run by a Durable Object in steps.", returns: one("dream", "BetaDream") },
+  "GET /v1/dreams": { summary: "List dreams", returns: list("dream", "BetaDream") },
+  "GET /v1/dreams/:dream_id": { summary: "Retrieve a dream", returns: one("dream", "BetaDream") },
+  "POST /v1/dreams/:dream_id/cancel": { summary: "Cancel a dream", returns: one("dream", "BetaDream") },
+  "POST /v1/dreams/:dream_id/archive": { summary: "Archive a dream", returns: one("dream", "BetaDream") },
+
   "GET /v1/deployment_runs": { summary: "List deployment runs", returns: list("deployment_run", "BetaManagedAgentsDeploymentRun") },
   "GET /v1/deployment_runs/:deployment_run_id": { summary: "Retrieve a deployment run", returns: one("deployment_run", "BetaManagedAgentsDeploymentRun") },
 };
