@@ -96,6 +96,8 @@ export const sessionCommands = {
       const stream = await sdk(connection).beta.sessions.events.stream(required(session, "session_id"), undefined, {
         headers: flags.after ? { "last-event-id": flags.after } : {},
       });
+      // On stderr, so stdout stays the events alone: from here on nothing the session does is missed.
+      console.error(`following ${session} live${flags.after ? ` after ${flags.after}` : ""} (Ctrl-C to stop)`);
       for await (const event of stream) {
         console.log(flags.json ? JSON.stringify(event) : describeEvent(event));
         if (flags["until-idle"] && (event.type === "session.status_idle" || event.type === "session.status_terminated")) break;

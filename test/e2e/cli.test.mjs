@@ -87,7 +87,15 @@ describe("npx managed-agents", () => {
     let out = "";
     tail.stdout.on("data", (chunk) => (out += chunk));
     const tailExit = new Promise((resolve) => tail.on("exit", resolve));
-    await new Promise((r) => setTimeout(r, 1000));
+    // The tail says on stderr when its stream is open; only then is the turn sure to happen while it listens.
+    await new Promise((resolve, reject) => {
+      let err = "";
+      tail.stderr.on("data", (chunk) => {
+        err += chunk;
+        if (err.includes("following")) resolve(undefined);
+      });
+      tail.on("exit", (code) => reject(new Error(`tail exited (${code}) before following: ${err}`)));
+    });
     const sent = await cli(["sessions", "send", sessionId, "hello", "from", "the", "cli"], { apiKey });
     expect(sent.code, sent.stderr).toBe(0);
     expect(await tailExit).toBe(0);
