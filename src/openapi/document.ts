@@ -76,7 +76,9 @@ const camel = (words: string) =>
     .map((w, i) => (i ? w[0].toUpperCase() + w.slice(1) : w.toLowerCase()))
     .join("");
 
-const tagOf = (path: string) => (path.startsWith("/admin") ? "admin" : path.startsWith("/v1/") ? path.split("/")[2] : "server");
+/** One tag per resource: the first segment under /v1 (`/v1/organizations/webhooks` is the webhooks API). */
+const tagOf = (path: string) =>
+  path.startsWith("/admin") ? "admin" : path.startsWith("/v1/organizations/") ? path.split("/")[3] : path.startsWith("/v1/") ? path.split("/")[2] : "server";
 
 export async function buildOpenApiDocument(app: Hono<any>): Promise<Json> {
   const spec: Json = await generateSpecs(app, {
