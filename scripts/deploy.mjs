@@ -22,6 +22,9 @@ Options:
               what a real run would create, migrate and set
   -h, --help  this help
 
+Environment:
+  CLOUD_SANDBOX=container   cloud environments on Cloudflare Containers (Workers Paid; Docker builds the image)
+
 Under Workers Builds (WORKERS_CI set, e.g. the "Deploy to Cloudflare" button) it only migrates and deploys.`;
 
 let options;
@@ -39,6 +42,7 @@ if (options.help) {
   console.log(HELP);
   process.exit(0);
 }
+import { containerWranglerToml, dockerProblem } from "../containers/wrangler-config.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
@@ -77,7 +81,16 @@ if (process.env.WORKERS_CI) {
   process.exit(0);
 }
 
-const toml = readFileSync(baseConfig, "utf8");
+// CLOUD_SANDBOX=container: cloud environments on Cloudflare Containers (Workers Paid; the image is built with the
+// local Docker engine). Workspace snapshots then go to the same R2 bucket under backups/; with R2 API credentials
+// (R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, CLOUDFLARE_ACCOUNT_ID set here) containers move them to and from R2 directly.
+const containerMode = process.env.CLOUD_SANDBOX === "container";
+if (containerMode) {
+  const problem = dockerProblem();
+  if (problem) fail(`CLOUD_SANDBOX=container builds the sandbox image with Docker: ${problem}`);
+}
+const baseToml = readFileSync(baseConfig, "utf8");
+const toml = containerMode ? containerWranglerToml(baseToml) : baseToml;
 const databaseName = toml.match(/database_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no database_name in wrangler.toml");
 const bucketName = toml.match(/bucket_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no bucket_name in wrangler.toml");
 
@@ -96,7 +109,7 @@ Dry run: nothing was changed. A real run would:
   2. use the R2 bucket "${bucketName}" (created if missing)
   3. apply the D1 migrations not yet applied remotely (${migrations.length} in migrations/: ${migrations[0]} … ${migrations.at(-1)})
   4. deploy the Worker "${toml.match(/^name\s*=\s*"([^"]+)"/m)?.[1]}" (bundle ${size}, in ${path.relative(root, outdir)}/) with the static assets in public/
-  5. set secrets: ADMIN_TOKEN (${process.env.ADMIN_TOKEN ? "from your environment" : "generated and printed once, unless already set"}), VAULT_ENCRYPTION_KEY (${process.env.VAULT_ENCRYPTION_KEY ? "from your environment" : "generated, unless already set"}), ANTHROPIC_API_KEY (${process.env.ANTHROPIC_API_KEY ? "from your environment" : "not exported: left as it is"})
+${containerMode ? "  (CLOUD_SANDBOX=container: the bundle above is checked without the containers block; the real run adds it and builds containers/Dockerfile with Docker)\n" : ""}  5. set secrets: ADMIN_TOKEN (${process.env.ADMIN_TOKEN ? "from your environment" : "generated and printed once, unless already set"}), VAULT_ENCRYPTION_KEY (${process.env.VAULT_ENCRYPTION_KEY ? "from your environment" : "generated, unless already set"}), ANTHROPIC_API_KEY (${process.env.ANTHROPIC_API_KEY ? "from your environment" : "not exported: left as it is"})
 `);
   process.exit(0);
 }
@@ -135,8 +148,13 @@ const url = deployed.out.match(/https:\/\/\S+\.workers\.dev/)?.[0] ?? "https://<
 step("secrets");
 const existing = wrangler(["secret", "list", "-c", deployConfig], { quiet: true }).out;
 let adminToken;
-for (const name of ["ADMIN_TOKEN", "VAULT_ENCRYPTION_KEY", "ANTHROPIC_API_KEY"]) {
+const optional = containerMode ? ["R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "CLOUDFLARE_ACCOUNT_ID"] : [];
+for (const name of ["ADMIN_TOKEN", "VAULT_ENCRYPTION_KEY", "ANTHROPIC_API_KEY", ...optional]) {
   if (existing.includes(`"${name}"`) && !process.env[name]) continue;
+  if (optional.includes(name) && !process.env[name]) {
+    console.log(`  ${name} not set: workspace snapshots stream through the Sandbox object (set the three R2 ones for direct uploads)`);
+    continue;
+  }
   let value = process.env[name];
   if (!value && name === "ADMIN_TOKEN") value = adminToken = randomBytes(24).toString("hex");
   if (!value && name === "VAULT_ENCRYPTION_KEY") value = randomBytes(32).toString("base64");

@@ -13,14 +13,17 @@ import { startWranglerDev, waitForHealth } from "./start/wrangler-dev.mjs";
 import { ensureLocalEnvironment, ensureWorkspace } from "./start/credentials.mjs";
 import { startLocalWorker } from "./start/local-worker.mjs";
 import { printBanner } from "./start/banner.mjs";
+import { checkCloudSandbox, cloudSandboxArgs, containerMode } from "./start/cloud-sandbox.mjs";
 
+checkCloudSandbox();
 log(`\n=== npm start, ${new Date().toISOString()} ===\n`);
 const devVars = ensureDevVars();
 applyMigrations();
 const [inspectorPort, fakeModelPort] = [await portFrom("INSPECTOR_PORT"), await portFrom("FAKE_MODEL_PORT")];
 const model = await chooseModel(devVars, fakeModelPort);
-step(`starting wrangler dev on ${baseURL} (its output goes to ${path.relative(root, logFile)})`);
-const dev = startWranglerDev({ inspectorPort, vars: model.vars });
+const building = containerMode ? "; cloud sandboxes on containers: the first start builds containers/Dockerfile" : "";
+step(`starting wrangler dev on ${baseURL} (its output goes to ${path.relative(root, logFile)}${building})`);
+const dev = startWranglerDev({ inspectorPort, vars: model.vars, configArgs: cloudSandboxArgs() });
 const children = [dev];
 const stop = () => {
   for (const child of children) child.kill("SIGTERM");
@@ -33,7 +36,7 @@ dev.on("exit", (code) => {
   process.exit(code ?? 1);
 });
 
-await waitForHealth(dev);
+await waitForHealth(dev, containerMode ? 900_000 : 90_000);
 const local = await ensureLocalEnvironment(await ensureWorkspace(devVars.ADMIN_TOKEN));
 const worker = startLocalWorker(local);
 process.on("exit", () => worker.abort());

@@ -84,6 +84,7 @@ describe("GET /openapi.json", () => {
     for (const { key, operation } of documentedOperations(doc)) {
       const schemes = operation.security.flatMap((s: object) => Object.keys(s));
       if (key.includes(" /admin")) expect(schemes, key).toEqual(["adminToken"]);
+      else if (key.includes(" /tunnels/")) expect(schemes, key).toEqual(["tunnelToken"]);
       else if (key.includes(" /v1/")) expect(schemes.slice(0, 2), key).toEqual(["apiKey", "bearerApiKey"]);
       else expect(schemes, key).toEqual([]);
     }

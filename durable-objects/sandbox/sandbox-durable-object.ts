@@ -8,7 +8,7 @@ import { deliverToolResult, type DeliveryOutcome } from "../../src/hands/deliver
 import { mintSessionsToken } from "../../src/hands/tokens";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
 import { IsolateSandbox } from "./isolate-sandbox";
-import { loadEgressSecrets } from "../../src/hands/egress-secrets";
+import { loadEgressSecrets, placeholderEnv } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
 import { mountNewFiles } from "./mount-resources";
 
@@ -121,9 +121,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
     const handle = await sandbox.backup();
     const previous = this.latestBackup();
     this.setMeta("latest_backup", JSON.stringify(handle));
-    if (previous?.backend === "isolate" && previous.key !== (handle.backend === "isolate" ? handle.key : "")) {
-      await this.env.BLOBS.delete(previous.key).catch(() => {});
-    }
+    // Superseded: only the latest snapshot is ever restored.
+    if (previous) await sandbox.discard(previous).catch(() => {});
     await sandbox.destroy();
     this.deleteMeta("provisioned");
     this.deleteMeta("mounted_resources");
@@ -142,8 +141,9 @@ export class SandboxDurableObject extends DurableObject<Env> {
     }
     const lastActivity = Number(this.getMeta("last_activity") ?? 0);
     if (await this.hasLiveSandbox()) {
-      if (Date.now() - lastActivity >= IDLE_SNAPSHOT_MS) await this.snapshot();
-      else await this.ctx.storage.setAlarm(lastActivity + IDLE_SNAPSHOT_MS);
+      const idleMs = Number(this.env.SANDBOX_IDLE_SNAPSHOT_MS) || IDLE_SNAPSHOT_MS;
+      if (Date.now() - lastActivity >= idleMs) await this.snapshot();
+      else await this.ctx.storage.setAlarm(lastActivity + idleMs);
     }
   }
 
@@ -249,13 +249,20 @@ export class SandboxDurableObject extends DurableObject<Env> {
 
   /** The deployment picks the backend: a container when SANDBOX_CONTAINERS is bound, else this isolate. */
   private async createBackend(scope: Scope): Promise<SandboxBackend> {
-    if (this.env.SANDBOX_CONTAINERS) {
-      const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
-      const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
-      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId, secrets);
-    }
     const environment = await this.environment(scope);
     const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+    if (this.env.SANDBOX_CONTAINERS) {
+      const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
+      // Only the placeholders go to the container; the egress reads the values per request.
+      return new ContainerSandbox(await this.connectContainer(scope), {
+        sessionId: scope.sessionId,
+        networking: environment.networking,
+        shellEnv: placeholderEnv(secrets),
+        secretScope: secrets.length ? { workspaceId: scope.workspaceId, sessionId: scope.sessionId } : null,
+        backupBucket: this.env.BACKUP_BUCKET,
+        presignedBackups: Boolean(this.env.R2_ACCESS_KEY_ID && this.env.R2_SECRET_ACCESS_KEY && this.env.BACKUP_BUCKET_NAME && this.env.CLOUDFLARE_ACCOUNT_ID),
+      });
+    }
     return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets);
   }
 

@@ -2,6 +2,7 @@
 // make the README's snippet and the CLI work in another terminal.
 import path from "node:path";
 import { baseURL, logFile, port, root } from "./config.mjs";
+import { cloudSandboxDescription } from "./cloud-sandbox.mjs";
 
 export function printBanner({ local, model, inspectorPort }) {
   const mode = model.demo ? "demo mode: the scripted fake model" : "the real model";
@@ -10,6 +11,7 @@ export function printBanner({ local, model, inspectorPort }) {
   model endpoint: ${model.endpoint}   (${mode}; set ANTHROPIC_API_KEY and restart to change)
   console:        ${baseURL}/console   API reference: ${baseURL}/reference/
   environment:    ${local.environmentId}   (self-hosted, served by the local worker in .local/workdir)
+  cloud sandbox:  ${cloudSandboxDescription}
   logs:           ${path.relative(root, logFile)}   inspector: 127.0.0.1:${inspectorPort}   stop: Ctrl-C
 
 In another terminal:

@@ -10,8 +10,8 @@ const ALWAYS_SHOWN = /✘|\[ERROR\]|"level":"error"|"status":5\d\d|Uncaught|EADD
 // neither says anything a developer needs, even in verbose mode.
 const NOISE = /work\/poll|Request\.cf|ENOTFOUND workers\.cloudflare\.com|GetAddrInfoReqWrap/;
 
-export function startWranglerDev({ inspectorPort, vars }) {
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", ...vars];
+export function startWranglerDev({ inspectorPort, vars, configArgs = [] }) {
+  const args = ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", ...vars];
   log(`$ wrangler ${args.map((a) => (a.startsWith("ANTHROPIC_API_KEY:") ? "ANTHROPIC_API_KEY:***" : a)).join(" ")}\n`);
   const dev = spawn(wrangler, args, {
     cwd: root,

@@ -3,6 +3,7 @@ import { generateSpecs } from "hono-openapi";
 import { scopedAccess, type Principal } from "../middleware/auth";
 import { WEBHOOKS_BETA } from "../routes/webhooks";
 import { DREAMS_BETA } from "../schemas/dreams";
+import { TUNNELS_BETA } from "../schemas/tunnels";
 import { operations } from "./operations";
 import { json, responsesFor, sharedComponents } from "./responses";
 
@@ -20,6 +21,9 @@ const MANAGED_AGENTS_BETA = "managed-agents-2026-04-01";
 function betaFor(path: string): { value: string; required: boolean; description: string } | undefined {
   if (path.startsWith("/v1/organizations/webhooks")) {
     return { value: WEBHOOKS_BETA, required: true, description: `Must include \`${WEBHOOKS_BETA}\`; without it this API answers 404.` };
+  }
+  if (path.startsWith("/v1/tunnels")) {
+    return { value: TUNNELS_BETA, required: true, description: `Must include \`${TUNNELS_BETA}\`.` };
   }
   if (path.startsWith("/v1/dreams")) {
     return { value: DREAMS_BETA, required: true, description: `Must include \`${DREAMS_BETA}\`.` };
@@ -39,6 +43,7 @@ const PUBLIC_PATHS = new Set(["/health", "/openapi.json"]);
 function securityFor(method: string, honoPath: string): Json[] {
   if (PUBLIC_PATHS.has(honoPath)) return [];
   if (honoPath.startsWith("/admin")) return [{ adminToken: [] }];
+  if (honoPath.startsWith("/tunnels/")) return [{ tunnelToken: [] }];
   const concrete = honoPath.replace(/:[a-z_]+/g, "id");
   const scoped: Principal[] = [
     { kind: "environment_key", workspaceId: "w", environmentId: "id", keyId: "k" },
@@ -66,6 +71,7 @@ const securitySchemes = {
     description: "A sessions token from a work item's `secret`: only its one session's events, its work item's heartbeat/stop, its agent's skills and its attached memory stores. Also accepted as `x-api-key`.",
   },
   adminToken: { type: "http", scheme: "bearer", description: "The operator's `ADMIN_TOKEN` secret, for `/admin` only." },
+  tunnelToken: { type: "http", scheme: "bearer", description: "A tunnel's token (`reveal_token` / `rotate_token`), for `/tunnels/connect` only." },
 };
 
 const camel = (words: string) =>
@@ -78,7 +84,7 @@ const camel = (words: string) =>
 
 /** One tag per resource: the first segment under /v1 (`/v1/organizations/webhooks` is the webhooks API). */
 const tagOf = (path: string) =>
-  path.startsWith("/admin") ? "admin" : path.startsWith("/v1/organizations/") ? path.split("/")[3] : path.startsWith("/v1/") ? path.split("/")[2] : "server";
+  path.startsWith("/admin") ? "admin" : path.startsWith("/tunnels/") ? "tunnels" : path.startsWith("/v1/organizations/") ? path.split("/")[3] : path.startsWith("/v1/") ? path.split("/")[2] : "server";
 
 export async function buildOpenApiDocument(app: Hono<any>): Promise<Json> {
   const spec: Json = await generateSpecs(app, {

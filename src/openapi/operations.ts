@@ -203,6 +203,22 @@ export const operations: Record<string, Operation> = {
   "POST /v1/dreams/:dream_id/cancel": { summary: "Cancel a dream", returns: one("dream", "BetaDream") },
   "POST /v1/dreams/:dream_id/archive": { summary: "Archive a dream", returns: one("dream", "BetaDream") },
 
+  "POST /v1/tunnels": { summary: "Create a tunnel", description: "A private network an MCP connector dials out from.", returns: one("tunnel", "BetaTunnel") },
+  "GET /v1/tunnels": { summary: "List tunnels", returns: list("tunnel", "BetaTunnel") },
+  "GET /v1/tunnels/:tunnel_id": { summary: "Retrieve a tunnel", returns: one("tunnel", "BetaTunnel") },
+  "POST /v1/tunnels/:tunnel_id/archive": { summary: "Archive a tunnel", returns: one("tunnel", "BetaTunnel") },
+  "POST /v1/tunnels/:tunnel_id/reveal_token": { summary: "Reveal a tunnel's token", returns: one("tunnel_token", "BetaTunnelToken", "The connector's current token.") },
+  "POST /v1/tunnels/:tunnel_id/rotate_token": { summary: "Rotate a tunnel's token", returns: one("tunnel_token", "BetaTunnelToken", "The new token; the old one stops working.") },
+  "POST /v1/tunnels/:tunnel_id/certificates": { summary: "Add a tunnel certificate", returns: one("tunnel_certificate", "BetaTunnelCertificate") },
+  "GET /v1/tunnels/:tunnel_id/certificates": { summary: "List tunnel certificates", returns: list("tunnel_certificate", "BetaTunnelCertificate") },
+  "GET /v1/tunnels/:tunnel_id/certificates/:certificate_id": { summary: "Retrieve a tunnel certificate", returns: one("tunnel_certificate", "BetaTunnelCertificate") },
+  "POST /v1/tunnels/:tunnel_id/certificates/:certificate_id/archive": { summary: "Archive a tunnel certificate", returns: one("tunnel_certificate", "BetaTunnelCertificate") },
+  "GET /tunnels/connect": {
+    summary: "Connect a tunnel connector",
+    description: "Where `managed-agents-tunnel` dials in: a WebSocket upgrade with the tunnel's token; 426 without the upgrade.",
+    returns: websocket("Switching to the WebSocket protocol."),
+  },
+
   "GET /v1/deployment_runs": { summary: "List deployment runs", returns: list("deployment_run", "BetaManagedAgentsDeploymentRun") },
   "GET /v1/deployment_runs/:deployment_run_id": { summary: "Retrieve a deployment run", returns: one("deployment_run", "BetaManagedAgentsDeploymentRun") },
 };

@@ -20,6 +20,8 @@ import { webhookRoutes } from "./webhooks";
 import { deploymentRoutes } from "./deployments";
 import { deploymentRunRoutes } from "./deployment-runs";
 import { dreamRoutes } from "./dreams";
+import { tunnelRoutes } from "./tunnels";
+import { tunnelCertificateRoutes } from "./tunnel-certificates";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -44,3 +46,5 @@ v1Routes.route("/organizations/webhooks", webhookRoutes);
 v1Routes.route("/deployments", deploymentRoutes);
 v1Routes.route("/deployment_runs", deploymentRunRoutes);
 v1Routes.route("/dreams", dreamRoutes);
+v1Routes.route("/tunnels", tunnelCertificateRoutes);
+v1Routes.route("/tunnels", tunnelRoutes);

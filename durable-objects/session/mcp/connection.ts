@@ -53,20 +53,21 @@ export class McpConnection {
     return this.auth.rejected;
   }
 
-  static async open(serverName: string, url: string, auth: McpServerAuth): Promise<McpConnection> {
+  /** `send` is how requests leave: `fetch`, or a tunnel's relay for a server inside a customer's network. */
+  static async open(serverName: string, url: string, auth: McpServerAuth, send: typeof fetch = fetch): Promise<McpConnection> {
     const state = { rejected: false };
     // Every request carries the credential; a 401 earns one refresh (mcp_oauth) and one retry.
     const authedFetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
-      const send = async () => {
+      const attempt = async () => {
         const headers = new Headers(init?.headers);
         const header = await auth.header();
         if (header) headers.set("authorization", header);
-        return fetch(input, { ...init, headers });
+        return send(input, { ...init, headers });
       };
-      let res = await send();
+      let res = await attempt();
       if (res.status === 401 && (await auth.refresh())) {
         await res.body?.cancel();
-        res = await send();
+        res = await attempt();
       }
       if (res.status === 401 || res.status === 403) state.rejected = true;
       return res;
