@@ -47,6 +47,11 @@ export interface Env {
   MAX_UPLOAD_BYTES: string;
   /** Idle time (ms) before a cloud sandbox's workspace is snapshotted and the sandbox freed. Default 300000. */
   SANDBOX_IDLE_SNAPSHOT_MS?: string;
+  /**
+   * GitHub's REST API root, where `github_repository` resources are fetched from. Default https://api.github.com;
+   * the end-to-end suites point it at a local stand-in.
+   */
+  GITHUB_API_URL?: string;
   /** "1" only in the end-to-end harness: enables the hands' test hooks (enqueue a session without the brain). */
   HANDS_TEST_HOOKS?: string;
   /** The console's static files (public/); wrangler.toml [assets]. */

@@ -2,7 +2,7 @@ import { Bash, NetworkAccessDeniedError } from "just-bash/browser";
 import type { BashOptions } from "just-bash/browser";
 import type { HandsEnvironment, NetworkPolicy } from "../../src/hands/environment";
 import { isEgressAllowed } from "../../src/hands/network-policy";
-import { placeholderEnv, substituteSecrets, type EgressSecret } from "../../src/hands/egress-secrets";
+import { placeholderEnv, scrubResponse, substituteSecrets, type EgressSecret } from "../../src/hands/egress-secrets";
 import { OUTPUT_LIMIT, toSandboxError, SandboxError } from "../../src/hands/sandbox";
 import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../../src/hands/sandbox";
 import { SqliteFs, normalize } from "./sqlite-fs";
@@ -191,7 +191,8 @@ const parentOf = (p: string) => {
 
 /**
  * curl and friends inside just-bash go through this: every URL, and every redirect hop, must pass the
- * environment's egress policy (the same decision the container backend applies at its egress).
+ * environment's egress policy (the same decision the container backend applies at its egress). What comes back
+ * is scrubbed: a host that echoes the request must not hand a substituted secret to the shell.
  */
 function policyFetch(policy: NetworkPolicy, secrets: EgressSecret[]): SecureFetch {
   return async (url, options = {}) => {
@@ -201,13 +202,13 @@ function policyFetch(policy: NetworkPolicy, secrets: EgressSecret[]): SecureFetc
       if (!isEgressAllowed(policy, current)) throw new NetworkAccessDeniedError(current, "blocked by the environment's network policy");
       // Per hop: a redirect to a host the credential does not name gets the placeholder, not the secret.
       const outbound = substituteSecrets(secrets, current, { headers, body: options.body });
-      const response = await fetch(current, {
+      const response = await scrubResponse(secrets, await fetch(current, {
         method: options.method ?? "GET",
         headers: outbound.headers,
         body: outbound.body,
         redirect: "manual",
         signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      });
+      }));
       const location = response.headers.get("location");
       if (options.followRedirects !== false && response.status >= 300 && response.status < 400 && location) {
         current = new URL(location, current).toString();

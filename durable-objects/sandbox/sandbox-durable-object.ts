@@ -17,7 +17,6 @@ export const IDLE_SNAPSHOT_MS = 5 * 60_000;
 /** Containers sleep (and lose their disk) after this; longer than the idle snapshot so the snapshot comes first. */
 const CONTAINER_SLEEP_AFTER = "15m";
 const PROVISION_ATTEMPTS = 3;
-const MAX_RUNS = 3;
 const DELIVERY_ATTEMPTS = 8;
 const TOKEN_REFRESH_MS = 60 * 60_000;
 
@@ -167,12 +166,13 @@ export class SandboxDurableObject extends DurableObject<Env> {
       const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE status IN ('pending', 'done') ORDER BY seq LIMIT 1").toArray()[0];
       if (!row) return;
       if (row.status === "pending") {
-        // Counted before running: a tool that kills the object (CPU or memory limit) is retried by the alarm,
-        // and must not be retried forever.
+        // Counted before running. A run that started and never recorded its result killed or stalled the object
+        // (CPU, memory, a pathological input); running it again from the alarm would stall the isolate, and every
+        // tenant sharing it, once more. It is answered with an error instead: the model decides what to retry.
         this.sql.exec("UPDATE tool_uses SET runs = runs + 1 WHERE id = ?", row.id);
         const result =
-          row.runs >= MAX_RUNS
-            ? toolResult(row.id, `Error: the tool call stopped the sandbox ${row.runs} times (it may exceed the sandbox's CPU or memory limits)`, true)
+          row.runs > 0
+            ? toolResult(row.id, "Error: the tool call stopped the sandbox before it finished (it may exceed the sandbox's CPU or memory limits); it was not run again", true)
             : await this.execute(row);
         this.sql.exec("UPDATE tool_uses SET status = 'done', result = ?, updated_at = ? WHERE id = ?", JSON.stringify(result), Date.now(), row.id);
         this.setMeta("last_activity", String(Date.now()));

@@ -114,7 +114,9 @@ export async function scrubResponse(secrets: EgressSecret[], response: Response)
   const headers = new Headers();
   for (const [k, v] of response.headers) headers.append(k, scrubSecretText(secrets, v));
   headers.delete("content-length");
-  const body = response.body ? scrubBinary(secrets, toBinary(new Uint8Array(await response.arrayBuffer()))) : null;
+  // 204, 304...: a Response with such a status must not be given a body, not even an empty one.
+  const nullBody = [101, 204, 205, 304].includes(response.status);
+  const body = response.body && !nullBody ? scrubBinary(secrets, toBinary(new Uint8Array(await response.arrayBuffer()))) : null;
   const bytes = body === null ? null : Uint8Array.from(body, (c) => c.charCodeAt(0));
   return new Response(bytes, { status: response.status, statusText: response.statusText, headers });
 }

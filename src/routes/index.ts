@@ -22,6 +22,7 @@ import { deploymentRunRoutes } from "./deployment-runs";
 import { dreamRoutes } from "./dreams";
 import { tunnelRoutes } from "./tunnels";
 import { tunnelCertificateRoutes } from "./tunnel-certificates";
+import { handsTestHookRoutes } from "./hands-test-hooks";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -39,6 +40,7 @@ v1Routes.route("/sessions", sessionEventRoutes);
 v1Routes.route("/sessions", sessionResourceRoutes);
 v1Routes.route("/sessions", sessionThreadRoutes);
 v1Routes.route("/sessions", sessionRoutes);
+v1Routes.route("/sessions", handsTestHookRoutes);
 v1Routes.route("/memory_stores", memoryRoutes);
 v1Routes.route("/memory_stores", memoryVersionRoutes);
 v1Routes.route("/memory_stores", memoryStoreRoutes);

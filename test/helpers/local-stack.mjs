@@ -87,12 +87,13 @@ export function containersLabEnv() {
  * Starts the fake model and wrangler dev; resolves when `/health` and the console page answer. `vars` are extra
  * `--var NAME:value` bindings (test hooks, retry timings). `cloudSandbox: "container"` runs cloud environments on
  * Cloudflare Containers (the generated container-mode config, containers/wrangler-config.mjs; needs a Docker
- * engine, and throws one line saying so without it). Returns handles to talk to it, to crash it (`kill`), to
+ * engine, and throws one line saying so without it). `processEnv`: extra process environment for wrangler and
+ * workerd (e.g. `NODE_EXTRA_CA_CERTS`, which workerd's outbound TLS trusts). Returns handles to talk to it, to crash it (`kill`), to
  * bring it back on the same state (`restart`), and to reach the runtime past wrangler's proxy (`runtimeURL`).
  */
-export async function startStack({ vars = {}, log = () => {}, cloudSandbox = "isolate" } = {}) {
+export async function startStack({ vars = {}, processEnv = {}, log = () => {}, cloudSandbox = "isolate" } = {}) {
   const containers = cloudSandbox === "container";
-  const env = containers ? { ...quietEnv, ...containersLabEnv() } : quietEnv;
+  const env = { ...quietEnv, ...(containers ? containersLabEnv() : {}), ...processEnv };
   if (containers) {
     const problem = dockerProblem(env);
     if (problem) throw new Error(`CLOUD_SANDBOX=container: ${problem}`);
