@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { dockerProblem, writeContainerWranglerConfig } from "../../containers/wrangler-config.mjs";
+import { TEST_DEFAULT_LIMITS } from "./test-limits.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -127,6 +128,7 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     ANTHROPIC_BASE_URL: fakeModelURL,
     ANTHROPIC_API_KEY: "fake-model-key",
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,
     ...vars,
   };
   let dev;
