@@ -28,6 +28,7 @@ Usage: managed-agents <command> [arguments] [options]
 
 Admin API (needs the ADMIN_TOKEN):
 ${[...Object.values(workspaceCommands), ...Object.values(apiKeyCommands)].map((c) => `  ${c.usage}`).join("\n")}
+  usage --workspace <workspace_id>   (a workspace's usage and limits)
 
 Public API (needs a workspace API key):
 ${[...Object.values(environmentKeyCommands), ...Object.values(sessionCommands), usageCommand].map((c) => `  ${c.usage}`).join("\n")}

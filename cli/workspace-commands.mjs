@@ -1,6 +1,6 @@
 // What a workspace API key manages, through the official SDK: environment keys, sessions, usage.
 import { writeFileSync } from "node:fs";
-import { BETA, sdk } from "./config.mjs";
+import { admin, BETA, sdk } from "./config.mjs";
 import { required } from "./admin-commands.mjs";
 import { cacheCreated, printJson, printTable, tokens } from "./output.mjs";
 
@@ -121,10 +121,23 @@ export const sessionCommands = {
   },
 };
 
-/** Token use summed over the workspace's sessions (the workspace of the API key). */
+/**
+ * Usage of a workspace: with `--workspace`, the admin API's view (its limits and the quota object's counters);
+ * without, token use summed over the API key's own workspace's sessions.
+ */
 export const usageCommand = {
-  usage: "usage",
+  usage: "usage   (the API key's workspace: sessions and tokens)",
+  options: { workspace: { type: "string" } },
   run: async ({ connection, flags }) => {
+    if (flags.workspace) {
+      const limits = await admin(connection, "GET", `/workspaces/${flags.workspace}/limits`);
+      if (flags.json) return printJson(limits);
+      printTable(
+        Object.keys({ ...limits.limits, ...limits.usage }).map((name) => ({ name, usage: limits.usage?.[name], limit: limits.limits?.[name] })),
+        [["name", (r) => r.name], ["usage", (r) => r.usage ?? ""], ["limit", (r) => r.limit ?? ""]],
+      );
+      return;
+    }
     const total = { sessions: 0, running: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
     for await (const session of sdk(connection).beta.sessions.list({ limit: 100 })) {
       total.sessions += 1;

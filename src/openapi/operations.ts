@@ -55,6 +55,16 @@ export const operations: Record<string, Operation> = {
   },
   "GET /admin/workspaces": { summary: "List workspaces", returns: list("workspace") },
   "GET /admin/workspaces/:workspace_id": { summary: "Retrieve a workspace", returns: one("workspace") },
+  "GET /admin/workspaces/:workspace_id/limits": {
+    summary: "Retrieve a workspace's limits",
+    description: "The limits in force, which the operator set, the defaults, and the workspace's current usage.",
+    returns: one("workspace_limits", undefined, "The workspace's limits and usage."),
+  },
+  "POST /admin/workspaces/:workspace_id/limits": {
+    summary: "Set a workspace's limits",
+    description: "Sets the named limits (`null` returns one to its default); the workspace's quota object is told at once.",
+    returns: one("workspace_limits", undefined, "The workspace's limits and usage after the change."),
+  },
   "POST /admin/workspaces/:workspace_id/api_keys": { summary: "Create an API key", returns: created("api_key", undefined, "The API key; `key` is shown only here.") },
   "GET /admin/workspaces/:workspace_id/api_keys": { summary: "List API keys", description: "Prefixes only; keys are stored as SHA-256 hashes.", returns: list("api_key") },
   "POST /admin/workspaces/:workspace_id/api_keys/:key_id/revoke": { summary: "Revoke an API key", returns: one("api_key", undefined, "The revoked key.") },

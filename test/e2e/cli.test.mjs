@@ -131,5 +131,11 @@ describe("npx managed-agents", () => {
     const usage = await json(["usage"], { apiKey });
     expect(usage.sessions).toBe(1);
     expect(usage.input_tokens).toBeGreaterThan(0);
+
+    // The operator's view of the same workspace, through the admin API.
+    const limits = await json(["usage", "--workspace", workspace.id]);
+    expect(limits.workspace_id).toBe(workspace.id);
+    expect(limits.usage).toBeTruthy();
+    expect((await cli(["usage", "--workspace", workspace.id])).stdout).toMatch(/NAME\s+USAGE\s+LIMIT/);
   });
 });
