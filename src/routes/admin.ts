@@ -1,3 +1,4 @@
+import { principalCache } from "../middleware/principal-cache";
 import { Hono } from "hono";
 import { z } from "zod";
 import { and, eq, isNull } from "drizzle-orm";
@@ -7,6 +8,8 @@ import { apiKeys, workspaces } from "../db/schema";
 import { requireAdminToken } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { notFound } from "../lib/errors";
+import { findWorkspace } from "../db/queries/workspaces";
+import { adminLimitRoutes } from "./admin-limits";
 import { newId, newSecret, sha256Hex } from "../lib/ids";
 import { pageParams, paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -18,6 +21,7 @@ import { validate } from "../lib/validation";
  */
 export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use("*", requireAdminToken, jsonBody);
+adminRoutes.route("/workspaces", adminLimitRoutes);
 
 const workspaceJson = (w: typeof workspaces.$inferSelect) => ({
   type: "workspace" as const,
@@ -50,12 +54,6 @@ async function mintKey(db: ReturnType<typeof database>, workspaceId: string, nam
   await db.insert(apiKeys).values(row);
   // The only time the full key leaves the server.
   return { ...apiKeyJson(row), key };
-}
-
-async function findWorkspace(db: ReturnType<typeof database>, id: string) {
-  const [row] = await db.select().from(workspaces).where(eq(workspaces.id, id)).limit(1);
-  if (!row) throw notFound("workspace", id);
-  return row;
 }
 
 const createWorkspace = z.strictObject({
@@ -117,6 +115,7 @@ adminRoutes.post("/workspaces/:workspace_id/api_keys/:key_id/revoke", async (c) 
   const keyId = c.req.param("key_id");
   const match = and(eq(apiKeys.id, keyId), eq(apiKeys.workspaceId, workspaceId));
   await db.update(apiKeys).set({ revokedAt: nowIso() }).where(and(match, isNull(apiKeys.revokedAt)));
+  principalCache.forget(keyId);
   const [row] = await db.select().from(apiKeys).where(match).limit(1);
   if (!row) throw notFound("api_key", keyId);
   return c.json(apiKeyJson(row));

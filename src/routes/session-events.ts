@@ -1,17 +1,17 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
-import { database } from "../db/client";
-import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
+import { ownedSessionStub, SESSION_NOT_FOUND, unwrapSession } from "../db/queries/sessions";
 import { requireBeta } from "../middleware/betas";
-import { ApiError, badRequest } from "../lib/errors";
+import { ApiError, badRequest, notFound } from "../lib/errors";
 import { validate } from "../lib/validation";
 import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
+import { assertModelTokensLeft, startsTurn } from "../limits/model-tokens";
 
 /**
  * /v1/sessions/:id/events: send (`POST`), list (`GET`, PageCursor), stream (`GET /stream`, SSE) and our
- * WebSocket stream (`GET /ws`). The session's Durable Object is the one writer and the fan-out hub;
- * this router checks the workspace and hands over.
+ * WebSocket stream (`GET /ws`). The session's Durable Object is the one writer and the fan-out hub, and
+ * checks the workspace itself: this router hands over without a D1 read.
  */
 export const sessionEventRoutes = new Hono<AppEnv>();
 sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
@@ -25,11 +25,14 @@ sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody),
   if (refused) {
     throw new ApiError("permission_error", `a sessions token may only post user.tool_result events, not ${refused.type}`);
   }
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
+  const limits = c.var.limits;
+  if (limits && startsTurn(sent)) assertModelTokensLeft(c.var.modelTokensLeft ?? 0, limits);
+  const id = c.req.param("session_id");
+  const caps = limits && { maxEvents: limits.max_events_per_session };
   // The cloud sandbox's own token is bound to no work item: what it sends, the server ran (agent.tool_result).
   const principal = c.var.principal;
   const serverHands = principal.kind === "sessions_token" && principal.workId === null;
-  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, sent, serverHands));
+  const { events } = unwrapSession(id, await ownedSessionStub(c.env, id).sendEvents(c.var.workspaceId, sent, { ...caps, serverHands }));
   return c.json({ data: events });
 });
 
@@ -43,12 +46,13 @@ const listQuery = listEventsQuery.omit({ types: true }).extend({
 });
 
 sessionEventRoutes.get("/:session_id/events", validate("query", listQuery), async (c) => {
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
+  const id = c.req.param("session_id");
   const { "types[]": bracketed, types, ...query } = c.req.valid("query");
   const typeList = [bracketed ?? [], types ?? []].flat();
   return c.json(
-    unwrap(
-      await sessionStub(c.env, session.id).listEvents(c.var.workspaceId, {
+    unwrapSession(
+      id,
+      await ownedSessionStub(c.env, id).listEvents(c.var.workspaceId, {
         ...query,
         types: typeList.length ? typeList : undefined,
       }),
@@ -69,7 +73,8 @@ sessionEventRoutes.get("/:session_id/events/ws", (c) => {
 
 /** Hands a stream to the session's DO; `thread`: one thread's stream (`threads.events.stream`, session-threads.ts). */
 export async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws", thread?: string) {
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id")!);
+  const id = c.req.param("session_id")!;
+  const stub = ownedSessionStub(c.env, id);
   const deltas = deltaTypes.safeParse([...c.req.queries("event_deltas[]") ?? [], ...c.req.queries("event_deltas") ?? []]);
   if (!deltas.success) throw badRequest("event_deltas: each value must be agent.message or agent.thinking");
   const after = c.req.header("last-event-id") || c.req.query("after_id");
@@ -81,9 +86,10 @@ export async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws", th
   const headers = new Headers({ "x-workspace-id": c.var.workspaceId });
   const upgrade = c.req.header("upgrade");
   if (upgrade) headers.set("upgrade", upgrade);
-  const response = await sessionStub(c.env, session.id).fetch(new Request(url, { method: "GET", headers }));
+  const response = await stub.fetch(new Request(url, { method: "GET", headers }));
   if (response.status === 400 || response.status === 404 || response.status === 426) {
     const { type, message } = await response.json<{ type: string; message: string }>();
+    if (message === SESSION_NOT_FOUND) throw notFound("session", id);
     throw new ApiError(type === "not_found_error" ? "not_found_error" : "invalid_request_error", message);
   }
   return response;

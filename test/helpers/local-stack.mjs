@@ -10,10 +10,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { dockerProblem, writeContainerWranglerConfig } from "../../containers/wrangler-config.mjs";
+import { TEST_DEFAULT_LIMITS } from "./test-limits.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
-const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
-const quietEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+export const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+export const quietEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -29,7 +30,7 @@ export function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Keeps the last lines a child printed, for the error message when it dies. */
-function tail(child, lines = 400) {
+export function tail(child, lines = 400) {
   const kept = [];
   const push = (chunk) => {
     // STACK_LOGFILE=path keeps everything the processes print (with STACK_WRANGLER_LOG=debug, a lot).
@@ -43,7 +44,7 @@ function tail(child, lines = 400) {
   return () => kept.join("\n");
 }
 
-async function waitFor(urls, child, output, timeoutMs) {
+export async function waitFor(urls, child, output, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process exited early:\n${output()}`);
@@ -60,7 +61,7 @@ async function waitFor(urls, child, output, timeoutMs) {
 }
 
 /** Kills a child and everything it spawned (wrangler runs workerd as its child): it leads its own process group. */
-function killGroup(child, signal) {
+export function killGroup(child, signal) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const exited = new Promise((r) => child.once("exit", r));
   try {
@@ -127,6 +128,9 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     ANTHROPIC_BASE_URL: fakeModelURL,
     ANTHROPIC_API_KEY: "fake-model-key",
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    // Only failed and slow requests: each console line costs wrangler dev's inspector relay CPU (src/env.ts).
+    REQUEST_LOG: "errors",
+    WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,
     ...vars,
   };
   let dev;
@@ -180,6 +184,8 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     get pid() {
       return dev.pid;
     },
+    /** The fake model's process group (its own), for CPU accounting. */
+    modelPid: model.pid,
     output: () => output(),
     /**
      * The Worker's own socket in the runtime, past wrangler dev's proxy (which serves `baseURL` and relays every
