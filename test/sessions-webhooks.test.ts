@@ -65,14 +65,15 @@ describe("sessions: webhooks", () => {
     await waitForIdle(client, session.id); // the session has read (and kept) "no endpoints"
     const endpoint = await client.beta.organization.webhooks.create({
       url: "https://receiver.test/hooks",
-      enabled_events: ["session.idled"] as unknown as Anthropic.Beta.Organization.WebhookCreateParams["enabled_events"],
-    });
+      enabled_events: [],
+      workspace_events: ["session.idled"],
+    } as Anthropic.Beta.Organization.WebhookCreateParams);
     await client.beta.sessions.events.send(session.id, { events: [say("second")] });
     await waitForIdle(client, session.id, 2);
     await vi.waitFor(async () => expect(await queuedTypes(client, endpoint.id)).toEqual(["session.idled"]));
     await client.beta.organization.webhooks.update(endpoint.id, {
-      enabled_events: ["session.running"] as unknown as Anthropic.Beta.Organization.WebhookUpdateParams["enabled_events"],
-    });
+      workspace_events: ["session.running"],
+    } as Anthropic.Beta.Organization.WebhookUpdateParams);
     await client.beta.sessions.events.send(session.id, { events: [say("third")] });
     await waitForIdle(client, session.id, 3);
     await vi.waitFor(async () => expect(await queuedTypes(client, endpoint.id)).toEqual(["session.idled", "session.running"]));

@@ -146,8 +146,6 @@ export const METHODS = {
 
 /** @typedef {{ status: "produced", note?: string } | { status: "not_produced", why: string }} EventEntry */
 
-const WORKFLOWS = "Workflows (`multiagent_20261001.workflows`) are accepted in agent config but not run yet; their runs are being built separately.";
-
 /** @type {Record<string, EventEntry>} */
 export const EVENTS = {
   "user.message": { status: "produced" },
@@ -190,13 +188,13 @@ export const EVENTS = {
   "span.outcome_evaluation_end": { status: "produced" },
   "event_start": { status: "produced", note: "Stream only, with `event_deltas[]`." },
   "event_delta": { status: "produced", note: "Stream only, with `event_deltas[]`." },
-  "workflow_run.created": { status: "not_produced", why: WORKFLOWS },
-  "workflow_run.status_running": { status: "not_produced", why: WORKFLOWS },
-  "workflow_run.status_idle": { status: "not_produced", why: WORKFLOWS },
-  "workflow_run.status_ended": { status: "not_produced", why: WORKFLOWS },
-  "workflow_run.error": { status: "not_produced", why: WORKFLOWS },
-  "workflow_run.phase_started": { status: "not_produced", why: WORKFLOWS },
-  "workflow_run.phase_ended": { status: "not_produced", why: WORKFLOWS },
+  "workflow_run.created": { status: "produced" },
+  "workflow_run.status_running": { status: "produced" },
+  "workflow_run.status_idle": { status: "produced" },
+  "workflow_run.status_ended": { status: "produced" },
+  "workflow_run.error": { status: "produced" },
+  "workflow_run.phase_started": { status: "produced" },
+  "workflow_run.phase_ended": { status: "produced" },
 };
 
 /** @typedef {{ status: "raised" } | { status: "never", why: string }} ErrorEntry */

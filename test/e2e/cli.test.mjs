@@ -79,7 +79,7 @@ describe("npx managed-agents", () => {
   it("sends a message, tails the session live until idle, and resumes the tail after an event", async () => {
     const client = new Anthropic({ baseURL, apiKey, maxRetries: 0, logLevel: "off" });
     const environment = await client.beta.environments.create({ name: "cli-cloud", config: { type: "cloud" } });
-    const agent = await client.beta.agents.create({ name: "cli-agent", model: "claude-sonnet-4-5" });
+    const agent = await client.beta.agents.create({ name: "cli-agent", model: "claude-sonnet-4-6" });
     sessionId = (await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id })).id;
 
     // The tail starts first and must see the turn happen live.
