@@ -40,6 +40,13 @@ export interface Env {
    * this long. Default 300, the hosted API's. The SDK worker heartbeats at half the lease, so shorter is safe.
    */
   WORK_LEASE_TTL_SECONDS?: string;
+  /**
+   * "1" only in local development and the test stacks: tenant-driven fetches (web_fetch, MCP, webhooks, curl in
+   * the isolate) may reach loopback addresses. Never set for a deployment (src/lib/outbound-guard.ts).
+   */
+  OUTBOUND_ALLOW_LOOPBACK?: string;
+  /** This deployment's own hostnames, comma-separated: tenant-driven fetches may not target them. */
+  OWN_HOSTNAMES?: string;
 }
 
 /** Per-request values set by middleware. */

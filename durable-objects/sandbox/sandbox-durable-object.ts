@@ -1,3 +1,4 @@
+import { outboundPolicy } from "../../src/lib/outbound-guard";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import type { ToolUse } from "../../src/hands";
@@ -256,7 +257,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
     }
     const environment = await this.environment(scope);
     const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets);
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, outboundPolicy(this.env));
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {
