@@ -86,7 +86,7 @@ function swapInBasicAuth(value: string, swap: (text: string) => string): string 
   if (!m) return value;
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(m[2]), (c) => c.charCodeAt(0)));
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(m[2]), (c) => c.charCodeAt(0)));
   } catch {
     return value;
   }
