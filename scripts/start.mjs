@@ -144,7 +144,10 @@ applyMigrations();
 const demo = !process.env.ANTHROPIC_API_KEY && !readDevVars().ANTHROPIC_API_KEY;
 const modelVars = demo ? await startDemoModel() : [];
 step(`starting wrangler dev on ${baseURL}`);
-const dev = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...modelVars], {
+// Local development only: tenant-driven fetches (web_fetch, MCP servers, webhooks, the sandbox's curl) may reach
+// services on this machine. Deployments never set it (src/lib/outbound-guard.ts).
+const localOnlyVars = ["--var", "OUTBOUND_ALLOW_LOOPBACK:1"];
+const dev = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...modelVars, ...localOnlyVars], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
 });

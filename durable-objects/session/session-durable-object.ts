@@ -491,7 +491,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** web_fetch runs here, in the brain, with no credential (web-fetch.ts); results commit as they land. */
   private runServerTools(toolUses: PendingToolUse[]) {
     if (!this.current || !toolUses.length) return;
-    runServerToolUses(() => this.current, () => this.log.after(0), toolUses, (fn) => this.commit(fn));
+    runServerToolUses(this.env, () => this.current, () => this.log.after(0), toolUses, (fn) => this.commit(fn));
   }
 
   /** Built-in tool uses go to the hands; results come back later as `user.tool_result` via `sendEvents`. */

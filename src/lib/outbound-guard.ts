@@ -1,3 +1,4 @@
+import { badRequest } from "./errors";
 import { classifyIp, parseIp } from "./ip-ranges";
 
 /**
@@ -77,6 +78,13 @@ export function outboundRefusal(target: string | URL, policy: OutboundPolicy): s
   }
   if (policy.ownHosts.includes(host)) return `${host} is this deployment's own hostname`;
   return null;
+}
+
+/** A URL a tenant registers (webhook endpoint, MCP server, token endpoint): refused up front with a 400 naming the field. */
+export function assertFetchableUrl(env: OutboundEnv, requestUrl: string, field: string, url: string | null | undefined) {
+  if (!url) return;
+  const refused = outboundRefusal(url, outboundPolicy(env, requestUrl));
+  if (refused) throw badRequest(`${field}: ${refused}`);
 }
 
 export class OutboundRefused extends Error {

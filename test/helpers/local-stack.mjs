@@ -104,6 +104,8 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
     ANTHROPIC_BASE_URL: fakeModelURL,
     ANTHROPIC_API_KEY: "fake-model-key",
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    // Test MCP servers and webhook receivers listen on 127.0.0.1: the local-development exemption of the outbound guard.
+    OUTBOUND_ALLOW_LOOPBACK: "1",
     ...vars,
   };
   let dev;

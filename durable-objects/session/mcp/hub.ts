@@ -1,3 +1,4 @@
+import { outboundPolicy } from "../../../src/lib/outbound-guard";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../../src/env";
 import type { ToolRoute } from "../tools";
@@ -71,7 +72,7 @@ export class McpHub {
     let connection = this.connections.get(key);
     if (!connection) {
       connection = McpServerAuth.load(this.env, state.workspaceId, state.sessionId, use.url).then((auth) =>
-        McpConnection.open(use.name, use.url, auth),
+        McpConnection.open(use.name, use.url, auth, outboundPolicy(this.env)),
       );
       this.connections.set(key, connection);
     }
