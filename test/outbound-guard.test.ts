@@ -131,7 +131,7 @@ describe("the outbound guard", () => {
       const err = await expectApiError(p, 400, "invalid_request_error");
       expect(err.error.error.message).toMatch(field);
     };
-    const hook = (url: string) => client.beta.organization.webhooks.create({ url, enabled_events: ["agent.created"] });
+    const hook = (url: string) => client.beta.organization.webhooks.create({ url, enabled_events: ["agent.created"] as never });
     await rejects(hook("http://localhost:8787/hooks"), /^url: localhost is a local or internal name/);
     await rejects(hook("https://10.0.0.1/hooks"), /^url: 10\.0\.0\.1 is a private address/);
     await rejects(hook("https://[::ffff:a9fe:a9fe]/hooks"), /^url: .* is a link-local address/);
