@@ -11,6 +11,7 @@ import { runMcpToolUses } from "./mcp/run";
 import { runServerToolUses } from "./web-fetch";
 import { D1Mirror } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
+import { jsonBytes, MAX_EVENT_BYTES, tooLarge } from "./event-size";
 import { FanOut, type DeltaType } from "./fan-out";
 import type { ModelCall } from "./model-call";
 import {
@@ -152,6 +153,8 @@ export class SessionDurableObject extends DurableObject<Env> {
     if (!state) return fail("not_found_error", "session not found");
     const parsed: UserEventParams[] = [];
     for (const [i, event] of events.entries()) {
+      const bytes = jsonBytes(event);
+      if (bytes > MAX_EVENT_BYTES) return fail("request_too_large", `events.${i}: ${tooLarge("this event", bytes)}`);
       const result = eventParams.safeParse(event);
       if (!result.success) {
         const issues = result.error.issues.map((issue) => ({ ...issue, path: ["events", i, ...issue.path] }));

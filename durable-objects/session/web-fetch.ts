@@ -4,7 +4,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/beta/agents/agents";
 import { completeServerToolUse, type Transition } from "./session-state";
 import type { PendingToolUse, SessionState, StoredEvent } from "./types";
-import { runEachOnce } from "./run-once";
+import { commitToolResult, runEachOnce } from "./run-once";
 import type { Env } from "../../src/env";
 import { findEnvironment, type NetworkPolicy } from "../../src/hands/environment";
 import { isEgressAllowed } from "../../src/hands/network-policy";
@@ -244,6 +244,6 @@ export function runServerToolUses(
       pending.name === "web_fetch"
         ? await webFetch(pending.input, webFetchConfig(current), history(), await webFetchEgress(env, current))
         : failure(`${pending.name} is not a tool this server runs`);
-    if (state()) await commit((t) => completeServerToolUse(t, pending.eventId, result));
+    if (state()) await commitToolResult(result, (r) => commit((t) => completeServerToolUse(t, pending.eventId, r)));
   });
 }
