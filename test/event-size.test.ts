@@ -36,8 +36,9 @@ describe("events larger than one SQLite row", () => {
     // Non-ASCII and astral characters too: parts must not split a character.
     const big = `${"abcdefgh é 🙂 ".repeat((2.5 * MiB) / 16)}[[text:got it]]`;
     const sent = await client.beta.sessions.events.send(session.id, { events: [say(big)] });
+    const sentId = sent.data![0].id;
     const events = await waitForIdle(client, session.id, 2, 30_000);
-    const stored = events.find((e) => e.id === sent.data[0].id) as any;
+    const stored = events.find((e) => e.id === sentId) as any;
     expect(stored.content[0].text).toBe(big);
     expect((events.findLast((e) => e.type === "agent.message") as any).content[0].text).toBe("got it");
 
@@ -47,7 +48,7 @@ describe("events larger than one SQLite row", () => {
     const sse = await worker.fetch(`http://managed-agents.test/v1/sessions/${session.id}/events/stream?after_id=${first.id}`, { headers: headers(apiKey) });
     // The backlog holds both turns' ends: read through the second.
     const text = await readUntil(sse, "session.status_idle", 2);
-    const frame = text.split("\n").find((line) => line.startsWith("data: ") && line.includes(sent.data[0].id))!;
+    const frame = text.split("\n").find((line) => line.startsWith("data: ") && line.includes(sentId))!;
     expect(JSON.parse(frame.slice(6)).content[0].text).toBe(big);
 
     const res = await worker.fetch(`http://managed-agents.test/v1/sessions/${session.id}/events/ws?after_id=${first.id}`, {
@@ -57,8 +58,8 @@ describe("events larger than one SQLite row", () => {
     const received: any[] = [];
     ws.addEventListener("message", (m) => received.push(JSON.parse(m.data as string)));
     ws.accept();
-    await expect.poll(() => received.some((e) => e.id === sent.data[0].id), { timeout: 10_000 }).toBe(true);
-    expect(received.find((e) => e.id === sent.data[0].id).content[0].text).toBe(big);
+    await expect.poll(() => received.some((e) => e.id === sentId), { timeout: 10_000 }).toBe(true);
+    expect(received.find((e) => e.id === sentId).content[0].text).toBe(big);
     ws.close(1000);
   });
 
