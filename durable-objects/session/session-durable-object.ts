@@ -12,6 +12,7 @@ import { runServerToolUses } from "./web-fetch";
 import { D1Mirror } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
 import { jsonBytes, MAX_EVENT_BYTES, tooLarge } from "./event-size";
+import { fileIdsIn, foreignFileIds } from "./file-blocks";
 import { FanOut, type DeltaType } from "./fan-out";
 import type { ModelCall } from "./model-call";
 import {
@@ -162,6 +163,10 @@ export class SessionDurableObject extends DurableObject<Env> {
       }
       parsed.push(result.data as UserEventParams);
     }
+    // Files named in content blocks must be the workspace's own (file-blocks.ts): never another tenant's, never upstream ids.
+    const named = parsed.flatMap((e) => fileIdsIn("content" in e ? e.content : undefined));
+    const foreign = named.length ? await foreignFileIds(this.env.DB, workspaceId, named) : [];
+    if (foreign.length) return fail("not_found_error", `file not found: ${foreign[0]}`);
     try {
       let ids: string[] = [];
       const committed = state.threads
