@@ -1,3 +1,4 @@
+import { bytesToBase64 } from "../../src/lib/base64";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../src/env";
 import { MAX_EVENT_BYTES } from "./event-size";
@@ -60,9 +61,9 @@ async function resolve(env: Env, workspaceId: string, fileId: string): Promise<R
   const bytes = new Uint8Array(await object.arrayBuffer());
   const mediaType = row.mime_type.split(";")[0].trim().toLowerCase();
   const resolved: Resolved = IMAGE_TYPES.has(mediaType)
-    ? { kind: "image", mediaType, data: base64(bytes) }
+    ? { kind: "image", mediaType, data: bytesToBase64(bytes) }
     : mediaType === "application/pdf"
-      ? { kind: "pdf", mediaType, data: base64(bytes) }
+      ? { kind: "pdf", mediaType, data: bytesToBase64(bytes) }
       : mediaType.startsWith("text/")
         ? { kind: "text", mediaType: "text/plain", data: new TextDecoder().decode(bytes) }
         : { kind: "unavailable", why: `file ${fileId} is ${mediaType}, which the model cannot read` };
@@ -98,8 +99,3 @@ export async function resolveFileBlocks(env: Env, workspaceId: string, messages:
   for (const message of messages) await visit(message.content);
 }
 
-function base64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
-}

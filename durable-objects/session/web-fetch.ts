@@ -1,3 +1,4 @@
+import { bytesToBase64 } from "../../src/lib/base64";
 import type {
   BetaManagedAgentsWebFetchToolConfig,
   BetaManagedAgentsWebFetchURLSourceToolFilter,
@@ -104,7 +105,7 @@ export async function webFetch(
   const bytes = await readLimited(res);
   if (!bytes) return failure(`web_fetch: ${current.href} is larger than ${MAX_BYTES} bytes`);
   if (type === "application/pdf") {
-    return { isError: false, content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: base64(bytes) }, title: current.href }] };
+    return { isError: false, content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: bytesToBase64(bytes) }, title: current.href }] };
   }
   if (!isText(type)) return failure(`web_fetch: ${current.href} is ${type || "of an unknown type"}, which is not text or PDF`);
   const raw = new TextDecoder().decode(bytes);
@@ -215,11 +216,6 @@ const decodeEntities = (text: string) =>
     return ENTITIES[name.toLowerCase()] ?? whole;
   });
 
-function base64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
-}
 
 async function webFetchEgress(env: Env, state: SessionState): Promise<WebFetchEgress> {
   const environment = await findEnvironment(env.DB, state.workspaceId, state.environmentId);

@@ -1,3 +1,6 @@
+import { bytesToBase64 } from "../lib/base64";
+import { concat } from "../lib/zip";
+
 /**
  * Scrubbing vault secrets out of what comes back from the egress. A host the secret was sent to may reflect
  * it (an echo endpoint, a debug page, an error that quotes the request); whatever it returns goes into tool
@@ -35,18 +38,8 @@ interface Pattern {
   replacement: Uint8Array;
 }
 
-const toBase64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+const toBase64 = bytesToBase64;
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
-}
 
 /** Where `pattern` next occurs in `haystack` at or after `from`, or -1 (native first-byte scan, then compare). */
 function indexOf(haystack: Uint8Array, pattern: Uint8Array, from: number): number {
