@@ -3,6 +3,7 @@ import type { EnvironmentWorkQueue } from "../durable-objects/work-queue/environ
 import type { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
+import type { DreamRunner } from "../durable-objects/dream/dream-runner";
 import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
 import type { Principal } from "./middleware/auth";
 
@@ -18,6 +19,8 @@ export interface Env {
   WEBHOOK_DELIVERIES: DurableObjectNamespace<WebhookDelivery>;
   /** One sandbox Durable Object per session of a cloud environment: runs its tool uses. */
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
+  /** One per dream: runs it step by step on alarms. */
+  DREAM_RUNNERS: DurableObjectNamespace<DreamRunner>;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
   SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
   /** Guards /admin/*. Unset means the admin API is closed. */
@@ -67,7 +70,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject" | "DreamRunner";
     }
   }
 }

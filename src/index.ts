@@ -5,5 +5,6 @@ export { EnvironmentWorkQueue } from "../durable-objects/work-queue/environment-
 export { DeploymentScheduler } from "../durable-objects/deployment-scheduler/deployment-scheduler";
 export { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 export { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
+export { DreamRunner } from "../durable-objects/dream/dream-runner";
 
 export default app;

@@ -19,6 +19,7 @@ import { memoryVersionRoutes } from "./memory-versions";
 import { webhookRoutes } from "./webhooks";
 import { deploymentRoutes } from "./deployments";
 import { deploymentRunRoutes } from "./deployment-runs";
+import { dreamRoutes } from "./dreams";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -42,3 +43,4 @@ v1Routes.route("/memory_stores", memoryStoreRoutes);
 v1Routes.route("/organizations/webhooks", webhookRoutes);
 v1Routes.route("/deployments", deploymentRoutes);
 v1Routes.route("/deployment_runs", deploymentRunRoutes);
+v1Routes.route("/dreams", dreamRoutes);

@@ -86,7 +86,7 @@ export const agentRetrieveQuery = z.object({ version: z.coerce.number().int().mi
 /** `?flag=true|false`, as the SDK serialises booleans. */
 export const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 /** Any RFC 3339 / ISO timestamp, normalised to the `toISOString()` form rows store, so text comparison orders correctly. */
-const timestampQuery = z
+export const timestampQuery = z
   .string()
   .refine((s) => !Number.isNaN(Date.parse(s)), "must be an RFC 3339 timestamp")
   .transform((s) => new Date(s).toISOString());

@@ -10,3 +10,4 @@ export * from "./webhooks";
 export * from "./deployments";
 export * from "./work";
 export * from "./sessions";
+export * from "./dreams";
