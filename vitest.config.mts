@@ -30,10 +30,12 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // wrangler.toml's [alias], which the pool does not read: just-bash's minimatch becomes the linear matcher.
+    resolve: { alias: { minimatch: path.join(import.meta.dirname, "src/lib/minimatch-linear.ts") } },
     test: {
       include: ["test/**/*.test.ts"],
       // test/e2e and test/e2e-browser run in Node against wrangler dev (vitest.e2e.config.mts, vitest.browser.config.mts).
-      exclude: ["test/e2e/**", "test/e2e-browser/**", "**/node_modules/**"],
+      exclude: ["test/e2e/**", "test/e2e-browser/**", "test/e2e-hands/**", "**/node_modules/**"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       testTimeout: 30_000,
       // Request logs are for production; in test output they bury the failures.

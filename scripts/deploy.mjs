@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { containerWranglerToml, dockerProblem } from "../containers/wrangler-config.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
@@ -41,7 +42,16 @@ if (process.env.WORKERS_CI) {
   process.exit(0);
 }
 
-const toml = readFileSync(baseConfig, "utf8");
+// CLOUD_SANDBOX=container: cloud environments on Cloudflare Containers (Workers Paid; the image is built with the
+// local Docker engine). Workspace snapshots then go to the same R2 bucket under backups/; with R2 API credentials
+// (R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, CLOUDFLARE_ACCOUNT_ID set here) containers move them to and from R2 directly.
+const containerMode = process.env.CLOUD_SANDBOX === "container";
+if (containerMode) {
+  const problem = dockerProblem();
+  if (problem) fail(`CLOUD_SANDBOX=container builds the sandbox image with Docker: ${problem}`);
+}
+const baseToml = readFileSync(baseConfig, "utf8");
+const toml = containerMode ? containerWranglerToml(baseToml) : baseToml;
 const databaseName = toml.match(/database_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no database_name in wrangler.toml");
 const bucketName = toml.match(/bucket_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no bucket_name in wrangler.toml");
 
@@ -79,8 +89,13 @@ const url = deployed.out.match(/https:\/\/\S+\.workers\.dev/)?.[0] ?? "https://<
 step("secrets");
 const existing = wrangler(["secret", "list", "-c", deployConfig], { quiet: true }).out;
 let adminToken;
-for (const name of ["ADMIN_TOKEN", "VAULT_ENCRYPTION_KEY", "ANTHROPIC_API_KEY"]) {
+const optional = containerMode ? ["R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "CLOUDFLARE_ACCOUNT_ID"] : [];
+for (const name of ["ADMIN_TOKEN", "VAULT_ENCRYPTION_KEY", "ANTHROPIC_API_KEY", ...optional]) {
   if (existing.includes(`"${name}"`) && !process.env[name]) continue;
+  if (optional.includes(name) && !process.env[name]) {
+    console.log(`  ${name} not set: workspace snapshots stream through the Sandbox object (set the three R2 ones for direct uploads)`);
+    continue;
+  }
   let value = process.env[name];
   if (!value && name === "ADMIN_TOKEN") value = adminToken = randomBytes(24).toString("hex");
   if (!value && name === "VAULT_ENCRYPTION_KEY") value = randomBytes(32).toString("base64");

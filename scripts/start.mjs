@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
+import { dockerProblem, writeContainerWranglerConfig } from "../containers/wrangler-config.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -21,6 +22,19 @@ const fakeModelPort = Number(process.env.FAKE_MODEL_PORT ?? 8790);
 const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
 
 const step = (message) => console.log(`\x1b[36m›\x1b[0m ${message}`);
+// CLOUD_SANDBOX=container: cloud environments run on Cloudflare Containers (containers/wrangler-config.mjs).
+const containerMode = process.env.CLOUD_SANDBOX === "container";
+if (process.env.CLOUD_SANDBOX && !["container", "isolate"].includes(process.env.CLOUD_SANDBOX)) {
+  console.error(`CLOUD_SANDBOX must be "container" or "isolate", not "${process.env.CLOUD_SANDBOX}"`);
+  process.exit(1);
+}
+if (containerMode) {
+  const problem = dockerProblem();
+  if (problem) {
+    console.error(`CLOUD_SANDBOX=container needs Docker: ${problem}`);
+    process.exit(1);
+  }
+}
 
 function ensureDevVars() {
   if (existsSync(devVars)) return;
@@ -143,11 +157,12 @@ ensureDevVars();
 applyMigrations();
 const demo = !process.env.ANTHROPIC_API_KEY && !readDevVars().ANTHROPIC_API_KEY;
 const modelVars = demo ? await startDemoModel() : [];
-step(`starting wrangler dev on ${baseURL}`);
+const configArgs = containerMode ? ["--config", writeContainerWranglerConfig(root)] : [];
+step(`starting wrangler dev on ${baseURL}${containerMode ? " (cloud sandboxes on containers: the first start builds containers/Dockerfile)" : ""}`);
 // Local development only: tenant-driven fetches (web_fetch, MCP servers, webhooks, the sandbox's curl) may reach
 // services on this machine. Deployments never set it (src/lib/outbound-guard.ts).
 const localOnlyVars = ["--var", "OUTBOUND_ALLOW_LOOPBACK:1"];
-const dev = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...modelVars, ...localOnlyVars], {
+const dev = spawn(wrangler, ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...modelVars, ...localOnlyVars], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
 });
@@ -171,7 +186,7 @@ process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 dev.on("exit", (code) => process.exit(code ?? 1));
 
-await waitForHealth();
+await waitForHealth(containerMode ? 900_000 : 60_000);
 const local = await ensureLocalEnvironment(await ensureWorkspace(readDevVars().ADMIN_TOKEN));
 const worker = startLocalWorker(local);
 process.on("exit", () => worker.abort());
@@ -179,6 +194,7 @@ console.log(`
 \x1b[32mManaged agents backend running on ${baseURL}\x1b[0m${demo ? "  (demo mode: fake model)" : ""}
   workspace API key:       ${local.apiKey}   (saved in .local/credentials.json)
   self-hosted environment: ${local.environmentId}   (served by the local worker)
+  cloud environments:      ${containerMode ? "Cloudflare Containers (Docker)" : "in-isolate sandbox (no python/git/node/packages; CLOUD_SANDBOX=container for containers)"}
   console:                 ${baseURL}/console
 
   import Anthropic from "@anthropic-ai/sdk";

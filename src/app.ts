@@ -10,6 +10,7 @@ import { requireApiKey } from "./middleware/auth";
 import { websocketProtocol } from "./middleware/websocket-protocol";
 import { adminRoutes } from "./routes/admin";
 import { v1Routes } from "./routes";
+import { tunnelConnectRoutes } from "./routes/tunnel-connect";
 
 export const app = new Hono<AppEnv>();
 
@@ -38,6 +39,7 @@ app.route("/admin", adminRoutes);
 app.get("/", (c) => c.redirect("/console/"));
 app.get("/console", (c) => c.env.ASSETS.fetch(c.req.raw));
 app.get("/console/*", (c) => c.env.ASSETS.fetch(c.req.raw));
+app.route("/tunnels", tunnelConnectRoutes);
 app.use("/v1/*", websocketProtocol);
 app.use("/v1/*", requireApiKey);
 app.route("/v1", v1Routes);

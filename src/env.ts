@@ -4,7 +4,8 @@ import type { DeploymentScheduler } from "../durable-objects/deployment-schedule
 import type { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 import type { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 import type { DreamRunner } from "../durable-objects/dream/dream-runner";
-import type { Sandbox as ContainerSandboxObject } from "@cloudflare/sandbox";
+import type { TunnelRelay } from "../durable-objects/tunnel/tunnel-relay";
+import type { Sandbox as ContainerSandboxObject } from "./hands/containers/sandbox-object";
 import type { Principal } from "./middleware/auth";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
@@ -21,8 +22,22 @@ export interface Env {
   SANDBOXES: DurableObjectNamespace<SandboxDurableObject>;
   /** One per dream: runs it step by step on alarms. */
   DREAM_RUNNERS: DurableObjectNamespace<DreamRunner>;
+  /** One per MCP tunnel: holds its connectors' WebSockets and relays the brain's MCP requests through them. */
+  TUNNEL_RELAYS: DurableObjectNamespace<TunnelRelay>;
+  /** Tunnel hostnames are `<label>.<suffix>`; default `tunnel.internal` (never resolves publicly). */
+  TUNNEL_DOMAIN_SUFFIX?: string;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
   SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
+  /** Container mode: the bucket workspace snapshots go to (the sandbox SDK's backups, prefix `backups/`). */
+  BACKUP_BUCKET?: R2Bucket;
+  /**
+   * Container mode, optional: R2 API credentials and the bucket's name let containers upload and download their
+   * snapshots straight from R2 through presigned URLs; without them snapshots stream through the Sandbox object.
+   */
+  BACKUP_BUCKET_NAME?: string;
+  R2_ACCESS_KEY_ID?: string;
+  R2_SECRET_ACCESS_KEY?: string;
+  CLOUDFLARE_ACCOUNT_ID?: string;
   /** Guards /admin/*. Unset means the admin API is closed. */
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts vault secrets at rest. */
@@ -30,6 +45,13 @@ export interface Env {
   ANTHROPIC_BASE_URL: string;
   ANTHROPIC_API_KEY?: string;
   MAX_UPLOAD_BYTES: string;
+  /** Idle time (ms) before a cloud sandbox's workspace is snapshotted and the sandbox freed. Default 300000. */
+  SANDBOX_IDLE_SNAPSHOT_MS?: string;
+  /**
+   * GitHub's REST API root, where `github_repository` resources are fetched from. Default https://api.github.com;
+   * the end-to-end suites point it at a local stand-in.
+   */
+  GITHUB_API_URL?: string;
   /** "1" only in the end-to-end harness: enables the hands' test hooks (enqueue a session without the brain). */
   HANDS_TEST_HOOKS?: string;
   /** The console's static files (public/); wrangler.toml [assets]. */
@@ -70,7 +92,7 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject" | "DreamRunner";
+      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject" | "DreamRunner" | "TunnelRelay";
     }
   }
 }

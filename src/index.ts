@@ -6,5 +6,6 @@ export { DeploymentScheduler } from "../durable-objects/deployment-scheduler/dep
 export { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-delivery";
 export { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 export { DreamRunner } from "../durable-objects/dream/dream-runner";
+export { TunnelRelay } from "../durable-objects/tunnel/tunnel-relay";
 
 export default app;

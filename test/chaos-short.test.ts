@@ -14,6 +14,7 @@ import {
   type Send,
   type World,
 } from "../bench/chaos/cases.mjs";
+import { probeAutoPermission, probeHandsToken, probeHostileTools, probeHostileUpload, probeSizes } from "../bench/chaos/security-probes.mjs";
 import { ADMIN_TOKEN, admin, newTenant, worker } from "./helpers/client";
 import { say, sessionTenant, waitForIdle } from "./helpers/sessions";
 
@@ -136,4 +137,33 @@ describe("chaos (short): a crash between a session's commit and its D1 mirror", 
     await client.beta.sessions.events.list(session.id);
     expect((await client.beta.sessions.retrieve(session.id)).status).toBe("idle");
   });
+});
+
+describe("chaos (short): the security probes of npm run chaos that need no Node server (bench/chaos/security-probes.mjs)", () => {
+  // Sizes over 2 MiB, outbound destinations and quotas run only in `npm run chaos --only security`: they need a
+  // local marker server, chunked bodies from a real client, and tens of MiB per request.
+  it.each([
+    ["hostile tool inputs (ReDoS in grep, glob, ls; a huge output)", probeHostileTools],
+    ["a hostile SKILL.md upload", probeHostileUpload],
+    ["auto permission bypasses", probeAutoPermission],
+    ["hands-token privilege and revocation", probeHandsToken],
+  ] as const)("%s: no findings", async (_name, probe) => {
+    const { apiKey } = await newTenant("security");
+    // A generous budget: this harness slows as it goes, and the stalls it looks for last minutes, not seconds.
+    const { findings } = await probe(send, { apiKey, budgetMs: 60_000 });
+    expect(findings).toEqual([]);
+  }, 120_000);
+
+  it("bodies of 1 KiB to 1 MiB are stored; the rest of the sizes run in npm run chaos", async () => {
+    const { apiKey } = await newTenant("sizes");
+    const sendSized = async (sessionId: string, size: number) =>
+      send({
+        method: "POST",
+        path: `/v1/sessions/${sessionId}/events`,
+        headers: { "x-api-key": apiKey, "anthropic-beta": "managed-agents-2026-04-01", "content-type": "application/json" },
+        body: JSON.stringify({ events: [{ type: "user.message", content: [{ type: "text", text: "a".repeat(size) }] }] }),
+      });
+    const { findings } = await probeSizes(send, { apiKey, sizes: [1024, 64 * 1024, 1024 * 1024], sendSized });
+    expect(findings).toEqual([]);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ContainerSandbox } from "../src/hands/containers/container-sandbox";
-import { SECRET_EGRESS_HANDLER } from "../src/hands/egress-container";
-import { placeholderFor, type EgressSecret } from "../src/hands/egress-secrets";
+import { env } from "cloudflare:workers";
+import { loadEgressSecrets, placeholderEnv, placeholderFor } from "../src/hands/egress-secrets";
 import { FakeContainerClient } from "./helpers/fake-container";
 import { allEvents, modelRequests, say, sessionTenant, waitForIdle } from "./helpers/sessions";
 
@@ -29,24 +29,42 @@ function interceptHosts(hosts: string[], answer = (req: Request, seen: Seen) => 
   return seen;
 }
 
+/**
+ * A cloud session whose vault holds one `environment_variable` credential, API_TOKEN (a bash-capable agent, a
+ * cloud environment).
+ */
+async function sessionWithToken(value: string, networking: object, injection = { header: true, body: true }) {
+  const tenant = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+  const { client, agent, environment } = tenant;
+  const vault = await client.beta.vaults.create({ display_name: "env" });
+  const credential = await client.beta.vaults.credentials.create(vault.id, {
+    auth: { type: "environment_variable", secret_name: "API_TOKEN", secret_value: value, networking, injection_location: injection },
+  } as never);
+  const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+  return { ...tenant, vault, credential, session };
+}
+
+/** A container sandbox for the session, provisioned as the sandbox Durable Object does: placeholders in the shell. */
+async function provisionedWithSecrets(fake: FakeContainerClient, workspaceId: string, environmentId: string, sessionId: string) {
+  const secrets = await loadEgressSecrets(env, workspaceId, sessionId);
+  const sandbox = new ContainerSandbox(fake, {
+    sessionId,
+    networking: { type: "unrestricted" },
+    shellEnv: placeholderEnv(secrets),
+    secretScope: { workspaceId, sessionId },
+    presignedBackups: false,
+  });
+  await sandbox.provision({ id: environmentId, workspaceId, type: "cloud", networking: { type: "unrestricted" }, packages: {}, archivedAt: null });
+  return { sandbox, secrets };
+}
+
 const bashStep = (command: string) => `[[tool:bash ${JSON.stringify({ command })}]]`;
 
 describe("egress secret substitution (isolate sandbox)", () => {
   it("gives the sandbox a placeholder and substitutes the secret only in requests to the credential's hosts", async () => {
     const secret = `sk-env-${crypto.randomUUID()}`;
     const seen = interceptHosts(["api.allowed.test", "other.test"]);
-    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
-    const vault = await client.beta.vaults.create({ display_name: "env" });
-    const credential = await client.beta.vaults.credentials.create(vault.id, {
-      auth: {
-        type: "environment_variable",
-        secret_name: "API_TOKEN",
-        secret_value: secret,
-        networking: { type: "limited", allowed_hosts: ["api.allowed.test"] },
-        injection_location: { header: true, body: true },
-      },
-    } as never);
-    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+    const { client, credential, session } = await sessionWithToken(secret, { type: "limited", allowed_hosts: ["api.allowed.test"] });
 
     const script = [
       bashStep(
@@ -145,26 +163,59 @@ describe("secrets never come back in (isolate sandbox)", () => {
 });
 
 describe("egress secret substitution (container sandbox, outbound interception)", () => {
-  it("sets placeholders as the container's env and substitutes at its outbound handler for allowed hosts only", async () => {
-    const secret = `sk-ctr-${crypto.randomUUID()}`;
-    const secrets: EgressSecret[] = [
-      { name: "API_TOKEN", placeholder: placeholderFor("vcrd_test"), value: secret, hosts: ["*.allowed.test"], header: true, body: false },
-    ];
-    const client = new FakeContainerClient();
-    const sandbox = new ContainerSandbox(client, "sesn_test", secrets);
-    await sandbox.provision({ id: "env_test", workspaceId: "wrkspc_test", type: "cloud", networking: { type: "unrestricted" }, packages: {}, archivedAt: null });
-    expect(client.outboundHandler).toMatchObject({ method: SECRET_EGRESS_HANDLER });
-    expect(client.envVars).toEqual({ API_TOKEN: "ma_placeholder_vcrd_test" });
-
-    const result = await sandbox.exec(
-      'curl -s -H "Authorization: Bearer $API_TOKEN" -d "t=$API_TOKEN" https://api.allowed.test/; echo; curl -s -H "X-Key: $API_TOKEN" https://other.test/; echo; env | grep API_TOKEN',
+  it("gives the shell placeholders and substitutes at the outbound handler from the vault, per request", async () => {
+    const [first, second] = [`sk-ctr-${crypto.randomUUID()}`, `sk-ctr-${crypto.randomUUID()}`];
+    const seen = interceptHosts(["api.allowed.test", "other.test", "echo.allowed.test"]);
+    const { client, workspaceId, environment, vault, credential, session } = await sessionWithToken(
+      first,
+      { type: "limited", allowed_hosts: ["*.allowed.test"] },
+      { header: true, body: false },
     );
-    expect(client.outbound.map((o) => [o.url, o.headers.authorization ?? o.headers["x-key"], o.body])).toEqual([
-      ["https://api.allowed.test/", `Bearer ${secret}`, "t=ma_placeholder_vcrd_test"],
-      ["https://other.test/", "ma_placeholder_vcrd_test", ""],
+    const fake = new FakeContainerClient();
+    const { sandbox } = await provisionedWithSecrets(fake, workspaceId, environment.id, session.id);
+    // Only the session's identity reaches the container's Durable Object, never a secret value.
+    expect(fake.policy).toEqual({ internet: true, allowedHosts: null, secrets: { workspaceId, sessionId: session.id } });
+
+    const placeholder = placeholderFor(credential.id);
+    const result = await sandbox.exec('curl -s -H "Authorization: Bearer $API_TOKEN" https://api.allowed.test/; echo; curl -s -H "X-Key: $API_TOKEN" https://other.test/; echo; env | grep API_TOKEN');
+    expect(seen.map((o) => [o.url, o.headers.authorization ?? o.headers["x-key"]])).toEqual([
+      ["https://api.allowed.test/", `Bearer ${first}`],
+      ["https://other.test/", placeholder],
     ]);
-    expect(result.output).toContain("API_TOKEN=ma_placeholder_vcrd_test");
-    expect(result.output).not.toContain(secret);
-    expect(JSON.stringify(client.commands)).not.toContain(secret);
+    expect(result.output).toContain(`API_TOKEN=${placeholder}`);
+    expect(result.output).not.toContain(first);
+
+    // Rotation takes effect on the next request, without reprovisioning.
+    await client.beta.vaults.credentials.update(credential.id, { vault_id: vault.id, auth: { type: "environment_variable", secret_value: second } } as never);
+    await sandbox.exec('curl -s -H "Authorization: Bearer $API_TOKEN" https://api.allowed.test/');
+    expect(seen.at(-1)?.headers.authorization).toBe(`Bearer ${second}`);
+    // Deleted: the placeholder leaves as it is.
+    await client.beta.vaults.credentials.delete(credential.id, { vault_id: vault.id });
+    await sandbox.exec('curl -s -H "Authorization: Bearer $API_TOKEN" https://api.allowed.test/');
+    expect(seen.at(-1)?.headers.authorization).toBe(`Bearer ${placeholder}`);
+    expect(JSON.stringify(fake.commands)).not.toContain(first);
+  });
+
+  it("scrubs a secret an allowed host echoes back before the response enters the container", async () => {
+    const secret = `sk-echo-${crypto.randomUUID()}`;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(input as RequestInfo, init);
+      return new Response(`you sent ${req.headers.get("authorization")}`);
+    });
+    const { workspaceId, environment, session } = await sessionWithToken(secret, { type: "unrestricted" }, { header: true, body: false });
+    const { sandbox, secrets } = await provisionedWithSecrets(new FakeContainerClient(), workspaceId, environment.id, session.id);
+    const result = await sandbox.exec('curl -s -H "Authorization: Bearer $API_TOKEN" https://echo.test/');
+    expect(result.output).toBe(`you sent Bearer ${secrets[0].placeholder}`);
+  });
+
+  it("refuses an outbound handler the Sandbox class did not register", async () => {
+    const sandbox = new ContainerSandbox(new FakeContainerClient({ handlers: {} }), {
+      sessionId: "sesn_x",
+      networking: { type: "unrestricted" },
+      shellEnv: {},
+      secretScope: { workspaceId: "w", sessionId: "sesn_x" },
+      presignedBackups: false,
+    });
+    await expect(sandbox.isProvisioned()).rejects.toThrow(/Outbound handler method 'substituteSecrets' not found/);
   });
 });

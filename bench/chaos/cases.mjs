@@ -177,19 +177,35 @@ export const routeKey = (method, path) => `${method} ${path.replace(/\{[^}]+\}|:
 // ------------------------------------------------------------------------------------------------------------
 // A world: one of every resource in a workspace, created through the API.
 
-/** Calls the API as `apiKey` (or as the operator with `admin`), throwing on any non-2xx. */
-export function caller(send, apiKey, { admin = false } = {}) {
+/**
+ * Calls the API as `credential` (`x-api-key`, or `Authorization: Bearer` for the operator's token and the hands'
+ * tokens) and never throws: `{ status, json, text }`.
+ */
+export function rawCaller(send, credential, { bearer = false } = {}) {
   return async (method, path, body, extraHeaders = {}) => {
     const headers = { "anthropic-beta": BETA, ...extraHeaders };
-    if (admin) headers.authorization = `Bearer ${apiKey}`;
-    else headers["x-api-key"] = apiKey;
+    if (bearer) headers.authorization = `Bearer ${credential}`;
+    else headers["x-api-key"] = credential;
     if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(body);
     }
     const res = await send({ method, path, headers, body });
+    let json;
+    try {
+      json = res.text ? JSON.parse(res.text) : undefined;
+    } catch {}
+    return { status: res.status, json, text: res.text };
+  };
+}
+
+/** Calls the API as `apiKey` (or as the operator with `admin`), throwing on any non-2xx. */
+export function caller(send, apiKey, { admin = false } = {}) {
+  const call = rawCaller(send, apiKey, { bearer: admin });
+  return async (method, path, body, extraHeaders = {}) => {
+    const res = await call(method, path, body, extraHeaders);
     if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path} → ${res.status} ${res.text.slice(0, 300)}`);
-    return res.text ? JSON.parse(res.text) : undefined;
+    return res.json;
   };
 }
 

@@ -150,6 +150,10 @@ export class IsolateSandbox implements SandboxBackend {
     for (const entry of entries) this.fs.restoreEntry({ ...entry, path: entry.path === "/" ? WORKDIR : `${WORKDIR}${entry.path}` });
   }
 
+  async discard(handle: BackupHandle): Promise<void> {
+    if (handle.backend === "isolate") await this.blobs.delete(handle.key);
+  }
+
   /** Drops every file and the shell; the next tool use provisions afresh (and restores the latest snapshot). */
   async destroy(): Promise<void> {
     this.fs.clear("/");

@@ -9,7 +9,7 @@ import { deliverToolResult, type DeliveryOutcome } from "../../src/hands/deliver
 import { mintSessionsToken } from "../../src/hands/tokens";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
 import { IsolateSandbox } from "./isolate-sandbox";
-import { loadEgressSecrets } from "../../src/hands/egress-secrets";
+import { loadEgressSecrets, placeholderEnv } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
 import { mountNewFiles } from "./mount-resources";
 
@@ -18,7 +18,6 @@ export const IDLE_SNAPSHOT_MS = 5 * 60_000;
 /** Containers sleep (and lose their disk) after this; longer than the idle snapshot so the snapshot comes first. */
 const CONTAINER_SLEEP_AFTER = "15m";
 const PROVISION_ATTEMPTS = 3;
-const MAX_RUNS = 3;
 const DELIVERY_ATTEMPTS = 8;
 const TOKEN_REFRESH_MS = 60 * 60_000;
 
@@ -122,9 +121,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
     const handle = await sandbox.backup();
     const previous = this.latestBackup();
     this.setMeta("latest_backup", JSON.stringify(handle));
-    if (previous?.backend === "isolate" && previous.key !== (handle.backend === "isolate" ? handle.key : "")) {
-      await this.env.BLOBS.delete(previous.key).catch(() => {});
-    }
+    // Superseded: only the latest snapshot is ever restored.
+    if (previous) await sandbox.discard(previous).catch(() => {});
     await sandbox.destroy();
     this.deleteMeta("provisioned");
     this.deleteMeta("mounted_resources");
@@ -143,8 +141,9 @@ export class SandboxDurableObject extends DurableObject<Env> {
     }
     const lastActivity = Number(this.getMeta("last_activity") ?? 0);
     if (await this.hasLiveSandbox()) {
-      if (Date.now() - lastActivity >= IDLE_SNAPSHOT_MS) await this.snapshot();
-      else await this.ctx.storage.setAlarm(lastActivity + IDLE_SNAPSHOT_MS);
+      const idleMs = Number(this.env.SANDBOX_IDLE_SNAPSHOT_MS) || IDLE_SNAPSHOT_MS;
+      if (Date.now() - lastActivity >= idleMs) await this.snapshot();
+      else await this.ctx.storage.setAlarm(lastActivity + idleMs);
     }
   }
 
@@ -168,12 +167,13 @@ export class SandboxDurableObject extends DurableObject<Env> {
       const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE status IN ('pending', 'done') ORDER BY seq LIMIT 1").toArray()[0];
       if (!row) return;
       if (row.status === "pending") {
-        // Counted before running: a tool that kills the object (CPU or memory limit) is retried by the alarm,
-        // and must not be retried forever.
+        // Counted before running. A run that started and never recorded its result killed or stalled the object
+        // (CPU, memory, a pathological input); running it again from the alarm would stall the isolate, and every
+        // tenant sharing it, once more. It is answered with an error instead: the model decides what to retry.
         this.sql.exec("UPDATE tool_uses SET runs = runs + 1 WHERE id = ?", row.id);
         const result =
-          row.runs >= MAX_RUNS
-            ? toolResult(row.id, `Error: the tool call stopped the sandbox ${row.runs} times (it may exceed the sandbox's CPU or memory limits)`, true)
+          row.runs > 0
+            ? toolResult(row.id, "Error: the tool call stopped the sandbox before it finished (it may exceed the sandbox's CPU or memory limits); it was not run again", true)
             : await this.execute(row);
         this.sql.exec("UPDATE tool_uses SET status = 'done', result = ?, updated_at = ? WHERE id = ?", JSON.stringify(result), Date.now(), row.id);
         this.setMeta("last_activity", String(Date.now()));
@@ -250,13 +250,20 @@ export class SandboxDurableObject extends DurableObject<Env> {
 
   /** The deployment picks the backend: a container when SANDBOX_CONTAINERS is bound, else this isolate. */
   private async createBackend(scope: Scope): Promise<SandboxBackend> {
-    if (this.env.SANDBOX_CONTAINERS) {
-      const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
-      const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
-      return new ContainerSandbox(await this.connectContainer(scope), scope.sessionId, secrets);
-    }
     const environment = await this.environment(scope);
     const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+    if (this.env.SANDBOX_CONTAINERS) {
+      const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
+      // Only the placeholders go to the container; the egress reads the values per request.
+      return new ContainerSandbox(await this.connectContainer(scope), {
+        sessionId: scope.sessionId,
+        networking: environment.networking,
+        shellEnv: placeholderEnv(secrets),
+        secretScope: secrets.length ? { workspaceId: scope.workspaceId, sessionId: scope.sessionId } : null,
+        backupBucket: this.env.BACKUP_BUCKET,
+        presignedBackups: Boolean(this.env.R2_ACCESS_KEY_ID && this.env.R2_SECRET_ACCESS_KEY && this.env.BACKUP_BUCKET_NAME && this.env.CLOUDFLARE_ACCOUNT_ID),
+      });
+    }
     return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, outboundPolicy(this.env));
   }
 

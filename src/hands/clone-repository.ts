@@ -12,8 +12,8 @@ const MAX_REPOSITORY_BYTES = 256 * 1024 * 1024;
  * (the isolate cannot run it), so this fetches GitHub's archive of the checkout (`zipball/<ref>`) from the
  * sandbox's Durable Object and writes the files: a snapshot of the tree, without `.git` history.
  *
- * This is the one place the clone token is opened. It goes to api.github.com only, in this process, and
- * never into the sandbox (no remote URL, no env var, no file), nor into a log or an error message. The
+ * This is the one place the clone token is opened. It goes to the GitHub API host only (api.github.com, or
+ * `GITHUB_API_URL`), in this process, and never into the sandbox (no remote URL, no env var, no file), nor into a log or an error message. The
  * archive redirect is followed by hand so the token is not replayed to the download host.
  */
 export async function cloneRepository(env: Env, workspaceId: string, resource: StoredResource, sandbox: Sandbox, fetcher: typeof fetch = fetch) {
@@ -22,7 +22,7 @@ export async function cloneRepository(env: Env, workspaceId: string, resource: S
   const checkout = resource.checkout as { type: "branch"; name: string } | { type: "commit"; sha: string } | null | undefined;
   const ref = checkout?.type === "branch" ? checkout.name : checkout?.type === "commit" ? checkout.sha : "";
   const token = await openRepositoryToken(env, workspaceId, resource);
-  const api = `https://api.github.com/repos/${repo.owner}/${repo.name}/zipball${ref ? `/${encodeURIComponent(ref)}` : ""}`;
+  const api = `${githubApiBase(env)}/repos/${repo.owner}/${repo.name}/zipball${ref ? `/${encodeURIComponent(ref)}` : ""}`;
   const headers: Record<string, string> = { accept: "application/vnd.github+json", "user-agent": "managed-agents-on-cloudflare" };
   if (token) headers.authorization = `Bearer ${token}`;
   let res = await fetcher(api, { headers, redirect: "manual" });
@@ -40,6 +40,9 @@ export async function cloneRepository(env: Env, workspaceId: string, resource: S
     await sandbox.writeFile(`${root}/${parts.join("/")}`, entry.bytes);
   }
 }
+
+/** GitHub's REST API root: api.github.com unless `GITHUB_API_URL` names a stand-in (the end-to-end suites' local one). */
+const githubApiBase = (env: Env) => (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
 
 function githubRepo(url: string): { owner: string; name: string } | null {
   try {

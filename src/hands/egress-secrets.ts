@@ -107,6 +107,8 @@ export async function scrubResponse(secrets: EgressSecret[], response: Response)
   const headers = new Headers();
   for (const [k, v] of response.headers) headers.append(k, scrubText(secrets, v));
   headers.delete("content-length");
-  const body = response.body ? scrubStream(secrets, response.body) : null;
+  // 204, 304...: a Response with such a status must not be given a body, not even an empty one.
+  const nullBody = [101, 204, 205, 304].includes(response.status);
+  const body = response.body && !nullBody ? scrubStream(secrets, response.body) : null;
   return new Response(body, { status: response.status, statusText: scrubText(secrets, response.statusText), headers });
 }

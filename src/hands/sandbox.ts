@@ -27,6 +27,8 @@ export interface Sandbox {
   backup(): Promise<BackupHandle>;
   /** Replaces the workdir with a snapshot's contents. */
   restore(handle: BackupHandle): Promise<void>;
+  /** Deletes a snapshot this backend made (one a newer snapshot superseded). */
+  discard(handle: BackupHandle): Promise<void>;
   /** Frees everything the sandbox holds (its files, its shell, its container). */
   destroy(): Promise<void>;
 }

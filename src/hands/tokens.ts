@@ -18,6 +18,8 @@ export interface SessionsTokenScope {
   workId: string | null;
   /** the delivery of that work item; 0 when there is none */
   epoch: number;
+  /** the environment key that polled the item (middleware/auth ends the token with the key); null otherwise */
+  environmentKeyId?: string | null;
 }
 
 /** Mints a token bound to one session (and delivery); only its hash is stored. */
@@ -27,8 +29,8 @@ export async function mintSessionsToken(db: D1Database, scope: SessionsTokenScop
   const expiresAt = new Date(now.getTime() + SESSIONS_TOKEN_TTL_MS).toISOString();
   await db
     .prepare(
-      `INSERT INTO sessions_tokens (id, workspace_id, environment_id, session_id, work_id, epoch, hash, created_at, updated_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions_tokens (id, workspace_id, environment_id, session_id, work_id, epoch, environment_key_id, hash, created_at, updated_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       newId("stok"),
@@ -37,6 +39,7 @@ export async function mintSessionsToken(db: D1Database, scope: SessionsTokenScop
       scope.sessionId,
       scope.workId,
       scope.epoch,
+      scope.environmentKeyId ?? null,
       await sha256Hex(token),
       now.toISOString(),
       now.toISOString(),

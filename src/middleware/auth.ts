@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { database } from "../db/client";
-import { apiKeys, environmentKeys, sessionsTokens } from "../db/schema";
+import { apiKeys, environmentKeys, environments, sessionsTokens } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/ids";
 import { ENVIRONMENT_KEY_PREFIX, SESSIONS_TOKEN_PREFIX } from "../hands/tokens";
@@ -72,22 +72,25 @@ async function resolvePrincipal(d1: D1Database, key: string): Promise<Principal 
     return row && { kind: "environment_key", workspaceId: row.workspaceId, environmentId: row.environmentId, keyId: row.id };
   }
   if (key.startsWith(SESSIONS_TOKEN_PREFIX)) {
-    const [row] = await db
-      .select()
+    const [found] = await db
+      .select({ token: sessionsTokens, keyId: environmentKeys.id, keyRevokedAt: environmentKeys.revokedAt, archivedAt: environments.archivedAt })
       .from(sessionsTokens)
+      .leftJoin(environmentKeys, eq(environmentKeys.id, sessionsTokens.environmentKeyId))
+      .leftJoin(environments, and(eq(environments.id, sessionsTokens.environmentId), eq(environments.workspaceId, sessionsTokens.workspaceId)))
       .where(and(eq(sessionsTokens.hash, hash), isNull(sessionsTokens.revokedAt), gt(sessionsTokens.expiresAt, new Date().toISOString())))
       .limit(1);
-    return (
-      row && {
-        kind: "sessions_token",
-        workspaceId: row.workspaceId,
-        environmentId: row.environmentId,
-        sessionId: row.sessionId,
-        workId: row.workId,
-        epoch: row.epoch,
-        tokenId: row.id,
-      }
-    );
+    // A token handed out under an environment key lives no longer than the key and its environment.
+    if (!found || (found.token.environmentKeyId && (!found.keyId || found.keyRevokedAt || found.archivedAt))) return null;
+    const row = found.token;
+    return {
+      kind: "sessions_token",
+      workspaceId: row.workspaceId,
+      environmentId: row.environmentId,
+      sessionId: row.sessionId,
+      workId: row.workId,
+      epoch: row.epoch,
+      tokenId: row.id,
+    };
   }
   const [row] = await db
     .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId })

@@ -77,6 +77,7 @@ environmentWorkRoutes.get("/:environment_id/work/poll", validate("query", pollQu
     sessionId: item.session_id,
     workId: item.id,
     epoch,
+    environmentKeyId: c.var.principal.kind === "environment_key" ? c.var.principal.keyId : null,
   });
   const secret = encodeWorkSecret({ sessions_token: token, api_base_url: new URL(c.req.url).origin });
   return c.json(workJson(item, secret));

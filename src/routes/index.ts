@@ -20,6 +20,9 @@ import { webhookRoutes } from "./webhooks";
 import { deploymentRoutes } from "./deployments";
 import { deploymentRunRoutes } from "./deployment-runs";
 import { dreamRoutes } from "./dreams";
+import { tunnelRoutes } from "./tunnels";
+import { tunnelCertificateRoutes } from "./tunnel-certificates";
+import { handsTestHookRoutes } from "./hands-test-hooks";
 
 /** Every public resource, one file each. Paths are the SDK's, under /v1. */
 export const v1Routes = new Hono<AppEnv>();
@@ -37,6 +40,7 @@ v1Routes.route("/sessions", sessionEventRoutes);
 v1Routes.route("/sessions", sessionResourceRoutes);
 v1Routes.route("/sessions", sessionThreadRoutes);
 v1Routes.route("/sessions", sessionRoutes);
+v1Routes.route("/sessions", handsTestHookRoutes);
 v1Routes.route("/memory_stores", memoryRoutes);
 v1Routes.route("/memory_stores", memoryVersionRoutes);
 v1Routes.route("/memory_stores", memoryStoreRoutes);
@@ -44,3 +48,5 @@ v1Routes.route("/organizations/webhooks", webhookRoutes);
 v1Routes.route("/deployments", deploymentRoutes);
 v1Routes.route("/deployment_runs", deploymentRunRoutes);
 v1Routes.route("/dreams", dreamRoutes);
+v1Routes.route("/tunnels", tunnelCertificateRoutes);
+v1Routes.route("/tunnels", tunnelRoutes);

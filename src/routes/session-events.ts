@@ -16,9 +16,17 @@ import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
 export const sessionEventRoutes = new Hono<AppEnv>();
 sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 
+/** What the hands may post with their sessions token: the results of the tools they ran, nothing a user decides. */
+const HANDS_EVENT_TYPES = new Set(["user.tool_result"]);
+
 sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody), async (c) => {
+  const sent = c.req.valid("json").events;
+  const refused = c.var.principal.kind === "sessions_token" && sent.find((e) => !HANDS_EVENT_TYPES.has(e.type));
+  if (refused) {
+    throw new ApiError("permission_error", `a sessions token may only post user.tool_result events, not ${refused.type}`);
+  }
   const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
-  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, c.req.valid("json").events));
+  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, sent));
   return c.json({ data: events });
 });
 

@@ -5,10 +5,11 @@
 // Plain JS: it needs Node's process APIs, which the Workers typings do not have.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { dockerProblem, writeContainerWranglerConfig } from "../../containers/wrangler-config.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -71,11 +72,33 @@ function killGroup(child, signal) {
 }
 
 /**
- * Starts the fake model and wrangler dev; resolves when `/health` and the console page answer. `vars` are extra
- * `--var NAME:value` bindings (test hooks, retry timings). Returns handles to talk to it, to crash it (`kill`),
- * to bring it back on the same state (`restart`), and to reach the runtime past wrangler's proxy (`runtimeURL`).
+ * The containers-lab kit's exports (../shared/containers-lab: DOCKER_HOST, the wrangler docker shim, the local base
+ * and egress images) when its engine was brought up on this machine and the caller's environment lacks them.
  */
-export async function startStack({ vars = {}, log = () => {} } = {}) {
+export function containersLabEnv() {
+  const file = path.join(process.env.CONTAINERS_LAB_DIR ?? "/var/tmp/containers-lab", "env");
+  if (process.env.DOCKER_HOST || !existsSync(file)) return {};
+  return Object.fromEntries(
+    [...readFileSync(file, "utf8").matchAll(/^export ([A-Z_]+)=(.*)$/gm)].map(([, k, v]) => [k, v.replace(/^'(.*)'$/, "$1")]),
+  );
+}
+
+/**
+ * Starts the fake model and wrangler dev; resolves when `/health` and the console page answer. `vars` are extra
+ * `--var NAME:value` bindings (test hooks, retry timings). `cloudSandbox: "container"` runs cloud environments on
+ * Cloudflare Containers (the generated container-mode config, containers/wrangler-config.mjs; needs a Docker
+ * engine, and throws one line saying so without it). `processEnv`: extra process environment for wrangler and
+ * workerd (e.g. `NODE_EXTRA_CA_CERTS`, which workerd's outbound TLS trusts). Returns handles to talk to it, to crash it (`kill`), to
+ * bring it back on the same state (`restart`), and to reach the runtime past wrangler's proxy (`runtimeURL`).
+ */
+export async function startStack({ vars = {}, processEnv = {}, log = () => {}, cloudSandbox = "isolate" } = {}) {
+  const containers = cloudSandbox === "container";
+  const env = { ...quietEnv, ...(containers ? containersLabEnv() : {}), ...processEnv };
+  if (containers) {
+    const problem = dockerProblem(env);
+    if (problem) throw new Error(`CLOUD_SANDBOX=container: ${problem}`);
+  }
+  const configArgs = containers ? ["--config", writeContainerWranglerConfig(root)] : [];
   const persistDir = mkdtempSync(path.join(tmpdir(), "ma-stack-state-"));
   const [port, inspectorPort, modelPort] = [await freePort(), await freePort(), await freePort()];
   const baseURL = `http://127.0.0.1:${port}`;
@@ -119,6 +142,7 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
       wrangler,
       [
         "dev",
+        ...configArgs,
         "--ip", "127.0.0.1",
         "--port", String(port),
         "--inspector-port", String(inspectorPort),
@@ -127,10 +151,11 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
         "--show-interactive-dev-session=false",
         "--log-level", process.env.STACK_WRANGLER_LOG ?? process.env.BENCH_WRANGLER_LOG ?? "warn",
       ],
-      { cwd: root, env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true },
+      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     output = tail(dev);
-    await waitFor([`${baseURL}/health`, `${baseURL}/console/`], dev, output, 120_000);
+    // Container mode builds the image first (cached by the engine after the first time).
+    await waitFor([`${baseURL}/health`, `${baseURL}/console/`], dev, output, containers ? 900_000 : 120_000);
     return Date.now() - started;
   }
 
@@ -149,6 +174,7 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
   return {
     baseURL,
     fakeModelURL,
+    cloudSandbox: containers ? "container" : "isolate",
     adminToken,
     persistDir,
     startupMs,
@@ -172,6 +198,13 @@ export async function startStack({ vars = {}, log = () => {} } = {}) {
     /** Runs SQL against the local D1 (same state directory); returns the rows of the last statement. */
     d1: (sql) => d1Query(persistDir, sql),
     async stop({ keepState = false } = {}) {
+      // wrangler removes the containers it started when it exits on its own (their egress sidecars stay until
+      // the engine's next `down`); killing its process group first would leave them running.
+      if (containers && dev.exitCode === null && dev.signalCode === null) {
+        const exited = new Promise((r) => dev.once("exit", r));
+        process.kill(dev.pid, "SIGINT");
+        await Promise.race([exited, sleep(20_000)]);
+      }
       await killGroup(dev, "SIGTERM");
       await killGroup(model, "SIGTERM");
       if (!keepState) rmSync(persistDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { guardedFetch, OutboundRefused, type OutboundPolicy } from "../../../src/lib/outbound-guard";
+import { OutboundRefused } from "../../../src/lib/outbound-guard";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
@@ -49,26 +49,26 @@ export class McpConnection {
     private readonly auth: ConnectionState,
   ) {}
 
-  static async open(serverName: string, url: string, auth: McpServerAuth, outbound: OutboundPolicy): Promise<McpConnection> {
+  /** `send` is how requests leave: the outbound guard's fetch, or a tunnel's relay for a server inside a customer's network. */
+  static async open(serverName: string, url: string, auth: McpServerAuth, send: typeof fetch): Promise<McpConnection> {
     const state: ConnectionState = { rejected: false };
     // Every request carries the credential; a 401 earns one refresh (mcp_oauth) and one retry.
     const authedFetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
-      const send = async () => {
+      const attempt = async () => {
         const headers = new Headers(init?.headers);
         const header = await auth.header();
         if (header) headers.set("authorization", header);
-        // The guard holds for the URL and every redirect hop; a hop to another origin loses the credential.
         try {
-          return await guardedFetch(input, { ...init, headers }, outbound);
+          return await send(input, { ...init, headers });
         } catch (err) {
           if (err instanceof OutboundRefused) state.refused = err.message;
           throw err;
         }
       };
-      let res = await send();
+      let res = await attempt();
       if (res.status === 401 && (await auth.refresh())) {
         await res.body?.cancel();
-        res = await send();
+        res = await attempt();
       }
       if (res.status === 401 || res.status === 403) state.rejected = true;
       return res;

@@ -1,6 +1,6 @@
-import { outboundPolicy } from "../../../src/lib/outbound-guard";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../../src/env";
+import { mcpFetchFor } from "./tunnel";
 import type { ToolRoute } from "../tools";
 import type { PendingToolUse, SessionState } from "../types";
 import { McpServerAuth } from "./auth";
@@ -71,9 +71,10 @@ export class McpHub {
     const key = `${use.name}\n${use.url}`;
     let connection = this.connections.get(key);
     if (!connection) {
-      connection = McpServerAuth.load(this.env, state.workspaceId, state.sessionId, use.url).then((auth) =>
-        McpConnection.open(use.name, use.url, auth, outboundPolicy(this.env)),
-      );
+      connection = Promise.all([
+        McpServerAuth.load(this.env, state.workspaceId, state.sessionId, use.url),
+        mcpFetchFor(this.env, state.workspaceId, use.name, use.url),
+      ]).then(([auth, send]) => McpConnection.open(use.name, use.url, auth, send));
       this.connections.set(key, connection);
     }
     try {

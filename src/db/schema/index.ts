@@ -11,3 +11,4 @@ export * from "./deployments";
 export * from "./work";
 export * from "./sessions";
 export * from "./dreams";
+export * from "./tunnels";

@@ -34,6 +34,8 @@ export const sessionsTokens = sqliteTable(
     sessionId: text("session_id").notNull(),
     workId: text("work_id"),
     epoch: integer("epoch").notNull(),
+    /** The environment key that polled the work item; its revocation (or the environment's archive) ends the token. */
+    environmentKeyId: text("environment_key_id"),
     hash: text("hash").notNull().unique(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

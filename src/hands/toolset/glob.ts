@@ -1,41 +1,9 @@
 import type { Sandbox } from "../sandbox";
+import { compileGlob, GlobError } from "../../lib/glob-match";
 import { fsErrorMessage, isNoise, isWithin, resolveInWorkdir } from "./paths";
 import { field, ToolError } from "./result";
 
 const RESULT_LIMIT = 200;
-
-/** Translates a glob (`**`, `*`, `?`, `[...]`, `{a,b}`) to an anchored regex over `/`-separated relative paths. */
-export function globToRegExp(pattern: string): RegExp {
-  let re = "";
-  let braces = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*") {
-      if (pattern[i + 1] === "*") {
-        const slash = pattern[i + 2] === "/";
-        re += slash ? "(?:.*/)?" : ".*";
-        i += slash ? 2 : 1;
-      } else re += "[^/]*";
-    } else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
-      else {
-        const body = pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
-        re += `[${body}]`;
-        i = end;
-      }
-    } else if (c === "{") {
-      braces++;
-      re += "(?:";
-    } else if (c === "}" && braces > 0) {
-      braces--;
-      re += ")";
-    } else if (c === "," && braces > 0) re += "|";
-    else re += c.replace(/[.+^$()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
 
 /** `glob`: files under the workdir (or `path`) matching `pattern`, newest first, at most 200. */
 export async function glob(sandbox: Sandbox, input: unknown): Promise<string> {
@@ -45,7 +13,13 @@ export async function glob(sandbox: Sandbox, input: unknown): Promise<string> {
   if (pattern.split(/[\\/{},]/).includes("..")) throw new ToolError('glob: ".." is not permitted in the pattern');
   const searchPath = field(input, "path");
   const root = searchPath ? resolveInWorkdir(sandbox, searchPath) : sandbox.workdir;
-  const matcher = globToRegExp(pattern);
+  let matcher: (path: string) => boolean;
+  try {
+    matcher = compileGlob(pattern);
+  } catch (err) {
+    if (err instanceof GlobError) throw new ToolError(`glob: ${err.message}`);
+    throw err;
+  }
   let files;
   try {
     files = await sandbox.listFiles(root);
@@ -55,7 +29,7 @@ export async function glob(sandbox: Sandbox, input: unknown): Promise<string> {
   const matches = files.filter((f) => {
     if (!isWithin(root, f.path) || f.path === root) return false;
     const rel = f.path.slice(root === "/" ? 1 : root.length + 1);
-    return !isNoise(rel) && matcher.test(rel);
+    return !isNoise(rel) && matcher(rel);
   });
   if (matches.length === 0) return "no matches";
   return matches

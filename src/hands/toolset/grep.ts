@@ -1,20 +1,25 @@
 import type { Sandbox } from "../sandbox";
 import { isNoise, resolveInWorkdir } from "./paths";
 import { field, ToolError } from "./result";
+import { compileLinearRegex, LinearRegexError, type LinearRegex } from "../../lib/linear-regex";
 
 const OUTPUT_LIMIT = 100 * 1024;
-/** Long lines are skipped: the pattern is model-supplied and a backtracking regex on a huge line is a ReDoS. */
+/** Long lines are skipped, as the SDK's grep does (minified files would flood the output). */
 const MAX_LINE_LENGTH = 2000;
 
-/** `grep`: lines matching a regex under the workdir (or `path`), as `file:line:text`. */
+/**
+ * `grep`: lines matching a regex under the workdir (or `path`), as `file:line:text`. The pattern is the
+ * model's, so it runs on RE2 (linear time): a catastrophic pattern costs no more than a plain one.
+ */
 export async function grep(sandbox: Sandbox, input: unknown, signal?: AbortSignal): Promise<string> {
   const pattern = field(input, "pattern");
   if (!pattern) throw new ToolError("grep: pattern is required");
-  let re: RegExp;
+  let re: LinearRegex;
   try {
-    re = new RegExp(pattern);
+    re = compileLinearRegex(pattern);
   } catch (err) {
-    throw new ToolError(`grep: invalid regex: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof LinearRegexError) throw new ToolError(`grep: invalid regex: ${err.message}`);
+    throw err;
   }
   const searchPath = field(input, "path");
   const root = searchPath ? resolveInWorkdir(sandbox, searchPath) : sandbox.workdir;

@@ -1,0 +1,174 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../src/env";
+import {
+  CLOSE_TOKEN_REJECTED,
+  CLOSE_TUNNEL_ARCHIVED,
+  fromBase64,
+  toBase64,
+  type ConnectorFrame,
+  type RelayFrame,
+} from "../../src/tunnels/protocol";
+
+/** What the relay knows of its tunnel: written by the API on every change (create, rotate, certificates, archive). */
+export interface TunnelState {
+  tunnelId: string;
+  workspaceId: string;
+  domain: string;
+  tokenId: string;
+  trust: string[];
+  archived: boolean;
+}
+
+/** Why a request could not be relayed; the brain reports it as the MCP server's connection failure. */
+export class TunnelUnavailable extends Error {}
+
+/** A connector that has not started answering by then is taken as gone. */
+const RESPONSE_TIMEOUT_MS = 30_000;
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+interface Pending {
+  socket: WebSocket;
+  head: Deferred<Response>;
+  body?: ReadableStreamDefaultController<Uint8Array>;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * One per tunnel: holds its connectors' WebSockets (hibernatable, tagged with the token id they presented) and
+ * relays the brain's MCP requests for the tunnel's hostnames through one of them, streaming the answer back.
+ * Several connectors may serve a tunnel: each request goes to the next live one, so a connector that drops is
+ * simply skipped. A rotated token refuses new connections but leaves established ones up (the contract); an
+ * archived tunnel closes them all.
+ */
+export class TunnelRelay extends DurableObject<Env> {
+  private readonly pending = new Map<string, Pending>();
+  private next = 0;
+
+  /** Records the tunnel's current state and tells live connectors what changed. */
+  async sync(state: TunnelState): Promise<void> {
+    const before = await this.ctx.storage.get<TunnelState>("state");
+    await this.ctx.storage.put("state", state);
+    for (const socket of this.ctx.getWebSockets()) {
+      if (state.archived) socket.close(CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
+      else if (before?.trust.join() !== state.trust.join()) send(socket, { type: "trust", trust: state.trust });
+    }
+  }
+
+  /** How many connectors are up (for the API and tests). */
+  async connectors(): Promise<number> {
+    return this.ctx.getWebSockets().length;
+  }
+
+  /** A connector dialing in; the Worker has checked the token's MAC, this checks it is still the current one. */
+  async fetch(request: Request): Promise<Response> {
+    const state = await this.ctx.storage.get<TunnelState>("state");
+    const tokenId = request.headers.get("x-tunnel-token-id");
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [tokenId ?? ""]);
+    if (!state || state.archived) server.close(CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
+    else if (tokenId !== state.tokenId) server.close(CLOSE_TOKEN_REJECTED, "tunnel token rotated or invalid");
+    else send(server, { type: "hello", tunnel_id: state.tunnelId, domain: state.domain, trust: state.trust });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** One HTTP request of the brain's MCP client, relayed through a live connector. */
+  async relay(request: Request): Promise<Response> {
+    const state = await this.ctx.storage.get<TunnelState>("state");
+    if (!state || state.archived) throw new TunnelUnavailable("the tunnel is archived");
+    if (!state.trust.length) throw new TunnelUnavailable(`tunnel ${state.tunnelId} has no CA certificate, so it rejects MCP traffic`);
+    const sockets = this.ctx.getWebSockets().filter((s) => s.readyState === WebSocket.OPEN);
+    if (!sockets.length) throw new TunnelUnavailable(`tunnel ${state.tunnelId} has no live connector`);
+
+    const id = crypto.randomUUID();
+    const body = request.body ? toBase64(new Uint8Array(await request.arrayBuffer())) : null;
+    const frame: RelayFrame = { type: "request", id, method: request.method, url: request.url, headers: [...request.headers], body };
+    // Round robin; a socket that fails to take the frame is skipped for the next.
+    for (let tried = 0; tried < sockets.length; tried++) {
+      const socket = sockets[this.next++ % sockets.length]!;
+      try {
+        socket.send(JSON.stringify(frame));
+      } catch {
+        continue;
+      }
+      const head = deferred<Response>();
+      const timer = setTimeout(() => this.fail(id, `tunnel ${state.tunnelId}: the connector did not answer within ${RESPONSE_TIMEOUT_MS / 1000} s`), RESPONSE_TIMEOUT_MS);
+      this.pending.set(id, { socket, head, timer });
+      return head.promise;
+    }
+    throw new TunnelUnavailable(`tunnel ${state.tunnelId} has no live connector`);
+  }
+
+  async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    let frame: ConnectorFrame;
+    try {
+      frame = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+    } catch {
+      return;
+    }
+    const pending = this.pending.get(frame.id);
+    if (!pending || pending.socket !== socket) return;
+    switch (frame.type) {
+      case "response": {
+        clearTimeout(pending.timer);
+        const body = new ReadableStream<Uint8Array>({ start: (controller) => void (pending.body = controller) });
+        pending.head.resolve(new Response(nullBodyStatus(frame.status) ? null : body, { status: frame.status, headers: frame.headers }));
+        break;
+      }
+      case "data":
+        pending.body?.enqueue(fromBase64(frame.chunk));
+        break;
+      case "end":
+        pending.body?.close();
+        this.pending.delete(frame.id);
+        break;
+      case "error":
+        this.fail(frame.id, frame.message);
+        break;
+    }
+  }
+
+  async webSocketClose(socket: WebSocket): Promise<void> {
+    this.dropSocket(socket, "the connector disconnected");
+  }
+
+  async webSocketError(socket: WebSocket): Promise<void> {
+    this.dropSocket(socket, "the connector's connection failed");
+  }
+
+  private dropSocket(socket: WebSocket, why: string) {
+    for (const [id, pending] of this.pending) if (pending.socket === socket) this.fail(id, why);
+  }
+
+  private fail(id: string, message: string) {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    const error = new TunnelUnavailable(message);
+    pending.head.reject(error);
+    pending.body?.error(error);
+  }
+}
+
+const send = (socket: WebSocket, frame: RelayFrame) => {
+  try {
+    socket.send(JSON.stringify(frame));
+  } catch {
+    // A socket closing under us: its close handler fails what was pending on it.
+  }
+};
+
+const nullBodyStatus = (status: number) => status === 101 || status === 204 || status === 205 || status === 304;

@@ -1,0 +1,30 @@
+/**
+ * The wire protocol between a tunnel's relay (Durable Object) and its connectors: JSON text frames over one
+ * WebSocket the connector dials out (no inbound port on the customer's side). Bodies travel base64 in chunks, so
+ * a streamed MCP response (SSE) reaches the brain as it is produced. `bin/tunnel-connector.mjs` speaks the other end.
+ */
+export type RelayFrame =
+  /** First frame on a new connection: who it serves and the CA certificates it must verify servers against. */
+  | { type: "hello"; tunnel_id: string; domain: string; trust: string[] }
+  /** The trusted set changed (a certificate was added or archived). */
+  | { type: "trust"; trust: string[] }
+  | { type: "request"; id: string; method: string; url: string; headers: [string, string][]; body: string | null }
+  /** The brain gave up on a request (timeout, abort): the connector stops sending it. */
+  | { type: "cancel"; id: string };
+
+export type ConnectorFrame =
+  | { type: "response"; id: string; status: number; headers: [string, string][] }
+  | { type: "data"; id: string; chunk: string }
+  | { type: "end"; id: string }
+  | { type: "error"; id: string; message: string };
+
+/** Close codes a connector acts on: a bad or rotated token and an archived tunnel are final, others are retried. */
+export const CLOSE_TOKEN_REJECTED = 4401;
+export const CLOSE_TUNNEL_ARCHIVED = 4410;
+
+export const toBase64 = (bytes: Uint8Array) => {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(out);
+};
+export const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
