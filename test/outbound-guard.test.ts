@@ -122,7 +122,7 @@ describe("the outbound guard", () => {
     expect(requests).toEqual(["https://docs.example.test/fine"]);
   });
 
-  it("refuses to register webhook endpoints, MCP servers and token endpoints the server could not fetch", async () => {
+  it("refuses to register webhook endpoints, MCP credentials and token endpoints the server could not fetch", async () => {
     const { client, vault } = await (async () => {
       const t = await sessionTenant();
       return { ...t, vault: await t.client.beta.vaults.create({ display_name: "v" }) };
@@ -136,16 +136,35 @@ describe("the outbound guard", () => {
     await rejects(hook("https://10.0.0.1/hooks"), /^url: 10\.0\.0\.1 is a private address/);
     await rejects(hook("https://[::ffff:a9fe:a9fe]/hooks"), /^url: .* is a link-local address/);
     await rejects(
-      client.beta.vaults.credentials.create(vault.id, { auth: { type: "static_bearer", mcp_server_url: "https://169.254.169.254/mcp", token: "t" } }),
-      /^auth\.mcp_server_url: 169\.254\.169\.254 is a link-local address/,
+      client.beta.vaults.credentials.create(vault.id, {
+        auth: {
+          type: "mcp_oauth",
+          mcp_server_url: "https://mcp.example.test/mcp",
+          access_token: "t",
+          refresh: { client_id: "c", refresh_token: "r", token_endpoint: "https://169.254.169.254/token", token_endpoint_auth: { type: "none" } },
+        },
+      }),
+      /^auth\.refresh\.token_endpoint: 169\.254\.169\.254 is a link-local address/,
     );
     await rejects(
       client.beta.vaults.credentials.create(vault.id, { auth: { type: "static_bearer", mcp_server_url: "http://localhost:8787/mcp", token: "t" } }),
       /^auth\.mcp_server_url: localhost/,
     );
-    await rejects(
-      client.beta.agents.create({ name: "a", model: "claude-fake-1", mcp_servers: [{ type: "url", name: "m", url: "https://127.0.0.1/mcp" }] }),
-      /^mcp_servers\.0\.url: 127\.0\.0\.1 is a loopback address/,
+  });
+
+  it("an MCP server on the open internet is reached through the guard: a loopback URL is a typed connection failure", async () => {
+    const requests = recordFetches({});
+    // Registration cannot judge an MCP URL (a tunnel may route its host into a private network): the connection does.
+    const { client, agent, environment } = await sessionTenant(
+      { mcp_servers: [{ type: "url", name: "tools", url: "http://127.0.0.1:8790/mcp" }], tools: [{ type: "mcp_toolset", mcp_server_name: "tools" }] } as never,
+      selfHosted,
     );
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, { events: [say("hi")] });
+    const events = await waitForIdle(client, session.id, 1, 20_000);
+    expect(events.find((e) => e.type === "session.error")).toMatchObject({
+      error: { type: "mcp_connection_failed_error", mcp_server_name: "tools", message: expect.stringMatching(/127\.0\.0\.1 is a loopback address/) },
+    });
+    expect(requests).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import { assertFetchableUrl } from "../lib/outbound-guard";
 import { Hono } from "hono";
 import { and, eq, gte, isNull, lte } from "drizzle-orm";
 import type { AppEnv } from "../env";
@@ -38,16 +37,10 @@ async function loadAgent(db: Database, workspaceId: string, agentId: string, ver
   throw notFound("agent", agentId);
 }
 
-/** MCP server URLs are fetched by the session on the tenant's behalf: the outbound guard holds at registration too. */
-function assertFetchableMcpServers(c: { env: AppEnv["Bindings"]; req: { url: string } }, servers: { url: string }[] | null | undefined) {
-  for (const [i, server] of (servers ?? []).entries()) assertFetchableUrl(c.env, c.req.url, `mcp_servers.${i}.url`, server.url);
-}
-
 agentRoutes.post("/", validate("json", agentCreateParams), async (c) => {
   const db = database(c.env.DB);
   const workspaceId = c.var.workspaceId;
   const id = newId("agent");
-  assertFetchableMcpServers(c, c.req.valid("json").mcp_servers);
   const config = await buildAgentConfig(c.req.valid("json"), {
     agentId: id,
     version: 1,
@@ -100,7 +93,6 @@ agentRoutes.post("/:agent_id", validate("json", agentUpdateParams), async (c) =>
   const db = database(c.env.DB);
   const workspaceId = c.var.workspaceId;
   const params = c.req.valid("json");
-  assertFetchableMcpServers(c, params.mcp_servers);
   const current = await loadAgent(db, workspaceId, c.req.param("agent_id"));
   const { agent } = current;
   if (agent.archivedAt) throw badRequest(`agent ${agent.id} is archived and cannot be updated`);

@@ -80,10 +80,12 @@ credentialRoutes.post("/:vault_id/credentials", validate("json", createCredentia
   // Before anything is written: without a key there is no storing the secret, ever in clear.
   const box = vaultSecretBox(c.env);
   const { type, auth, secrets } = splitAuth(body.auth);
-  if (body.auth.type !== "environment_variable") {
+  // Token endpoints are fetched straight from the Worker; an MCP server's https host may be a tunnel's (judged when
+  // connecting), but plain http is only ever for a local development server, so it must pass the guard here.
+  if (body.auth.type !== "environment_variable" && body.auth.mcp_server_url.startsWith("http:")) {
     assertFetchableUrl(c.env, c.req.url, "auth.mcp_server_url", body.auth.mcp_server_url);
-    if (body.auth.type === "mcp_oauth") assertFetchableUrl(c.env, c.req.url, "auth.refresh.token_endpoint", body.auth.refresh?.token_endpoint);
   }
+  if (body.auth.type === "mcp_oauth") assertFetchableUrl(c.env, c.req.url, "auth.refresh.token_endpoint", body.auth.refresh?.token_endpoint);
   await assertRoomFor(db, vault.id, auth);
   const now = nowIso();
   const id = newId("vcrd");
