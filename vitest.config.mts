@@ -2,6 +2,7 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { handleFakeModelRequest } from "./test/fake-model/model.mjs";
+import { TEST_DEFAULT_LIMITS } from "./test/helpers/test-limits.mjs";
 
 const FAKE_MODEL_HOST = "fake-model.test";
 
@@ -23,6 +24,8 @@ export default defineConfig(async () => {
             ANTHROPIC_BASE_URL: `http://${FAKE_MODEL_HOST}`,
             ANTHROPIC_API_KEY: "test-model-key",
             SESSION_RETRY_BASE_MS: "20",
+            // Tests share workspaces across many quick calls: generous defaults, and the limits tests set their own.
+            WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,
           },
           // Outbound fetches from the Worker and its Durable Objects: the fake model answers its host.
           outboundService: (request: Request) =>

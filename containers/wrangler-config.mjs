@@ -15,7 +15,7 @@ export const CONTAINER_CONFIG = "wrangler.containers.toml";
  * the migrations that follow a deployment's last applied tag in file order, so a migration added to wrangler.toml
  * later must come after it in both files, or a container-mode deployment would skip it.
  */
-const CONTAINERS_MIGRATION_AFTER = "v-tunnels";
+const CONTAINERS_MIGRATION_AFTER = "v-workspace-quotas";
 const CONTAINERS_MIGRATION = `[[migrations]]
 tag = "v3-containers"
 new_sqlite_classes = ["Sandbox"]

@@ -7,6 +7,7 @@ import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { readBetas } from "./middleware/betas";
 import { requireApiKey } from "./middleware/auth";
+import { enforceWorkspaceQuota } from "./middleware/quota";
 import { websocketProtocol } from "./middleware/websocket-protocol";
 import { adminRoutes } from "./routes/admin";
 import { v1Routes } from "./routes";
@@ -42,6 +43,7 @@ app.get("/console/*", (c) => c.env.ASSETS.fetch(c.req.raw));
 app.route("/tunnels", tunnelConnectRoutes);
 app.use("/v1/*", websocketProtocol);
 app.use("/v1/*", requireApiKey);
+app.use("/v1/*", enforceWorkspaceQuota);
 app.route("/v1", v1Routes);
 
 app.notFound((c) =>

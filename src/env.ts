@@ -7,6 +7,8 @@ import type { DreamRunner } from "../durable-objects/dream/dream-runner";
 import type { TunnelRelay } from "../durable-objects/tunnel/tunnel-relay";
 import type { Sandbox as ContainerSandboxObject } from "./hands/containers/sandbox-object";
 import type { Principal } from "./middleware/auth";
+import type { WorkspaceQuota } from "../durable-objects/workspace-quota/workspace-quota";
+import type { WorkspaceLimits } from "./limits/workspace-limits";
 
 /** Bindings and secrets the Worker runs with (wrangler.toml + secrets). */
 export interface Env {
@@ -26,6 +28,8 @@ export interface Env {
   TUNNEL_RELAYS: DurableObjectNamespace<TunnelRelay>;
   /** Tunnel hostnames are `<label>.<suffix>`; default `tunnel.internal` (never resolves publicly). */
   TUNNEL_DOMAIN_SUFFIX?: string;
+  /** One per workspace: admits API requests (rate, daily write bytes) and counts model tokens (src/limits). */
+  WORKSPACE_QUOTAS: DurableObjectNamespace<WorkspaceQuota>;
   /** Cloudflare Containers (`@cloudflare/sandbox`); when bound, cloud sandboxes run there instead of in the isolate. */
   SANDBOX_CONTAINERS?: DurableObjectNamespace<ContainerSandboxObject>;
   /** Container mode: the bucket workspace snapshots go to (the sandbox SDK's backups, prefix `backups/`). */
@@ -72,6 +76,8 @@ export interface Env {
   OUTBOUND_ALLOW_LOOPBACK?: string;
   /** This deployment's own hostnames, comma-separated: tenant-driven fetches may not target them. */
   OWN_HOSTNAMES?: string;
+  /** JSON overriding the built-in per-workspace limit defaults for the whole deployment (src/limits/workspace-limits.ts). */
+  WORKSPACE_DEFAULT_LIMITS?: string;
 }
 
 /** Per-request values set by middleware. */
@@ -82,6 +88,10 @@ export interface Variables {
   /** The authenticated credential: API key, environment key or sessions token (see middleware/auth). */
   principal: Principal;
   betas: string[];
+  /** The workspace's limits in force, for API-key requests (set by middleware/quota.ts). */
+  limits?: WorkspaceLimits;
+  /** Model tokens the workspace may still use today (API-key requests). */
+  modelTokensLeft?: number;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };
@@ -92,7 +102,15 @@ declare global {
     interface Env extends Bindings {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "SessionDurableObject" | "EnvironmentWorkQueue" | "DeploymentScheduler" | "WebhookDelivery" | "SandboxDurableObject" | "DreamRunner" | "TunnelRelay";
+      durableNamespaces:
+        | "SessionDurableObject"
+        | "EnvironmentWorkQueue"
+        | "DeploymentScheduler"
+        | "WebhookDelivery"
+        | "SandboxDurableObject"
+        | "DreamRunner"
+        | "TunnelRelay"
+        | "WorkspaceQuota";
     }
   }
 }

@@ -7,5 +7,6 @@ export { WebhookDelivery } from "../durable-objects/webhook-delivery/webhook-del
 export { SandboxDurableObject } from "../durable-objects/sandbox/sandbox-durable-object";
 export { DreamRunner } from "../durable-objects/dream/dream-runner";
 export { TunnelRelay } from "../durable-objects/tunnel/tunnel-relay";
+export { WorkspaceQuota } from "../durable-objects/workspace-quota/workspace-quota";
 
 export default app;

@@ -131,7 +131,7 @@ describe("multiagent advisor", () => {
 
   it("works without threads (advisor only) and reports an advisor error as a failed tool result", async () => {
     const { client, session } = await sessionOf({
-      multiagent: { type: "multiagent_20261001", advisor: { type: "enabled", model: ADVISOR_MODEL }, subagents: { type: "disabled" } },
+      multiagent: { type: "multiagent_20261001", advisor: { type: "enabled", model: ADVISOR_MODEL }, subagents: { type: "disabled" }, workflows: { type: "disabled" } },
     });
     expect(await collect(client.beta.sessions.threads.list(session.id))).toHaveLength(1);
     await client.beta.sessions.events.send(session.id, { events: [say("[[advisor:!overloaded]][[text:carrying on]]")] });

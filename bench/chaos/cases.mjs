@@ -5,7 +5,20 @@
 // `send({ method, path, headers, body }) → Promise<{ status, contentType, text }>` (stream bodies cancelled).
 
 /** Every beta the routes answer to (webhooks answer 404 without theirs, memory accepts either). */
-export const BETA = "managed-agents-2026-04-01,webhooks-2026-10-07";
+export const BETA = "managed-agents-2026-04-01,webhooks-2026-10-07,dreaming-2026-04-21,mcp-tunnels-2026-06-22";
+
+/** A throwaway test CA (its key was discarded), so a world's tunnel can hold a certificate. */
+const TUNNEL_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBmTCCAT+gAwIBAgIUUagKoDfM1i4ow/ujdpZVDlStBdkwCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOVGVzdCBUdW5uZWwgQ0EwIBcNMjYxMjA2MjMwNjI2WhgPMjEy
+NjExMTIyMzA2MjZaMBkxFzAVBgNVBAMMDlRlc3QgVHVubmVsIENBMFkwEwYHKoZI
+zj0CAQYIKoZIzj0DAQcDQgAEdGGMnL0OfUbeMyaLfXAHGYSx464rz6kCkQBo2MCo
+cK711iAdL6PH4arDIeeNlGVKjZdllatMeHAawZK0LfzZA6NjMGEwHQYDVR0OBBYE
+FDIP1xWVPQtpkgQGaC9myOpyKya3MB8GA1UdIwQYMBaAFDIP1xWVPQtpkgQGaC9m
+yOpyKya3MA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgIEMAoGCCqGSM49
+BAMCA0gAMEUCIQCPQJBCmjhl8JZKEK3O3nla0xlKDGDnWuHJ0r5g6MQbTwIgSbRI
+fMrOy5E/Kd697Ir1xk6ZlOyn+cLvzkG6ursp/Fw=
+-----END CERTIFICATE-----`;
 
 /**
  * Every route of the app. `{name}` marks a path parameter, filled from a world's ids. `body` builds a valid
@@ -20,6 +33,9 @@ export const ROUTES = [
   { method: "POST", path: "/admin/workspaces/{workspace}/api_keys", admin: true, body: () => ({ name: "fuzz" }) },
   { method: "GET", path: "/admin/workspaces/{workspace}/api_keys", admin: true, list: true },
   { method: "POST", path: "/admin/workspaces/{workspace}/api_keys/{api_key}/revoke", admin: true },
+  { method: "GET", path: "/admin/workspaces/{workspace}/limits", admin: true },
+  // A valid body that changes nothing the fuzz relies on (the test stacks' own default is higher still).
+  { method: "POST", path: "/admin/workspaces/{workspace}/limits", admin: true, body: () => ({ max_events_per_session: 1_000_000 }) },
   // agents
   { method: "POST", path: "/v1/agents", body: () => ({ name: "fuzz", model: "claude-fake-1" }), required: ["name", "model"] },
   { method: "GET", path: "/v1/agents", list: true, query: { include_archived: "maybe", "created_at[gte]": "yesterday" } },
@@ -169,6 +185,36 @@ export const ROUTES = [
   { method: "POST", path: "/v1/deployments/{deployment}/run" },
   { method: "GET", path: "/v1/deployment_runs", list: true, query: { trigger_type: "whim", has_error: "perhaps" } },
   { method: "GET", path: "/v1/deployment_runs/{deployment_run}" },
+  // dreams
+  {
+    method: "POST",
+    path: "/v1/dreams",
+    body: (w) => ({
+      inputs: [{ type: "memory_store", memory_store_id: w.memory_store }, { type: "sessions", session_ids: [w.session] }],
+      model: "claude-fake-1",
+    }),
+    required: ["inputs", "model"],
+  },
+  { method: "GET", path: "/v1/dreams", list: true, query: { include_archived: "maybe", "created_at[gt]": "yesterday" } },
+  { method: "GET", path: "/v1/dreams/{dream}" },
+  { method: "POST", path: "/v1/dreams/{dream}/cancel" },
+  { method: "POST", path: "/v1/dreams/{dream}/archive" },
+  // MCP tunnels
+  { method: "POST", path: "/v1/tunnels", body: () => ({ display_name: "fuzz-tunnel" }) },
+  { method: "GET", path: "/v1/tunnels", list: true, query: { include_archived: "maybe" } },
+  { method: "GET", path: "/v1/tunnels/{tunnel}" },
+  { method: "POST", path: "/v1/tunnels/{tunnel}/archive" },
+  { method: "POST", path: "/v1/tunnels/{tunnel}/reveal_token" },
+  { method: "POST", path: "/v1/tunnels/{tunnel}/rotate_token", body: () => ({ reason: "fuzz" }) },
+  {
+    method: "POST",
+    path: "/v1/tunnels/{tunnel}/certificates",
+    body: () => ({ ca_certificate_pem: TUNNEL_CA_PEM }),
+    required: ["ca_certificate_pem"],
+  },
+  { method: "GET", path: "/v1/tunnels/{tunnel}/certificates", list: true, query: { include_archived: "maybe" } },
+  { method: "GET", path: "/v1/tunnels/{tunnel}/certificates/{tunnel_certificate}" },
+  { method: "POST", path: "/v1/tunnels/{tunnel}/certificates/{tunnel_certificate}/archive" },
 ];
 
 /** The route list in the app's own shape (`:param`), for checking the catalogue against `app.routes`. */
@@ -279,6 +325,14 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
     url: `https://hooks.${label}.example/in`,
     enabled_events: ["memory_store.deleted"],
   });
+  const dream = await call("POST", "/v1/dreams", {
+    inputs: [{ type: "memory_store", memory_store_id: store.id }, { type: "sessions", session_ids: [session.id] }],
+    model: "claude-fake-1",
+  });
+  // Settled before anything is snapshotted: a dream still running would change state on its own.
+  for (let i = 0; i < 200 && (await call("GET", `/v1/dreams/${dream.id}`)).status !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
+  const tunnel = await call("POST", "/v1/tunnels", { display_name: `${label}-tunnel` });
+  const tunnelCertificate = await call("POST", `/v1/tunnels/${tunnel.id}/certificates`, { ca_certificate_pem: TUNNEL_CA_PEM });
   // The hands' routes (self-hosted work queue) exist only once that branch is in.
   let environmentKey = "envkey_absent";
   let work = "work_absent";
@@ -318,6 +372,9 @@ export async function createWorld(send, { apiKey, workspaceId, adminToken, label
     webhook: webhook.id,
     deployment: deployment.id,
     deployment_run: run.id,
+    dream: dream.id,
+    tunnel: tunnel.id,
+    tunnel_certificate: tunnelCertificate.id,
   };
 }
 
@@ -377,6 +434,8 @@ export async function snapshot(send, apiKey, { adminToken } = {}) {
   await take("/v1/organizations/webhooks");
   await take("/v1/deployments?include_archived=true");
   await take("/v1/deployment_runs");
+  await take("/v1/dreams?include_archived=true");
+  for (const tunnel of await take("/v1/tunnels?include_archived=true")) await take(`/v1/tunnels/${tunnel.id}/certificates?include_archived=true`);
   if (adminToken) {
     for (const ws of await take("/admin/workspaces", { admin: true })) await take(`/admin/workspaces/${ws.id}/api_keys`, { admin: true });
   }

@@ -1,25 +1,27 @@
 #!/usr/bin/env node
-// `npm run chaos`: crash/restart, model faults, fuzz, tenant isolation, worker kill and security probes against the
-// local stack.
-//   --only kill,faults,fuzz,isolation,worker,security   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
+// `npm run chaos`: crash/restart, model faults, fuzz, tenant isolation, quotas, worker kill and security probes against
+// the local stack.
+//   --only kill,faults,fuzz,isolation,quotas,worker,security   --kills 20 --sessions 8 --requests 2000 --seed 1 --tag name
 //   --worker-kills 1 --lease 300   --probes tools,upload,auto,hands,sizes,outbound,quotas (security, default all)
 import { num, parseArgs, selected } from "../lib/args.mjs";
 import { environment, writeResult } from "../lib/report.mjs";
 import { startStack } from "../../test/helpers/local-stack.mjs";
 import { fuzz } from "./fuzz.mjs";
 import { isolation } from "./isolation.mjs";
+import { quotas } from "./quotas.mjs";
 import { killRestart } from "./kill-restart.mjs";
 import { modelFaults } from "./model-faults.mjs";
 import { DEFAULT_LEASE_S, workerKill } from "./worker-kill.mjs";
 import { security } from "./security.mjs";
 
 const args = parseArgs();
-const parts = selected(args, ["faults", "fuzz", "isolation", "kill", "worker", "security"]);
+const parts = selected(args, ["faults", "fuzz", "isolation", "quotas", "kill", "worker", "security"]);
 const seed = num(args, "seed", 1);
 const checks = {
   faults: (stack) => modelFaults(stack),
   fuzz: (stack) => fuzz(stack, { count: num(args, "requests", 2000), seed }),
   isolation: (stack) => isolation(stack),
+  quotas: (stack) => quotas(stack),
   kill: (stack) => killRestart(stack, { kills: num(args, "kills", 20), sessions: num(args, "sessions", 8), seed }),
   worker: (stack) => workerKill(stack, { kills: num(args, "worker-kills", 1), leaseSeconds: workLease }),
   security: (stack) => security(stack, { only: args.probes ? String(args.probes).split(",") : undefined }),

@@ -5,13 +5,16 @@ import type { OutboundPolicy } from "../../src/lib/outbound-guard";
 import { policyFetch } from "./policy-fetch";
 import { OUTPUT_LIMIT, toSandboxError, SandboxError } from "../../src/hands/sandbox";
 import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../../src/hands/sandbox";
-import { SqliteFs, normalize } from "./sqlite-fs";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot";
+import { SqliteFs, normalize, type FsQuota } from "./sqlite-fs";
+import { putSnapshot, readSnapshot } from "./snapshot";
+import { SANDBOX_EXECUTION_LIMITS } from "./execution-limits";
 
 const WORKDIR = "/workspace";
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** Shell variables that describe one execution rather than state a persistent shell would carry over. */
 const VOLATILE_VARS = new Set(["?", "OPTIND", "SHELLOPTS", "BASHOPTS", "_", "PPID", "BASHPID", "RANDOM", "SECONDS", "LINENO"]);
+/** Shell variables longer than this are not carried to the next call (the shell state is one SQLite row). */
+const MAX_KEPT_VARIABLE = 64 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 /**
@@ -32,11 +35,13 @@ export class IsolateSandbox implements SandboxBackend {
     private readonly snapshotPrefix: string,
     network: NetworkPolicy,
     /** environment_variable credentials: the shell sees placeholders, curl's egress substitutes the values. */
-    private readonly secrets: EgressSecret[] = [],
+    private readonly secrets: EgressSecret[],
+    /** What the filesystem may hold (the workspace's `max_sandbox_bytes`). */
+    quota: FsQuota,
     /** What no tenant may reach (outbound-guard.ts); the deployment's loopback exemption comes with it. */
     outbound: OutboundPolicy = { allowLoopback: false, ownHosts: [] },
   ) {
-    this.fs = new SqliteFs(sql);
+    this.fs = new SqliteFs(sql, quota);
     sql.exec(`
       CREATE TABLE IF NOT EXISTS shell_state (id INTEGER PRIMARY KEY CHECK (id = 1), cwd TEXT NOT NULL, env TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS isolate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +51,7 @@ export class IsolateSandbox implements SandboxBackend {
       cwd: WORKDIR,
       env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp" },
       fetch: policyFetch(network, secrets, outbound),
-      executionLimits: { maxExecutionTimeMs: DEFAULT_TIMEOUT_MS * 5 },
+      executionLimits: { ...SANDBOX_EXECUTION_LIMITS, maxExecutionTimeMs: DEFAULT_TIMEOUT_MS * 5 },
     });
   }
 
@@ -125,18 +130,18 @@ export class IsolateSandbox implements SandboxBackend {
     const root = await this.fs.realpath(dir).catch((err) => {
       throw toSandboxError(err);
     });
-    const out: SandboxEntry[] = [];
-    for (const entry of this.fs.entries(root)) {
-      if (entry.type === "file") out.push({ path: entry.path, type: "file", size: entry.data?.length ?? 0, mtimeMs: entry.mtime });
-    }
-    return out;
+    return this.fs
+      .tree(root)
+      .filter((e) => e.type === "file")
+      .map((e) => ({ path: e.path, type: "file" as const, size: e.size, mtimeMs: e.mtime }));
   }
 
   async backup(): Promise<BackupHandle> {
-    const entries = [...this.fs.entries(WORKDIR)].map((e) => ({ ...e, path: e.path.slice(WORKDIR.length) || "/" }));
+    const tree = this.fs.tree(WORKDIR);
+    const entries = tree.map(({ ino: _ino, path, ...e }) => ({ ...e, path: path.slice(WORKDIR.length) || "/" }));
     const createdAt = new Date().toISOString();
     const key = `${this.snapshotPrefix}${createdAt}.snapshot.gz`;
-    await this.blobs.put(key, await encodeSnapshot(entries), { httpMetadata: { contentType: "application/gzip" } });
+    await putSnapshot(this.blobs, key, entries, (i) => this.fs.chunks(tree[i].ino));
     return { backend: "isolate", key, createdAt };
   }
 
@@ -144,10 +149,11 @@ export class IsolateSandbox implements SandboxBackend {
     if (handle.backend !== "isolate") throw new SandboxError("EIO", `cannot restore a ${handle.backend} backup into the isolate sandbox`);
     const object = await this.blobs.get(handle.key);
     if (!object) throw new SandboxError("ENOENT", `snapshot not found: ${handle.key}`);
-    const entries = await decodeSnapshot(object.body);
     this.fs.clear(WORKDIR);
     await this.fs.mkdir(WORKDIR, { recursive: true });
-    for (const entry of entries) this.fs.restoreEntry({ ...entry, path: entry.path === "/" ? WORKDIR : `${WORKDIR}${entry.path}` });
+    await readSnapshot(object.body, (entry, data) =>
+      this.fs.restoreEntry({ ...entry, path: entry.path === "/" ? WORKDIR : `${WORKDIR}${entry.path}` }, data),
+    );
   }
 
   async discard(handle: BackupHandle): Promise<void> {
@@ -169,7 +175,8 @@ export class IsolateSandbox implements SandboxBackend {
 
   private saveShellState(env: Record<string, string> | undefined) {
     if (!env) return;
-    const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !VOLATILE_VARS.has(k)));
+    // A variable too big for a SQLite row (2 MB) would fail the whole call: it lives for this call only.
+    const kept = Object.fromEntries(Object.entries(env).filter(([k, v]) => !VOLATILE_VARS.has(k) && v.length <= MAX_KEPT_VARIABLE));
     this.sql.exec(
       "INSERT INTO shell_state (id, cwd, env) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET cwd = excluded.cwd, env = excluded.env",
       env.PWD || WORKDIR,

@@ -12,6 +12,8 @@ import { IsolateSandbox } from "./isolate-sandbox";
 import { loadEgressSecrets, placeholderEnv } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
 import { mountNewFiles } from "./mount-resources";
+import { MAX_FILE_BYTES } from "./execution-limits";
+import { loadWorkspaceLimits } from "../../src/limits/workspace-limits";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -250,8 +252,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
 
   /** The deployment picks the backend: a container when SANDBOX_CONTAINERS is bound, else this isolate. */
   private async createBackend(scope: Scope): Promise<SandboxBackend> {
-    const environment = await this.environment(scope);
-    const secrets = await loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId);
+    const [environment, secrets] = await Promise.all([this.environment(scope), loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId)]);
     if (this.env.SANDBOX_CONTAINERS) {
       const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
       // Only the placeholders go to the container; the egress reads the values per request.
@@ -264,7 +265,9 @@ export class SandboxDurableObject extends DurableObject<Env> {
         presignedBackups: Boolean(this.env.R2_ACCESS_KEY_ID && this.env.R2_SECRET_ACCESS_KEY && this.env.BACKUP_BUCKET_NAME && this.env.CLOUDFLARE_ACCOUNT_ID),
       });
     }
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, outboundPolicy(this.env));
+    const limits = await loadWorkspaceLimits(this.env, scope.workspaceId);
+    const quota = { maxBytes: limits.max_sandbox_bytes, maxFileBytes: MAX_FILE_BYTES };
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, quota, outboundPolicy(this.env));
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {

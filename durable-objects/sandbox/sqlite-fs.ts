@@ -1,226 +1,59 @@
-import { normalizePath as normalize } from "../../src/hands/toolset/paths";
-import type {
-  BufferEncoding,
-  CpOptions,
-  FileContent,
-  FsStat,
-  IFileSystem,
-  MkdirOptions,
-  RmOptions,
-} from "just-bash/browser";
+import type { BufferEncoding, CpOptions, FileContent, FsStat, IFileSystem, MkdirOptions, RmOptions } from "just-bash/browser";
+import { decode, encode, encodingOf, type ReadFileOptions } from "./fs/encoding";
+import { FsError, checkPath, dirname, enoent, isWithin, join, normalize } from "./fs/paths";
+import { FsStore, type FsQuota, type NodeRow, type NodeType } from "./fs/store";
+import { PathResolver } from "./fs/resolve";
+
+export { FsError, normalize, dirname };
+export type { FsQuota };
 
 type DirentEntry = { name: string; isFile: boolean; isDirectory: boolean; isSymbolicLink: boolean };
-type ReadFileOptions = { encoding?: BufferEncoding | null };
-type NodeType = "file" | "directory" | "symlink";
 
-interface NodeRow extends Record<string, string | number | null> {
-  path: string;
-  parent: string | null;
-  type: NodeType;
-  ino: number | null;
-  target: string | null;
-  mode: number;
-  mtime: number;
-  size: number;
-}
-
-/** DO SQLite caps a value at 2 MB, so file bytes are stored in chunks well under it. */
-const CHUNK_BYTES = 1024 * 1024;
-const MAX_SYMLINK_HOPS = 40;
 const DIR_MODE = 0o755;
 const FILE_MODE = 0o644;
 
-const utf8 = new TextEncoder();
-
-/** Errors shaped like Node's (`ENOENT: no such file or directory, open '/x'`), which just-bash's commands match on. */
-export class FsError extends Error {
-  constructor(
-    readonly code: string,
-    text: string,
-    op: string,
-    path: string,
-  ) {
-    super(`${code}: ${text}, ${op} '${path}'`);
-  }
+/** A node as a snapshot lists it: its bytes are read separately, a chunk at a time (`chunks`). */
+export interface TreeEntry {
+  path: string;
+  type: NodeType;
+  mode: number;
+  mtime: number;
+  target: string | null;
+  size: number;
+  ino: number | null;
 }
-const enoent = (op: string, p: string) => new FsError("ENOENT", "no such file or directory", op, p);
-
-export { normalize };
-export const dirname = (p: string) => {
-  const n = normalize(p);
-  return n === "/" ? "/" : n.slice(0, n.lastIndexOf("/")) || "/";
-};
-const join = (dir: string, name: string) => (dir === "/" ? `/${name}` : `${dir}/${name}`);
-const isWithin = (parent: string, child: string) => child === parent || child.startsWith(parent === "/" ? "/" : `${parent}/`);
-
-function checkPath(p: string, op: string) {
-  if (p.includes("\0")) throw new FsError("ENOENT", "path contains null byte", op, p);
-}
-
-function encode(content: FileContent, encoding?: BufferEncoding): Uint8Array {
-  if (content instanceof Uint8Array) return content;
-  switch (encoding) {
-    case "base64":
-      return Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
-    case "hex":
-      return Uint8Array.from(content.match(/../g) ?? [], (h) => parseInt(h, 16));
-    case "binary":
-    case "latin1":
-    case "ascii":
-      return Uint8Array.from(content, (c) => c.charCodeAt(0) & 0xff);
-    default:
-      return utf8.encode(content);
-  }
-}
-
-function decode(bytes: Uint8Array, encoding?: BufferEncoding | null): string {
-  switch (encoding) {
-    case "base64": {
-      let s = "";
-      for (const b of bytes) s += String.fromCharCode(b);
-      return btoa(s);
-    }
-    case "hex":
-      return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    case "binary":
-    case "latin1":
-    case "ascii": {
-      let s = "";
-      for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-      return s;
-    }
-    default:
-      return new TextDecoder().decode(bytes);
-  }
-}
-
-const encodingOf = (options?: ReadFileOptions | BufferEncoding | { encoding?: BufferEncoding }) =>
-  (typeof options === "string" ? options : (options?.encoding ?? undefined)) as BufferEncoding | undefined;
 
 /**
  * just-bash's filesystem interface over a Durable Object's SQLite: the sandbox's files survive isolate
  * restarts and evictions because they never live only in memory. Semantics follow just-bash's InMemoryFs
  * (same error texts, symlink resolution, copy/move behaviour); hard links are copies, as they effectively
- * are there too (a write replaces the shared buffer).
+ * are there too (a write replaces the shared buffer). Every write is held to the quota (fs/store.ts).
  */
 export class SqliteFs implements IFileSystem {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`
-      CREATE TABLE IF NOT EXISTS fs_nodes (
-        path TEXT PRIMARY KEY,
-        parent TEXT,
-        type TEXT NOT NULL,
-        ino INTEGER,
-        target TEXT,
-        mode INTEGER NOT NULL,
-        mtime INTEGER NOT NULL,
-        size INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE INDEX IF NOT EXISTS fs_nodes_parent ON fs_nodes (parent);
-      CREATE TABLE IF NOT EXISTS fs_chunks (ino INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (ino, idx));
-      CREATE TABLE IF NOT EXISTS fs_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    `);
-    sql.exec("INSERT OR IGNORE INTO fs_nodes (path, parent, type, mode, mtime) VALUES ('/', NULL, 'directory', ?, ?)", DIR_MODE, Date.now());
+  private readonly store: FsStore;
+  private readonly paths: PathResolver;
+
+  constructor(sql: SqlStorage, quota: FsQuota) {
+    this.store = new FsStore(sql, quota);
+    this.paths = new PathResolver(this.store);
+    if (!this.store.node("/")) this.store.put("/", { type: "directory", mode: DIR_MODE });
   }
 
-  // ---- row access ----
-
-  private node(path: string): NodeRow | undefined {
-    return this.sql.exec<NodeRow>("SELECT * FROM fs_nodes WHERE path = ?", path).toArray()[0];
+  usedBytes() {
+    return this.store.usedBytes();
   }
 
-  private put(path: string, fields: { type: NodeType; ino?: number | null; target?: string | null; mode: number; mtime?: number; size?: number }) {
-    const old = this.node(path);
-    this.sql.exec(
-      `INSERT INTO fs_nodes (path, parent, type, ino, target, mode, mtime, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (path) DO UPDATE SET type = excluded.type, ino = excluded.ino, target = excluded.target, mode = excluded.mode,
-         mtime = excluded.mtime, size = excluded.size`,
-      path,
-      path === "/" ? null : dirname(path),
-      fields.type,
-      fields.ino ?? null,
-      fields.target ?? null,
-      fields.mode,
-      fields.mtime ?? Date.now(),
-      fields.size ?? 0,
-    );
-    if (old?.ino != null && old.ino !== fields.ino) this.dropData(old.ino);
+  private storeFile(path: string, bytes: Uint8Array, op: string, mode?: number) {
+    this.store.checkSpace(path, bytes.length, op);
+    const old = this.store.node(path);
+    this.store.put(path, { type: "file", ino: this.store.writeData(bytes), mode: mode ?? old?.mode ?? FILE_MODE, size: bytes.length });
   }
 
-  private remove(path: string) {
-    const old = this.node(path);
-    this.sql.exec("DELETE FROM fs_nodes WHERE path = ?", path);
-    if (old?.ino != null) this.dropData(old.ino);
-  }
-
-  private dropData(ino: number) {
-    this.sql.exec("DELETE FROM fs_chunks WHERE ino = ?", ino);
-  }
-
-  private writeData(bytes: Uint8Array): number {
-    const next = this.sql.exec<{ value: number }>("SELECT value FROM fs_meta WHERE key = 'next_ino'").toArray()[0]?.value ?? 1;
-    this.sql.exec("INSERT INTO fs_meta (key, value) VALUES ('next_ino', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", next + 1);
-    for (let idx = 0, off = 0; off < bytes.length || idx === 0; idx++, off += CHUNK_BYTES) {
-      this.sql.exec("INSERT INTO fs_chunks (ino, idx, data) VALUES (?, ?, ?)", next, idx, bytes.slice(off, off + CHUNK_BYTES));
-    }
-    return next;
-  }
-
-  private readData(ino: number | null): Uint8Array {
-    if (ino == null) return new Uint8Array();
-    const chunks = this.sql
-      .exec<{ data: ArrayBuffer }>("SELECT data FROM fs_chunks WHERE ino = ? ORDER BY idx", ino)
-      .toArray()
-      .map((r) => new Uint8Array(r.data));
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
-
-  private storeFile(path: string, bytes: Uint8Array, mode?: number) {
-    const old = this.node(path);
-    this.put(path, { type: "file", ino: this.writeData(bytes), mode: mode ?? old?.mode ?? FILE_MODE, size: bytes.length });
-  }
-
-  // ---- path resolution ----
-
-  private ensureParentDirs(path: string) {
-    const parent = dirname(path);
-    if (parent === "/" || this.node(parent)) return;
-    this.ensureParentDirs(parent);
-    this.put(parent, { type: "directory", mode: DIR_MODE });
-  }
-
-  /** Follows every symlink along `p`, including the last component. */
-  private resolve(p: string, op: string): string {
-    const parts = normalize(p).slice(1).split("/").filter(Boolean);
-    let current = "";
-    for (const part of parts) current = this.follow(`${current}/${part}`, p, op);
-    return current || "/";
-  }
-
-  /** Follows symlinks in every component but the last (lstat, readlink, rm). */
-  private resolveParent(p: string, op: string): string {
-    const n = normalize(p);
-    if (n === "/") return "/";
-    const parent = dirname(n);
-    const real = parent === "/" ? "/" : this.resolve(parent, op);
-    return join(real, n.slice(n.lastIndexOf("/") + 1));
-  }
-
-  private follow(path: string, original: string, op: string): string {
-    let current = path;
-    for (let hops = 0; ; hops++) {
-      const node = this.node(current);
-      if (!node || node.type !== "symlink") return current;
-      if (hops >= MAX_SYMLINK_HOPS) throw new FsError("ELOOP", "too many levels of symbolic links", op, original);
-      current = node.target!.startsWith("/") ? normalize(node.target!) : normalize(join(dirname(current), node.target!));
-    }
+  /** A copy of a file's bytes at `to` (cp, link), held to the quota like any write. */
+  private copyFile(node: NodeRow, to: string, op: string) {
+    this.store.checkSpace(to, node.size, op);
+    this.store.put(to, { type: "file", ino: this.store.writeData(this.store.readData(node.ino)), mode: node.mode, mtime: node.mtime, size: node.size });
+    this.paths.ensureParentDirs(to);
   }
 
   // ---- IFileSystem ----
@@ -235,39 +68,42 @@ export class SqliteFs implements IFileSystem {
 
   async readFileBuffer(path: string): Promise<Uint8Array> {
     checkPath(path, "open");
-    const node = this.node(this.resolve(path, "open"));
+    const node = this.store.node(this.paths.resolve(path, "open"));
     if (!node) throw enoent("open", path);
     if (node.type !== "file") throw new FsError("EISDIR", "illegal operation on a directory", "read", path);
-    return this.readData(node.ino);
+    return this.store.readData(node.ino);
   }
 
   async writeFile(path: string, content: FileContent, options?: { encoding?: BufferEncoding } | BufferEncoding): Promise<void> {
     checkPath(path, "write");
-    const target = this.resolve(path, "write");
-    const existing = this.node(target);
+    const target = this.paths.resolve(path, "write");
+    const existing = this.store.node(target);
     if (existing?.type === "directory") throw new FsError("EISDIR", "illegal operation on a directory", "write", path);
-    this.ensureParentDirs(target);
-    this.storeFile(target, encode(content, encodingOf(options)));
+    // Stored before its parents are made: a write refused for space leaves nothing behind.
+    this.storeFile(target, encode(content, encodingOf(options)), "write");
+    this.paths.ensureParentDirs(target);
   }
 
   async appendFile(path: string, content: FileContent, options?: { encoding?: BufferEncoding } | BufferEncoding): Promise<void> {
     checkPath(path, "append");
-    const target = this.resolve(path, "append");
-    const existing = this.node(target);
+    const target = this.paths.resolve(path, "append");
+    const existing = this.store.node(target);
     if (existing?.type === "directory") throw new FsError("EISDIR", "illegal operation on a directory", "write", path);
-    const added = encode(content, encodingOf(options));
     if (existing?.type !== "file") return this.writeFile(path, content, options);
-    const old = this.readData(existing.ino);
+    const added = encode(content, encodingOf(options));
+    // Checked before the old bytes are read: a file at its limit is refused without loading it.
+    this.store.checkSpace(target, existing.size + added.length, "write");
+    const old = this.store.readData(existing.ino);
     const merged = new Uint8Array(old.length + added.length);
     merged.set(old);
     merged.set(added, old.length);
-    this.storeFile(target, merged);
+    this.storeFile(target, merged, "write");
   }
 
   async exists(path: string): Promise<boolean> {
     if (path.includes("\0")) return false;
     try {
-      return this.node(this.resolve(path, "access")) !== undefined;
+      return this.store.node(this.paths.resolve(path, "access")) !== undefined;
     } catch {
       return false;
     }
@@ -275,45 +111,33 @@ export class SqliteFs implements IFileSystem {
 
   async stat(path: string): Promise<FsStat> {
     checkPath(path, "stat");
-    const node = this.node(this.resolve(path, "stat"));
+    const node = this.store.node(this.paths.resolve(path, "stat"));
     if (!node) throw enoent("stat", path);
-    return this.statOf(node);
+    return statOf(node);
   }
 
   async lstat(path: string): Promise<FsStat> {
     checkPath(path, "lstat");
-    const node = this.node(this.resolveParent(path, "lstat"));
+    const node = this.store.node(this.paths.resolveParent(path, "lstat"));
     if (!node) throw enoent("lstat", path);
-    return this.statOf(node);
-  }
-
-  private statOf(node: NodeRow): FsStat {
-    return {
-      isFile: node.type === "file",
-      isDirectory: node.type === "directory",
-      isSymbolicLink: node.type === "symlink",
-      mode: node.mode,
-      size: node.type === "symlink" ? node.target!.length : node.size,
-      mtime: new Date(node.mtime),
-      identity: `sqlitefs:${node.path}`,
-    };
+    return statOf(node);
   }
 
   async mkdir(path: string, options?: MkdirOptions): Promise<void> {
     checkPath(path, "mkdir");
     const target = normalize(path);
-    const existing = this.node(target);
+    const existing = this.store.node(target);
     if (existing) {
       if (existing.type === "file") throw new FsError("EEXIST", "file already exists", "mkdir", path);
       if (!options?.recursive) throw new FsError("EEXIST", "directory already exists", "mkdir", path);
       return;
     }
     const parent = dirname(target);
-    if (parent !== "/" && !this.node(parent)) {
+    if (parent !== "/" && !this.store.node(parent)) {
       if (!options?.recursive) throw enoent("mkdir", path);
       await this.mkdir(parent, { recursive: true });
     }
-    this.put(target, { type: "directory", mode: DIR_MODE });
+    this.store.put(target, { type: "directory", mode: DIR_MODE });
   }
 
   async readdir(path: string): Promise<string[]> {
@@ -322,13 +146,12 @@ export class SqliteFs implements IFileSystem {
 
   async readdirWithFileTypes(path: string): Promise<DirentEntry[]> {
     checkPath(path, "scandir");
-    const dir = this.resolve(path, "scandir");
-    const node = this.node(dir);
+    const dir = this.paths.resolve(path, "scandir");
+    const node = this.store.node(dir);
     if (!node) throw enoent("scandir", path);
     if (node.type !== "directory") throw new FsError("ENOTDIR", "not a directory", "scandir", path);
-    return this.sql
-      .exec<{ path: string; type: NodeType }>("SELECT path, type FROM fs_nodes WHERE parent = ? AND path != '/' ORDER BY path", dir)
-      .toArray()
+    return this.store
+      .children(dir)
       .map((r) => ({
         name: r.path.slice(r.path.lastIndexOf("/") + 1),
         isFile: r.type === "file",
@@ -340,8 +163,8 @@ export class SqliteFs implements IFileSystem {
 
   async rm(path: string, options?: RmOptions): Promise<void> {
     checkPath(path, "rm");
-    const target = this.resolveParent(path, "rm");
-    const node = this.node(target);
+    const target = this.paths.resolveParent(path, "rm");
+    const node = this.store.node(target);
     if (!node) {
       if (options?.force) return;
       throw enoent("rm", path);
@@ -350,14 +173,9 @@ export class SqliteFs implements IFileSystem {
     if (node.type === "directory") {
       const children = await this.readdir(target);
       if (children.length && !options?.recursive) throw new FsError("ENOTEMPTY", "directory not empty", "rm", path);
-      this.sql.exec(
-        "DELETE FROM fs_chunks WHERE ino IN (SELECT ino FROM fs_nodes WHERE substr(path, 1, ?) = ? AND ino IS NOT NULL)",
-        target.length + 1,
-        `${target}/`,
-      );
-      this.sql.exec("DELETE FROM fs_nodes WHERE substr(path, 1, ?) = ?", target.length + 1, `${target}/`);
+      this.store.removeUnder(target);
     }
-    this.remove(target);
+    this.store.remove(target);
   }
 
   async cp(src: string, dest: string, options?: CpOptions): Promise<void> {
@@ -365,14 +183,13 @@ export class SqliteFs implements IFileSystem {
     checkPath(dest, "cp");
     const from = normalize(src);
     const to = normalize(dest);
-    const node = this.node(from);
+    const node = this.store.node(from);
     if (!node) throw enoent("cp", src);
     if (node.type === "file") {
-      this.ensureParentDirs(to);
-      this.put(to, { type: "file", ino: this.writeData(this.readData(node.ino)), mode: node.mode, mtime: node.mtime, size: node.size });
+      this.copyFile(node, to, "cp");
     } else if (node.type === "symlink") {
-      this.ensureParentDirs(to);
-      this.put(to, { type: "symlink", target: node.target, mode: node.mode });
+      this.paths.ensureParentDirs(to);
+      this.store.put(to, { type: "symlink", target: node.target, mode: node.mode });
     } else {
       if (!options?.recursive) throw new FsError("EISDIR", "is a directory", "cp", src);
       if (isWithin(from, to)) throw new FsError("EINVAL", `cannot copy '${src}' into itself`, "cp", dest);
@@ -387,23 +204,23 @@ export class SqliteFs implements IFileSystem {
     const from = normalize(src);
     const to = normalize(dest);
     if (from === to) return;
-    const node = this.node(from);
+    const node = this.store.node(from);
     if (!node) throw enoent("mv", src);
     if (node.type === "directory") {
       if (isWithin(from, to)) throw new FsError("EINVAL", `cannot move '${src}' into itself`, "mv", dest);
       await this.mkdir(to, { recursive: true });
       for (const name of await this.readdir(from)) await this.mv(join(from, name), join(to, name));
-      this.remove(from);
+      this.store.remove(from);
       return;
     }
-    this.ensureParentDirs(to);
+    this.paths.ensureParentDirs(to);
     // Re-point the row (and its data) rather than copying the bytes.
-    this.remove(to);
-    this.sql.exec("UPDATE fs_nodes SET path = ?, parent = ? WHERE path = ?", to, dirname(to), from);
+    this.store.remove(to);
+    this.store.rename(from, to);
   }
 
   getAllPaths(): string[] {
-    return this.sql.exec<{ path: string }>("SELECT path FROM fs_nodes ORDER BY path").toArray().map((r) => r.path);
+    return this.store.allPaths();
   }
 
   resolvePath(base: string, path: string): string {
@@ -413,16 +230,16 @@ export class SqliteFs implements IFileSystem {
   async chmod(path: string, mode: number): Promise<void> {
     checkPath(path, "chmod");
     const target = normalize(path);
-    if (!this.node(target)) throw enoent("chmod", path);
-    this.sql.exec("UPDATE fs_nodes SET mode = ? WHERE path = ?", mode, target);
+    if (!this.store.node(target)) throw enoent("chmod", path);
+    this.store.setMode(target, mode);
   }
 
   async symlink(target: string, linkPath: string): Promise<void> {
     checkPath(linkPath, "symlink");
     const link = normalize(linkPath);
-    if (this.node(link)) throw new FsError("EEXIST", "file already exists", "symlink", linkPath);
-    this.ensureParentDirs(link);
-    this.put(link, { type: "symlink", target, mode: 0o777 });
+    if (this.store.node(link)) throw new FsError("EEXIST", "file already exists", "symlink", linkPath);
+    this.paths.ensureParentDirs(link);
+    this.store.put(link, { type: "symlink", target, mode: 0o777 });
   }
 
   async link(existingPath: string, newPath: string): Promise<void> {
@@ -430,17 +247,16 @@ export class SqliteFs implements IFileSystem {
     checkPath(newPath, "link");
     const from = normalize(existingPath);
     const to = normalize(newPath);
-    const node = this.node(from);
+    const node = this.store.node(from);
     if (!node) throw enoent("link", existingPath);
     if (node.type !== "file") throw new FsError("EPERM", "operation not permitted", "link", existingPath);
-    if (this.node(to)) throw new FsError("EEXIST", "file already exists", "link", newPath);
-    this.ensureParentDirs(to);
-    this.put(to, { type: "file", ino: this.writeData(this.readData(node.ino)), mode: node.mode, mtime: node.mtime, size: node.size });
+    if (this.store.node(to)) throw new FsError("EEXIST", "file already exists", "link", newPath);
+    this.copyFile(node, to, "link");
   }
 
   async readlink(path: string): Promise<string> {
     checkPath(path, "readlink");
-    const node = this.node(normalize(path));
+    const node = this.store.node(normalize(path));
     if (!node) throw enoent("readlink", path);
     if (node.type !== "symlink") throw new FsError("EINVAL", "invalid argument", "readlink", path);
     return node.target!;
@@ -448,52 +264,61 @@ export class SqliteFs implements IFileSystem {
 
   async realpath(path: string): Promise<string> {
     checkPath(path, "realpath");
-    const real = this.resolve(path, "realpath");
-    if (!this.node(real)) throw enoent("realpath", path);
+    const real = this.paths.resolve(path, "realpath");
+    if (!this.store.node(real)) throw enoent("realpath", path);
     return real;
   }
 
   async utimes(path: string, _atime: Date, mtime: Date): Promise<void> {
     checkPath(path, "utimes");
-    const target = this.resolve(path, "utimes");
-    if (!this.node(target)) throw enoent("utimes", path);
-    this.sql.exec("UPDATE fs_nodes SET mtime = ? WHERE path = ?", mtime.getTime(), target);
+    const target = this.paths.resolve(path, "utimes");
+    if (!this.store.node(target)) throw enoent("utimes", path);
+    this.store.setMtime(target, mtime.getTime());
   }
 
   // ---- snapshot support ----
 
-  /** Every node under `root` with its bytes, for a backup. */
-  *entries(root: string): Generator<{ path: string; type: NodeType; mode: number; mtime: number; target: string | null; data: Uint8Array | null }> {
-    const prefix = root === "/" ? "/" : `${root}/`;
-    const rows = this.sql
-      .exec<NodeRow>("SELECT * FROM fs_nodes WHERE path = ? OR substr(path, 1, ?) = ? ORDER BY path", root, prefix.length, prefix)
-      .toArray();
-    for (const r of rows) {
-      yield { path: r.path, type: r.type, mode: r.mode, mtime: r.mtime, target: r.target, data: r.type === "file" ? this.readData(r.ino) : null };
-    }
+  /** Every node under `root` without its bytes (read them with `chunks`), parents first. */
+  tree(root: string): TreeEntry[] {
+    return this.store.tree(root).map(({ path, type, mode, mtime, target, size, ino }) => ({ path, type, mode, mtime, target, size, ino }));
   }
 
-  /** Recreates one node from a backup (parents first: entries are restored in path order). */
-  restoreEntry(e: { path: string; type: NodeType; mode: number; mtime: number; target: string | null; data: Uint8Array | null }) {
+  /** A file's bytes, one stored chunk at a time. */
+  chunks(ino: number | null): Iterable<Uint8Array> {
+    return this.store.chunks(ino);
+  }
+
+  /**
+   * Recreates one node from a snapshot (parents first: entries are restored in path order). Not held to the
+   * quota: the snapshot was taken under it, and a restore that stopped halfway would lose the workspace.
+   */
+  async restoreEntry(e: Omit<TreeEntry, "size" | "ino">, data?: AsyncIterable<Uint8Array>) {
     if (e.path === "/") return;
-    this.ensureParentDirs(e.path);
+    this.paths.ensureParentDirs(e.path);
     if (e.type === "file") {
-      const bytes = e.data ?? new Uint8Array();
-      this.put(e.path, { type: "file", ino: this.writeData(bytes), mode: e.mode, mtime: e.mtime, size: bytes.length });
+      const { ino, size } = await this.store.writeDataFrom(data ?? emptyPieces());
+      this.store.put(e.path, { type: "file", ino, mode: e.mode, mtime: e.mtime, size });
     } else {
-      this.put(e.path, { type: e.type, target: e.target, mode: e.mode, mtime: e.mtime });
+      this.store.put(e.path, { type: e.type, target: e.target, mode: e.mode, mtime: e.mtime });
     }
   }
 
   /** Removes everything under `root` (the root itself stays). */
   clear(root: string) {
-    const prefix = root === "/" ? "/" : `${root}/`;
-    this.sql.exec(
-      "DELETE FROM fs_chunks WHERE ino IN (SELECT ino FROM fs_nodes WHERE substr(path, 1, ?) = ? AND path != ? AND ino IS NOT NULL)",
-      prefix.length,
-      prefix,
-      root,
-    );
-    this.sql.exec("DELETE FROM fs_nodes WHERE substr(path, 1, ?) = ? AND path != ?", prefix.length, prefix, root);
+    this.store.removeUnder(root);
   }
+}
+
+async function* emptyPieces(): AsyncGenerator<Uint8Array> {}
+
+function statOf(node: NodeRow): FsStat {
+  return {
+    isFile: node.type === "file",
+    isDirectory: node.type === "directory",
+    isSymbolicLink: node.type === "symlink",
+    mode: node.mode,
+    size: node.type === "symlink" ? node.target!.length : node.size,
+    mtime: new Date(node.mtime),
+    identity: `sqlitefs:${node.path}`,
+  };
 }

@@ -32,6 +32,8 @@ import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, ty
 import type { LogScope } from "./event-log";
 import { webhookTypesFor } from "./webhooks";
 import { emitWebhookEvents } from "../../src/webhooks/emit";
+import { startsTurn, totalTokens } from "../../src/limits/model-tokens";
+import { workspaceQuota } from "../workspace-quota/workspace-quota";
 import type { WorkspaceEventType } from "../../src/webhooks/events";
 import {
   fail,
@@ -49,7 +51,7 @@ import {
 export type InitInput = Pick<
   SessionState,
   "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget"
-> & { initialEvents?: UserEventParams[] };
+> & { initialEvents?: UserEventParams[]; maxEvents?: number };
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
 const WATCHDOG_MS = 5 * 60_000;
@@ -140,7 +142,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     // The state is saved in the same transaction as the initial events: refused events leave no session behind.
     this.current = state;
     this.notify(state, ["session.created"]);
-    const result = await this.sendEvents(input.workspaceId, input.initialEvents);
+    const result = await this.sendEvents(input.workspaceId, input.initialEvents, { maxEvents: input.maxEvents });
     if (!result.ok) this.current = undefined;
     return result;
   }
@@ -149,9 +151,21 @@ export class SessionDurableObject extends DurableObject<Env> {
    * Appends client (or hands) events, all or nothing: an event the session cannot take in its current
    * state (a result nobody asked for, a message to an archived session...) rejects the whole batch.
    */
-  async sendEvents(workspaceId: string, events: unknown[]): Promise<RpcResult<{ events: SessionEvent[] }>> {
+  async sendEvents(
+    workspaceId: string,
+    events: unknown[],
+    /** The workspace's `max_events_per_session`, from an API-key request (the hands' results are never refused for it). */
+    caps: { maxEvents?: number } = {},
+  ): Promise<RpcResult<{ events: SessionEvent[] }>> {
     const state = this.owned(workspaceId);
     if (!state) return fail("not_found_error", "session not found");
+    const held = caps.maxEvents !== undefined && startsTurn(events) ? this.log.lastSeq() : 0;
+    if (caps.maxEvents !== undefined && held >= caps.maxEvents) {
+      return fail(
+        "invalid_request_error",
+        `this session holds ${held} events, its workspace's limit (max_events_per_session: ${caps.maxEvents}); it takes no new turn: start a new session`,
+      );
+    }
     const parsed: UserEventParams[] = [];
     for (const [i, event] of events.entries()) {
       const bytes = jsonBytes(event);
@@ -451,12 +465,14 @@ export class SessionDurableObject extends DurableObject<Env> {
     const t = new Transition(this.current!, () => this.log.reserveId());
     fn(t);
     const before = this.current!.mirrorSeq;
+    const tokensBefore = totalTokens(this.current!.usage);
     const events = this.ctx.storage.transactionSync(() => {
       const stored = this.log.append(t.drafts);
       this.store.save(t.state);
       return stored;
     });
     this.current = t.state;
+    this.countModelTokens(t.state, totalTokens(t.state.usage) - tokensBefore);
     this.fanout.publish(events);
     this.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
     const { effects } = t;
@@ -477,6 +493,15 @@ export class SessionDurableObject extends DurableObject<Env> {
     } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
     if (t.state.mirrorSeq !== before) await this.mirror.flush();
     return events;
+  }
+
+  /** Model tokens go to the workspace's daily count (model_tokens_per_day), off the turn's path. */
+  private countModelTokens(state: SessionState, tokens: number) {
+    if (tokens <= 0) return;
+    const report = workspaceQuota(this.env, state.workspaceId)
+      .recordModelTokens(tokens)
+      .catch((err) => console.error(JSON.stringify({ level: "error", message: "counting model tokens failed", session: state.sessionId, error: String(err) })));
+    this.ctx.waitUntil(report);
   }
 
   private async transition(workspaceId: string, fn: (t: Transition) => void): Promise<RpcResult<void>> {

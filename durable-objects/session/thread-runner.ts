@@ -9,6 +9,7 @@ import { runServerToolUses } from "./web-fetch";
 import type { ModelCall } from "./model-call";
 import { MAX_MODEL_CALLS_PER_TURN, retryDue, type Transition } from "./session-state";
 import { threadTurns, threadView, ThreadTx } from "./threads";
+import { WORKFLOW_TOOL_DEFINITION } from "./workflows";
 import type { PendingToolUse, SessionEvent, SessionState, StoredEvent, UserEventParams } from "./types";
 
 /** What the runner needs from the session's Durable Object. */
@@ -184,12 +185,13 @@ export class ThreadRunner {
     };
   }
 
-  /** The thread's MCP tools, and for the primary of a session with a roster, the delegation tools. */
+  /** The thread's MCP tools, and for the primary of a session with a roster, the delegation tools (and the workflow tool where enabled). */
   private async offer(id: string, view: SessionState): Promise<McpOffer> {
     const offer = await this.deps.mcp.offer(view);
     const threads = view.threads;
-    if (!threads || id !== threads.primaryId || (!threads.roster.length && !threads.inline)) return offer;
-    for (const definition of DELEGATION_TOOL_DEFINITIONS) {
+    if (!threads || id !== threads.primaryId) return offer;
+    const definitions = [...(threads.roster.length || threads.inline ? DELEGATION_TOOL_DEFINITIONS : []), ...(threads.workflows ? [WORKFLOW_TOOL_DEFINITION] : [])];
+    for (const definition of definitions) {
       if (offer.routes.has(definition.name)) continue;
       // Built-in and always allowed: `ThreadTx` runs them in the same transition as the call, never the hands.
       offer.routes.set(definition.name, { kind: "builtin", policy: "always_allow" });

@@ -8,6 +8,8 @@ import { newId } from "../../src/lib/ids";
 import { primaryThreadId } from "./thread-view";
 import { acceptUserEvents, emitToolFailure, initialTurn, Transition, userBlocking } from "./session-state";
 import type { ModelUsage } from "./model-call";
+import { ToolError } from "./tool-error";
+import { initialWorkflows, startWorkflowRun, WORKFLOW_TOOL, workflowThreadReported, workflowThreadStatus, type WorkflowsState } from "./workflows";
 import {
   InvalidEvent,
   type EventDraft,
@@ -48,6 +50,8 @@ export interface ThreadRecord extends Lifecycle {
   agent?: ThreadAgent;
   /** Children only: the primary's turn is the session's `turn`. */
   turn?: TurnState;
+  /** A thread a workflow run created (workflows.ts). */
+  workflowRunId?: string;
 }
 
 export interface RosterEntry {
@@ -64,18 +68,21 @@ export interface ThreadsState {
   roster: RosterEntry[];
   /** Whether the primary may define agents inline when it spawns. */
   inline: boolean;
+  /** The primary's workflow runs, when its agent may start them (workflows.ts). */
+  workflows?: WorkflowsState;
 }
 
 /** Concurrent child threads per session (archive finished ones to make room), as the hosted API limits them. */
 export const MAX_LIVE_THREADS = 25;
-export const DELEGATION_TOOLS = new Set(["list_agents", "send_to_agent"]);
+export const DELEGATION_TOOLS = new Set(["list_agents", "send_to_agent", WORKFLOW_TOOL]);
 
 export { primaryThreadId };
 
-/** The threads a session starts with: none unless its agent may spawn (a roster, or inline agents). */
+/** The threads a session starts with: none unless its agent may spawn (a roster, or inline agents) or start workflow runs. */
 export function initialThreads(s: Pick<SessionState, "sessionId" | "agent" | "createdAt" | "usage">): ThreadsState | undefined {
   const { roster, inline } = rosterOf(s.agent);
-  if (!roster.length && !inline) return undefined;
+  const workflows = initialWorkflows(s.agent);
+  if (!roster.length && !inline && !workflows) return undefined;
   const primaryId = primaryThreadId(s.sessionId);
   const primary: ThreadRecord = {
     id: primaryId,
@@ -88,7 +95,7 @@ export function initialThreads(s: Pick<SessionState, "sessionId" | "agent" | "cr
     updatedAt: s.createdAt,
     archivedAt: null,
   };
-  return { primaryId, byId: { [primaryId]: primary }, roster, inline };
+  return { primaryId, byId: { [primaryId]: primary }, roster, inline, ...(workflows ? { workflows } : {}) };
 }
 
 function rosterOf(agent: SessionAgent): { roster: RosterEntry[]; inline: boolean } {
@@ -101,13 +108,18 @@ function rosterOf(agent: SessionAgent): { roster: RosterEntry[]; inline: boolean
     agents = multiagent.subagents.predefined_agents;
     inline = multiagent.subagents.inline_agents.type === "enabled";
   }
+  return { roster: rosterFrom(agents), inline };
+}
+
+/** Agents the model may name, by name. */
+export function rosterFrom(agents: BetaManagedAgentsSessionThreadAgent[]): RosterEntry[] {
   const roster: RosterEntry[] = [];
   for (const a of agents) {
     // Names identify roster members to the model; a later duplicate stays reachable by its id.
     const name = roster.some((r) => r.name === a.name) ? a.id : a.name;
     roster.push({ name, description: a.description, agent: a });
   }
-  return { roster, inline };
+  return roster;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -193,11 +205,13 @@ export class ThreadTx {
     }
 
     let stop: IdleStop | undefined;
+    let ran = false;
     const texts: string[] = [];
     for (const draft of sub.drafts) {
       const threadType = STATUS_EVENTS[draft.type as keyof typeof STATUS_EVENTS];
       if (threadType) {
         if (draft.type === "session.status_idle") stop = { reason: draft.stop_reason, details: draft.stop_details } as IdleStop;
+        if (draft.type === "session.status_running") ran = true;
         // The primary's own status events give way to the session's, which `settle` derives.
         if (primary) {
           if (draft.type === "session.status_idle") this.noteIdle(stop);
@@ -234,12 +248,14 @@ export class ThreadTx {
     // Delegation tools run here, in the brain, within the same transition as the call.
     for (const use of fx.dispatch.filter((p) => DELEGATION_TOOLS.has(p.name))) this.delegate(id, use);
 
-    if (!primary && opts.fromModel && stop?.reason.type === "end_turn") this.report(id, texts);
+    const finished = opts.fromModel && stop?.reason.type === "end_turn";
     // A child that cannot go on still answers its parent, which would otherwise wait for a report forever;
     // with the shared budget spent, the parent's own next step then ends the session's turn with budget_reached.
-    if (!primary && (stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached")) {
-      this.report(id, [...texts, `(this thread stopped before finishing: ${stop.reason.type})`]);
-    }
+    const failed = stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached" ? stop.reason.type : null;
+    // A workflow run idles while its thread waits without having finished (on the client, or interrupted).
+    if (!primary && rec.workflowRunId) workflowThreadStatus(this, id, { ran, idle: Boolean(stop) && !finished && !failed });
+    if (!primary && finished) this.report(id, texts, null);
+    if (!primary && failed) this.report(id, [...texts, `(this thread stopped before finishing: ${failed})`], failed);
     // A child whose model kept failing ends there (the contract: "a child thread then terminates").
     if (!primary && stop?.reason.type === "retries_exhausted") this.run(id, (t) => t.setStatus("terminated"));
   }
@@ -336,7 +352,8 @@ export class ThreadTx {
   private delegate(from: string, use: PendingToolUse) {
     let result: { text: string; isError: boolean };
     try {
-      result = { text: use.name === "list_agents" ? this.listAgents() : this.sendToAgent(from, use.input), isError: false };
+      const text = use.name === "list_agents" ? this.listAgents() : use.name === WORKFLOW_TOOL ? startWorkflowRun(this, use.input) : this.sendToAgent(from, use.input);
+      result = { text, isError: false };
     } catch (err) {
       if (!(err instanceof ToolError)) throw err;
       result = { text: err.message, isError: true };
@@ -380,14 +397,14 @@ export class ThreadTx {
     return JSON.stringify({ session_thread_id: target, agent_name: toName });
   }
 
-  private pick(agent: unknown): ThreadAgent {
-    const threads = this.s.threads!;
+  /** The agent a delegation names: from `roster` by name or id, or defined inline where `inline` allows. */
+  pick(agent: unknown, roster = this.s.threads!.roster, inline = this.s.threads!.inline): ThreadAgent {
     if (typeof agent === "string") {
-      const entry = threads.roster.find((r) => r.name === agent || r.agent.id === agent);
+      const entry = roster.find((r) => r.name === agent || r.agent.id === agent);
       if (!entry) throw new ToolError(`agent: no agent named ${agent}; list_agents shows the roster`);
       return entry.agent;
     }
-    if (agent && typeof agent === "object" && threads.inline) {
+    if (agent && typeof agent === "object" && inline) {
       const spec = agent as { name?: unknown; system?: unknown; description?: unknown };
       if (typeof spec.name !== "string" || !spec.name) throw new ToolError("agent.name: required for an inline agent");
       const own = this.s.agent;
@@ -403,10 +420,10 @@ export class ThreadTx {
         execution_identity: own.execution_identity,
       };
     }
-    throw new ToolError(`agent: name a roster agent${threads.inline ? " or define one inline as {name, system, description}" : ""}`);
+    throw new ToolError(`agent: name a roster agent${inline ? " or define one inline as {name, system, description}" : ""}`);
   }
 
-  private spawn(parent: string, agent: ThreadAgent): string {
+  spawn(parent: string, agent: ThreadAgent, workflowRunId?: string): string {
     const s = this.s;
     const id = newId("sthr");
     const now = new Date().toISOString();
@@ -422,13 +439,14 @@ export class ThreadTx {
       createdAt: now,
       updatedAt: now,
       archivedAt: null,
+      ...(workflowRunId ? { workflowRunId } : {}),
     };
-    this.t.emit({ type: "session.thread_created", session_thread_id: id, agent_name: agent.name, workflow_run_id: null, ...threadTag(s, parent) });
+    this.t.emit({ type: "session.thread_created", session_thread_id: id, agent_name: agent.name, workflow_run_id: workflowRunId ?? null, ...threadTag(s, parent) });
     return id;
   }
 
   /** A message arrives on thread `to`: an idle thread starts a turn with it; a busy one reads it in its next model request. */
-  private deliver(to: string, from: string, content: Content) {
+  deliver(to: string, from: string, content: Content) {
     const s = this.s;
     const fromName = from === s.threads!.primaryId ? null : agentName(s, from);
     const received = { type: "agent.thread_message_received" as const, content, from_session_thread_id: from, ...(fromName ? { from_agent_name: fromName } : {}) };
@@ -441,9 +459,10 @@ export class ThreadTx {
     });
   }
 
-  /** A child's turn ended: its answer goes to the thread that started it. */
-  private report(id: string, texts: string[]) {
+  /** A child's turn ended: its answer goes to the thread that started it (or, for a workflow run's thread, to its run). */
+  private report(id: string, texts: string[], failed: string | null) {
     const s = this.s;
+    if (s.threads!.byId[id].workflowRunId) return workflowThreadReported(this, id, texts.join("\n\n") || "(the agent ended its turn without a message)", failed);
     const parent = s.threads!.byId[id].parentId!;
     const content = [{ type: "text" as const, text: texts.join("\n\n") || "(the agent ended its turn without a message)" }];
     const toName = parent === s.threads!.primaryId ? {} : { to_agent_name: agentName(s, parent) };
@@ -452,8 +471,6 @@ export class ThreadTx {
   }
 }
 
-/** A delegation tool call the model got wrong: its result says why (is_error), the turn goes on. */
-class ToolError extends Error {}
 
 const threadTag = (s: SessionState, id: string) => (id === s.threads!.primaryId ? {} : { thread: id });
 
@@ -517,7 +534,7 @@ export function threadJson(s: SessionState, id: string, now = Date.now()): BetaM
     updated_at: rec.updatedAt,
     stats: used || active > 0 ? { active_seconds: active, duration_seconds: Math.max(0, (end - Date.parse(rec.createdAt)) / 1000), startup_seconds: 0 } : null,
     usage: used ? { ...usage, active_seconds: active } : null,
-    workflow_run_id: null,
+    workflow_run_id: rec.workflowRunId ?? null,
   };
 }
 

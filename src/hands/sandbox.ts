@@ -66,7 +66,7 @@ export const OUTPUT_LIMIT = 100 * 1024;
 /** Filesystem failures as codes, so tools word them the same way on every backend. */
 export class SandboxError extends Error {
   constructor(
-    readonly code: "ENOENT" | "EISDIR" | "ENOTDIR" | "EACCES" | "EIO",
+    readonly code: "ENOENT" | "EISDIR" | "ENOTDIR" | "EACCES" | "ENOSPC" | "EIO",
     message: string,
   ) {
     super(message);
@@ -77,9 +77,11 @@ export class SandboxError extends Error {
 export function toSandboxError(err: unknown): SandboxError {
   if (err instanceof SandboxError) return err;
   const text = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: string })?.code ?? text.match(/\b(ENOENT|EISDIR|ENOTDIR|EACCES|EPERM)\b/)?.[1];
+  const code = (err as { code?: string })?.code ?? text.match(/\b(ENOENT|EISDIR|ENOTDIR|EACCES|EPERM|ENOSPC|EFBIG)\b/)?.[1];
   if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return new SandboxError(code, text);
   if (code === "EACCES" || code === "EPERM") return new SandboxError("EACCES", text);
+  // A full filesystem (or a file past its size limit) says so, with the limit: the agent can act on it.
+  if (code === "ENOSPC" || code === "EFBIG") return new SandboxError("ENOSPC", text);
   if (/not found|no such file/i.test(text)) return new SandboxError("ENOENT", text);
   if (/is a directory/i.test(text)) return new SandboxError("EISDIR", text);
   return new SandboxError("EIO", text);

@@ -7,6 +7,8 @@ import { apiKeys, workspaces } from "../db/schema";
 import { requireAdminToken } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { notFound } from "../lib/errors";
+import { findWorkspace } from "../db/queries/workspaces";
+import { adminLimitRoutes } from "./admin-limits";
 import { newId, newSecret, sha256Hex } from "../lib/ids";
 import { pageParams, paginate } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -18,6 +20,7 @@ import { validate } from "../lib/validation";
  */
 export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use("*", requireAdminToken, jsonBody);
+adminRoutes.route("/workspaces", adminLimitRoutes);
 
 const workspaceJson = (w: typeof workspaces.$inferSelect) => ({
   type: "workspace" as const,
@@ -50,12 +53,6 @@ async function mintKey(db: ReturnType<typeof database>, workspaceId: string, nam
   await db.insert(apiKeys).values(row);
   // The only time the full key leaves the server.
   return { ...apiKeyJson(row), key };
-}
-
-async function findWorkspace(db: ReturnType<typeof database>, id: string) {
-  const [row] = await db.select().from(workspaces).where(eq(workspaces.id, id)).limit(1);
-  if (!row) throw notFound("workspace", id);
-  return row;
 }
 
 const createWorkspace = z.strictObject({

@@ -7,6 +7,7 @@ import { requireBeta } from "../middleware/betas";
 import { ApiError, badRequest } from "../lib/errors";
 import { validate } from "../lib/validation";
 import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
+import { assertModelTokensLeft, startsTurn } from "../limits/model-tokens";
 
 /**
  * /v1/sessions/:id/events: send (`POST`), list (`GET`, PageCursor), stream (`GET /stream`, SSE) and our
@@ -25,8 +26,11 @@ sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody),
   if (refused) {
     throw new ApiError("permission_error", `a sessions token may only post user.tool_result events, not ${refused.type}`);
   }
+  const limits = c.var.limits;
+  if (limits && startsTurn(sent)) assertModelTokensLeft(c.var.modelTokensLeft ?? 0, limits);
   const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
-  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, sent));
+  const caps = limits && { maxEvents: limits.max_events_per_session };
+  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, sent, caps));
   return c.json({ data: events });
 });
 

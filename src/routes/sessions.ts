@@ -18,7 +18,7 @@ export const sessionRoutes = new Hono<AppEnv>();
 sessionRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 
 sessionRoutes.post("/", validate("json", createSessionBody), async (c) => {
-  const session = await createSession(c.env, c.var.workspaceId, c.req.valid("json"));
+  const session = await createSession(c.env, c.var.workspaceId, c.req.valid("json"), { limits: c.var.limits, modelTokensLeft: c.var.modelTokensLeft });
   return c.json(sessionJson(session));
 });
 

@@ -18,6 +18,10 @@ import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } fro
 import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
 import { isBudgetable } from "../../durable-objects/session/budget";
 import { agentDefinition, resolveSessionMultiagent } from "./multiagent";
+import { loadWorkspaceLimits, type WorkspaceLimits } from "../limits/workspace-limits";
+import { assertSessionCapacity } from "../limits/session-capacity";
+import { assertModelTokensLeft, startsTurn } from "../limits/model-tokens";
+import { workspaceQuota } from "../../durable-objects/workspace-quota/workspace-quota";
 
 /**
  * Creates a session: resolves and snapshots the agent, checks the environment, vaults and resources belong
@@ -30,9 +34,16 @@ export async function createSession(
   workspaceId: string,
   body: CreateSessionBody,
   /** `sessionId`: a caller-chosen id (deployment runs derive it from the run id, for idempotency). */
-  opts: { deploymentId?: string; sessionId?: string } = {},
+  /** `limits`, `modelTokensLeft`: as the quota middleware admitted the request; read here when absent (deployment runs). */
+  opts: { deploymentId?: string; sessionId?: string; limits?: WorkspaceLimits; modelTokensLeft?: number } = {},
 ): Promise<SessionRow> {
   const db = database(env.DB);
+  const limits = opts.limits ?? (await loadWorkspaceLimits(env, workspaceId));
+  await assertSessionCapacity(env.DB, workspaceId, limits);
+  if (startsTurn(body.initial_events)) {
+    const left = opts.modelTokensLeft ?? (await workspaceQuota(env, workspaceId).modelTokensLeft(workspaceId));
+    assertModelTokensLeft(left, limits);
+  }
   const agent = await resolveAgent(db, workspaceId, body.agent);
   if (body.budget && !isBudgetable(agent.model)) {
     throw badRequest(`budget: model_not_budgetable: model ${typeof agent.model === "string" ? agent.model : agent.model.id} has no public list price`);
@@ -87,6 +98,7 @@ export async function createSession(
         createdAt: now,
         initialEvents: body.initial_events as UserEventParams[] | undefined,
         budget: row.budget,
+        maxEvents: limits.max_events_per_session,
       }),
     );
   } catch (err) {

@@ -261,6 +261,7 @@ function buildResponse(body, directives, step, stepCount, prompt, paused = new S
   const toolDirectives = [
     ...directives.filter((d) => d.kind === "tool"),
     ...directives.filter((d) => d.kind === "spawn" || d.kind === "message").map((d) => delegation(d, body.messages)),
+    ...directives.filter((d) => d.kind === "workflow").map(workflowPlan),
   ];
   let text;
   if (explicitText) text = explicitText.arg;
@@ -360,6 +361,28 @@ function delegation(d, messages) {
     input = { session_thread_id: target === "last" ? (named[named.length - 1] ?? "sthr_none") : target, message };
   }
   return { kind: "tool", arg: `send_to_agent ${JSON.stringify(input)}` };
+}
+
+/**
+ * `[[workflow:RunName Phase=Agent:task >> Phase=Agent:task]]` as a `start_workflow_run` call: the phases in order,
+ * each run by the named agent with its task (`{{`/`}}` become `[[`/`]]` as in `spawn`, so each phase's thread
+ * gets directives of its own).
+ * @param {Directive} d @returns {Directive}
+ */
+function workflowPlan(d) {
+  const space = d.arg.search(/\s/);
+  const name = space === -1 ? d.arg : d.arg.slice(0, space);
+  const phases = (space === -1 ? "" : d.arg.slice(space + 1))
+    .split(">>")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const match = s.match(/^([^=]+)=([^:]+):(.*)$/s);
+      if (!match) return { name: s, agent: "", task: "" };
+      const task = match[3].trim().replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]");
+      return { name: match[1].trim(), agent: match[2].trim(), task };
+    });
+  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify({ name, phases })}` };
 }
 
 function summarizeToolResults(message) {

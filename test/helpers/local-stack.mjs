@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { dockerProblem, writeContainerWranglerConfig } from "../../containers/wrangler-config.mjs";
+import { TEST_DEFAULT_LIMITS } from "./test-limits.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -129,6 +130,7 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     // Test MCP servers and webhook receivers listen on 127.0.0.1: the local-development exemption of the outbound guard.
     OUTBOUND_ALLOW_LOOPBACK: "1",
+    WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,
     ...vars,
   };
   let dev;

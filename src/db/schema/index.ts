@@ -12,3 +12,4 @@ export * from "./work";
 export * from "./sessions";
 export * from "./dreams";
 export * from "./tunnels";
+export * from "./limits";

@@ -39,6 +39,8 @@ export function fsErrorMessage(err: unknown, file: string): string {
       return `${file}: not a directory`;
     case "EISDIR":
       return `${file}: is a directory`;
+    case "ENOSPC":
+      return `${file}: ${(err as SandboxError).message}`;
     default:
       return `${file}: i/o error`;
   }

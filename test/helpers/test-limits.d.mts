@@ -1,0 +1,2 @@
+/** See test-limits.mjs. */
+export declare const TEST_DEFAULT_LIMITS: string;

@@ -1,0 +1,253 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type {
+  BetaManagedAgentsSessionEvent,
+  BetaManagedAgentsWorkflowRunCreatedEvent,
+  BetaManagedAgentsWorkflowRunErrorEvent,
+  BetaManagedAgentsWorkflowRunPhaseEndedEvent,
+  BetaManagedAgentsWorkflowRunPhaseStartedEvent,
+  BetaManagedAgentsWorkflowRunStatusEndedEvent,
+} from "@anthropic-ai/sdk/resources/beta/sessions/events";
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
+import { collect } from "./helpers/assertions";
+import { newTenant } from "./helpers/client";
+import { allEvents, expectWellFormedLog, lookupTool, modelRequests, say, types, waitForIdle } from "./helpers/sessions";
+
+type Event = BetaManagedAgentsSessionEvent;
+
+/** A tenant whose "Lead" agent may start workflow runs using predefined agent "Worker" (and inline agents), with a session of Lead. */
+async function workflowSession(workerConfig: Record<string, unknown> = {}) {
+  const tenant = await newTenant();
+  const { client } = tenant;
+  const worker = await client.beta.agents.create({ name: "Worker", description: "Does one phase and reports.", model: "claude-fake-1", ...workerConfig });
+  const lead = await client.beta.agents.create({
+    name: "Lead",
+    model: "claude-fake-1",
+    multiagent: { type: "multiagent_20261001", subagents: { type: "disabled" }, workflows: { type: "enabled", predefined_agents: [worker.id] } },
+  });
+  const environment = await client.beta.environments.create({ name: `env-${crypto.randomUUID()}` });
+  const session = await client.beta.sessions.create({ agent: lead.id, environment_id: environment.id });
+  return { ...tenant, worker, lead, session };
+}
+
+const threadsOf = (client: Anthropic, sessionId: string) => collect(client.beta.sessions.threads.list(sessionId));
+const runEvents = (events: Event[]) => events.filter((e) => e.type.startsWith("workflow_run."));
+const stubOf = (sessionId: string) => env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
+
+/** Waits until `runs` runs have ended and the session has settled (idle, every thread idle or terminated). */
+async function settled(client: Anthropic, sessionId: string, runs = 1, timeout = 15_000) {
+  return vi.waitFor(
+    async () => {
+      const events = await allEvents(client, sessionId);
+      expect(events.filter((e) => e.type === "workflow_run.status_ended")).toHaveLength(runs);
+      expect(events[events.length - 1].type).toBe("session.status_idle");
+      const threads = await threadsOf(client, sessionId);
+      for (const thread of threads) expect(["idle", "terminated"]).toContain(thread.status);
+      expect((await client.beta.sessions.retrieve(sessionId)).status).toBe("idle");
+      return { events, threads };
+    },
+    { timeout, interval: 25 },
+  );
+}
+
+const RUN_OF_TWO_PHASES = [
+  "workflow_run.created",
+  "workflow_run.status_running",
+  "workflow_run.phase_started",
+  "workflow_run.phase_ended",
+  "workflow_run.phase_started",
+  "workflow_run.phase_ended",
+  "workflow_run.status_ended",
+];
+
+describe("workflow runs", () => {
+  it("runs a plan's phases in order, each in a thread of its agent, the previous report handed on, the last one back to the agent", async () => {
+    const { client, session } = await workflowSession();
+    expect(session.agent.multiagent).toMatchObject({ workflows: { type: "enabled", inline_agents: { type: "enabled" }, predefined_agents: [{ name: "Worker" }] } });
+    await client.beta.sessions.events.send(session.id, {
+      events: [say("[[workflow:review Gather=Worker:{{text:found 3 files}} >> Judge=Worker:{{text:all good}}]]")],
+    });
+    const { events, threads } = await settled(client, session.id);
+    expectWellFormedLog(events);
+
+    const run = runEvents(events);
+    expect(types(run)).toEqual(RUN_OF_TWO_PHASES);
+    const created = run[0] as BetaManagedAgentsWorkflowRunCreatedEvent;
+    expect(created).toEqual({
+      id: expect.any(String),
+      type: "workflow_run.created",
+      processed_at: expect.any(String),
+      workflow_run_id: expect.any(String),
+      name: "review",
+      description: null,
+      phases: [
+        { id: expect.any(String), name: "Gather", description: null },
+        { id: expect.any(String), name: "Judge", description: null },
+      ],
+    });
+    const runId = created.workflow_run_id;
+    for (const e of run) expect(e).toMatchObject({ workflow_run_id: runId });
+    const [, , start1, end1, start2, end2, ended] = run as [
+      unknown,
+      unknown,
+      BetaManagedAgentsWorkflowRunPhaseStartedEvent,
+      BetaManagedAgentsWorkflowRunPhaseEndedEvent,
+      BetaManagedAgentsWorkflowRunPhaseStartedEvent,
+      BetaManagedAgentsWorkflowRunPhaseEndedEvent,
+      BetaManagedAgentsWorkflowRunStatusEndedEvent,
+    ];
+    expect(start1.workflow_run_phase_id).toBe(created.phases[0].id);
+    expect(end1).toMatchObject({ workflow_run_phase_id: created.phases[0].id, phase_started_id: start1.id });
+    expect(start2.workflow_run_phase_id).toBe(created.phases[1].id);
+    expect(end2).toMatchObject({ workflow_run_phase_id: created.phases[1].id, phase_started_id: start2.id });
+    expect(ended.result).toEqual({ type: "completed" });
+
+    // The tool call that started it returned at once with the run's id.
+    const use = events.find((e) => e.type === "agent.tool_use") as any;
+    expect(use).toMatchObject({ name: "start_workflow_run", input: { name: "review" } });
+    const result = events.find((e) => e.type === "agent.tool_result" && (e as any).tool_use_id === use.id) as any;
+    expect(result.is_error).toBe(false);
+    expect(JSON.parse(result.content[0].text)).toMatchObject({ workflow_run_id: runId });
+
+    // One thread per phase, created by the run, each in order after its phase started.
+    const children = threads.filter((t) => t.parent_thread_id !== null);
+    expect(children.map((t) => ["name" in t.agent ? t.agent.name : null, t.workflow_run_id])).toEqual([
+      ["Worker", runId],
+      ["Worker", runId],
+    ]);
+    expect(threads[0].workflow_run_id).toBeNull();
+    const createdThreads = events.filter((e) => e.type === "session.thread_created") as any[];
+    expect(createdThreads.map((e) => [e.session_thread_id, e.workflow_run_id])).toEqual(children.map((t) => [t.id, runId]));
+    const at = (id: string) => events.findIndex((e) => e.id === id);
+    expect(at(createdThreads[0].id)).toBeGreaterThan(at(start1.id));
+    expect(at(createdThreads[1].id)).toBeGreaterThan(at(end1.id));
+
+    // The second phase's agent read its task and the first phase's report; it saw nothing of the coordinator's conversation.
+    const requests = await modelRequests(session.id);
+    const judge = requests.find((r) => JSON.stringify(r.messages).includes("Report of the previous phase (Gather)"));
+    expect(JSON.stringify(judge.messages)).toContain("found 3 files");
+    expect(judge.messages).toHaveLength(1);
+    // Only the coordinator is offered the workflow tool (subagents are disabled: no delegation tools).
+    expect(requests[0].tools.map((t: { name: string }) => t.name)).toEqual(["start_workflow_run"]);
+
+    // The run's outcome reached the coordinator, which read it.
+    const answers = events.filter((e) => e.type === "agent.message").map((e: any) => e.content[0].text);
+    expect(answers[answers.length - 1]).toMatch(new RegExp(`^Echo: Workflow run ${runId} \\(review\\) completed\\.`));
+    expect(answers[answers.length - 1]).toContain("all good");
+  });
+
+  it("refuses a plan it cannot run: workflow_run.error with no run, an error result the turn goes on from", async () => {
+    const { client, session } = await workflowSession();
+    await client.beta.sessions.events.send(session.id, { events: [say("[[workflow:bad Gather=Nobody:{{text:x}}]]")] });
+    const events = await vi.waitFor(
+      async () => {
+        const events = await allEvents(client, session.id);
+        expect(events[events.length - 1].type).toBe("session.status_idle");
+        return events;
+      },
+      { timeout: 10_000, interval: 25 },
+    );
+    const run = runEvents(events);
+    expect(run).toEqual([
+      {
+        id: expect.any(String),
+        type: "workflow_run.error",
+        processed_at: expect.any(String),
+        workflow_run_id: null,
+        error: { type: "program_error", message: expect.stringContaining("phases[0].agent: no agent named Nobody") },
+      },
+    ]);
+    const result = events.find((e) => e.type === "agent.tool_result") as any;
+    expect(result).toMatchObject({ is_error: true });
+    expect(result.content[0].text).toContain("no agent named Nobody");
+    expect(await threadsOf(client, session.id)).toHaveLength(1);
+  });
+
+  it(`refuses a run past the open-runs limit with max_workflow_runs_error`, async () => {
+    const { client, session } = await workflowSession();
+    const plan = (n: number) => `[[workflow:run${n} P=Worker:{{text:r${n}}}]]`;
+    await client.beta.sessions.events.send(session.id, { events: [say([1, 2, 3, 4, 5, 6].map(plan).join(""))] });
+    const { events } = await settled(client, session.id, 5);
+    const errors = events.filter((e) => e.type === "workflow_run.error") as BetaManagedAgentsWorkflowRunErrorEvent[];
+    expect(errors).toEqual([expect.objectContaining({ workflow_run_id: null, error: { type: "max_workflow_runs_error", message: expect.stringContaining("at most 5") } })]);
+    expect(events.filter((e) => e.type === "workflow_run.created").map((e: any) => e.name)).toEqual(["run1", "run2", "run3", "run4", "run5"]);
+  });
+
+  it("ends the run with an error when a phase's agent cannot finish: error, phase ended, status_ended with the same error", async () => {
+    const { client, session } = await workflowSession();
+    await client.beta.sessions.events.send(session.id, {
+      events: [say("[[workflow:fragile Gather=Worker:{{error:529 always}} >> Judge=Worker:{{text:never}}]]")],
+    });
+    const { events, threads } = await settled(client, session.id, 1, 30_000);
+    const run = runEvents(events);
+    expect(types(run)).toEqual([
+      "workflow_run.created",
+      "workflow_run.status_running",
+      "workflow_run.phase_started",
+      "workflow_run.phase_ended",
+      "workflow_run.error",
+      "workflow_run.status_ended",
+    ]);
+    const error = (run[4] as BetaManagedAgentsWorkflowRunErrorEvent).error;
+    expect(error).toMatchObject({ type: "unknown_error", message: expect.stringContaining("retries_exhausted") });
+    expect((run[5] as BetaManagedAgentsWorkflowRunStatusEndedEvent).result).toEqual({ type: "error", error });
+    // The second phase never started; the failed phase's thread terminated.
+    expect(threads.filter((t) => t.parent_thread_id !== null).map((t) => t.status)).toEqual(["terminated"]);
+    const answers = events.filter((e) => e.type === "agent.message").map((e: any) => e.content[0].text);
+    expect(answers[answers.length - 1]).toContain("ended with unknown_error");
+  });
+
+  it("idles while its phase's thread waits on the client, and runs again when the client answers", async () => {
+    const { client, session } = await workflowSession({ tools: [lookupTool] });
+    await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask Look=Worker:{{tool:lookup {"q":"x"}}}]]')] });
+    const waiting = await waitForIdle(client, session.id);
+    const use = waiting.find((e) => e.type === "agent.custom_tool_use") as any;
+    expect(waiting.findLast((e) => e.type === "session.status_idle")).toMatchObject({ stop_reason: { type: "requires_action", event_ids: [use.id] } });
+    expect(types(runEvents(waiting))).toEqual(["workflow_run.created", "workflow_run.status_running", "workflow_run.phase_started", "workflow_run.status_idle"]);
+
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: "user.custom_tool_result", custom_tool_use_id: use.id, content: [{ type: "text", text: "42" }] }],
+    });
+    const { events } = await settled(client, session.id);
+    expect(types(runEvents(events))).toEqual([
+      "workflow_run.created",
+      "workflow_run.status_running",
+      "workflow_run.phase_started",
+      "workflow_run.status_idle",
+      "workflow_run.status_running",
+      "workflow_run.phase_ended",
+      "workflow_run.status_ended",
+    ]);
+    const answers = events.filter((e) => e.type === "agent.message").map((e: any) => e.content[0].text);
+    expect(answers[answers.length - 1]).toContain("ok(42)");
+  });
+
+  it("a crash mid-phase resumes the run from the log: every event once, the run completes", async () => {
+    const { client, session } = await workflowSession();
+    await client.beta.sessions.events.send(session.id, {
+      events: [say("[[workflow:slow Gather=Worker:{{slow:60}} {{text:one two three four five six seven eight}} >> Judge=Worker:{{text:checked}}]]")],
+    });
+    await vi.waitFor(
+      async () => {
+        const threads = await threadsOf(client, session.id);
+        expect(threads).toHaveLength(2);
+        const own = await collect(client.beta.sessions.threads.events.list(threads[1].id, { session_id: session.id }));
+        expect(types(own)).toContain("span.model_request_start");
+      },
+      { timeout: 5000, interval: 10 },
+    );
+
+    await runInDurableObject(stubOf(session.id), (_instance, state) => state.abort("simulated crash")).catch(() => {});
+
+    const { events } = await settled(client, session.id, 1, 20_000);
+    expectWellFormedLog(events);
+    expect(types(runEvents(events))).toEqual(RUN_OF_TWO_PHASES);
+    expect((runEvents(events)[6] as BetaManagedAgentsWorkflowRunStatusEndedEvent).result).toEqual({ type: "completed" });
+    const judge = (await modelRequests(session.id)).find((r) => JSON.stringify(r.messages).includes("Report of the previous phase (Gather)"));
+    expect(JSON.stringify(judge.messages)).toContain("one two three four five six seven eight");
+    const state = await runInDurableObject(stubOf(session.id), (instance) => instance.inspect());
+    expect(Object.values(state!.threads!.workflows!.runs)).toEqual([expect.objectContaining({ name: "slow", ended: true, current: 1 })]);
+  });
+});
