@@ -1,4 +1,7 @@
 import { defineConfig } from "vitest/config";
+import { quietExpectedNoise } from "./test/helpers/expected-noise.mjs";
+
+quietExpectedNoise();
 
 /**
  * The console in a real browser: `wrangler dev` with the fake model (started by the global setup), driven

@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { handleFakeModelRequest } from "./test/fake-model/model.mjs";
 import { TEST_DEFAULT_LIMITS } from "./test/helpers/test-limits.mjs";
+import { quietExpectedNoise } from "./test/helpers/expected-noise.mjs";
+
+quietExpectedNoise();
 
 const FAKE_MODEL_HOST = "fake-model.test";
 

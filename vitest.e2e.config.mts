@@ -1,4 +1,7 @@
 import { defineConfig } from "vitest/config";
+import { quietExpectedNoise } from "./test/helpers/expected-noise.mjs";
+
+quietExpectedNoise();
 
 /**
  * End-to-end tests in Node: the real stack under `wrangler dev` (started by the global setup) driven by the
@@ -6,7 +9,8 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: ["test/e2e/**/*.test.ts"],
+    // .test.mjs: the suites that need Node APIs (child processes, files), which the Workers-typed TS tests lack.
+    include: ["test/e2e/**/*.test.{ts,mjs}"],
     globalSetup: ["./test/e2e/global-setup.mjs"],
     environment: "node",
     fileParallelism: false,

@@ -3,9 +3,10 @@
 import { openSse, say, tenant } from "./lib/fixtures.mjs";
 import { pool, progress, round, summarize, table } from "./lib/report.mjs";
 
-export async function load(stack, { concurrency = 200, turns = 5, turnTimeoutS = 120 } = {}) {
+/** `t`: what to drive (default: a new tenant of the project; bench/versus-floor.mjs passes the floor's). */
+export async function load(stack, { concurrency = 200, turns = 5, turnTimeoutS = 120, t: given } = {}) {
   console.log(`\n4. Load: ${concurrency} concurrent sessions × ${turns} turns (flags --concurrency, --turns)`);
-  const t = await tenant(stack, "load");
+  const t = given ?? (await tenant(stack, "load"));
   const errors = [];
   const fail = (where, err) => {
     // The SDK's "Connection error." hides the socket-level reason in its cause chain: keep it.

@@ -88,14 +88,14 @@ async function createSessions(t, count, label) {
 }
 
 /** Clones a real session row `count` times with older ids and timestamps, in one INSERT. */
-function seedSessions(stack, t, count) {
+export function seedSessions(stack, t, count, offset = 0) {
   const started = Date.now();
   const [template] = stack.d1(`SELECT id FROM sessions WHERE workspace_id = '${t.workspaceId}' LIMIT 1`);
   const columns =
     "workspace_id, agent_id, agent_version, agent, environment_id, title, metadata, resources, vault_ids, status, usage, active_seconds, running_since, deployment_id, mirror_seq";
   // Ids below every real one ('sesn_0' + digits sorts before 'sesn_0<time>'), created_at matching their order.
-  for (let from = 0; from < count; from += 50_000) {
-    const to = Math.min(count, from + 50_000);
+  for (let from = offset; from < offset + count; from += 50_000) {
+    const to = Math.min(offset + count, from + 50_000);
     stack.d1(
       `INSERT INTO sessions (id, ${columns}, created_at, updated_at, archived_at)
        WITH RECURSIVE n(i) AS (SELECT ${from + 1} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
@@ -111,7 +111,7 @@ function seedSessions(stack, t, count) {
  * Grows the log to `target` events with sends of 100: 99 messages and an interrupt, so each send
  * starts a turn and ends it before the model is called (102 events per send, no model traffic).
  */
-async function appendEvents(t, sessionId, target) {
+export async function appendEvents(t, sessionId, target) {
   let count = (await t.client.beta.sessions.events.list(sessionId, { limit: 1000 })).data.length;
   if (count === 1000) count = await countEvents(t, sessionId);
   const sends = Math.ceil((target - count) / 102);
@@ -202,7 +202,7 @@ const walkEvents = (t, sessionId, label) => walkPages(() => t.client.beta.sessio
  * The plans SQLite picks for the list queries, as the routes build them. `uses` is what the plan must show
  * for the page to cost O(page) rather than O(N): the filter served by an index, and no sort over all matches.
  */
-function queryPlans(stack, workspaceId) {
+export function queryPlans(stack, workspaceId) {
   const where = `workspace_id = '${workspaceId}' AND archived_at IS NULL`;
   const select = "SELECT * FROM sessions";
   const order = "ORDER BY id DESC LIMIT 21";

@@ -5,8 +5,43 @@
 // Needs `wrangler login` (or CLOUDFLARE_API_TOKEN) beforehand.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+
+const HELP = `npm run deploy -- [options]
+
+Deploys this backend to your Cloudflare account: creates or reuses the D1 database and R2 bucket named in
+wrangler.toml, applies the D1 migrations, deploys the Worker, and sets the secrets ADMIN_TOKEN and
+VAULT_ENCRYPTION_KEY (generated unless exported; kept if already set) and ANTHROPIC_API_KEY (when exported).
+Needs \`npx wrangler login\` (or CLOUDFLARE_API_TOKEN) first.
+
+Options:
+  --dry-run   change nothing: build the Worker bundle (wrangler deploy --dry-run), check the config, and print
+              what a real run would create, migrate and set
+  -h, --help  this help
+
+Environment:
+  CLOUD_SANDBOX=container   cloud environments on Cloudflare Containers (Workers Paid; Docker builds the image)
+
+Under Workers Builds (WORKERS_CI set, e.g. the "Deploy to Cloudflare" button) it only migrates and deploys.`;
+
+let options;
+try {
+  options = parseArgs({
+    options: { "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: false,
+    strict: true,
+  }).values;
+} catch (err) {
+  console.error(`deploy: ${err.message}\n\n${HELP}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(HELP);
+  process.exit(0);
+}
 import { containerWranglerToml, dockerProblem } from "../containers/wrangler-config.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -25,6 +60,10 @@ function wrangler(args, { input, quiet = false } = {}) {
     stdio: [input === undefined ? "inherit" : "pipe", "pipe", quiet ? "pipe" : "inherit"],
   });
   return { ok: result.status === 0, out: result.stdout ?? "", err: result.stderr ?? "" };
+}
+
+function listMigrations() {
+  return readdirSync(path.join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort();
 }
 
 function fail(message) {
@@ -54,6 +93,26 @@ const baseToml = readFileSync(baseConfig, "utf8");
 const toml = containerMode ? containerWranglerToml(baseToml) : baseToml;
 const databaseName = toml.match(/database_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no database_name in wrangler.toml");
 const bucketName = toml.match(/bucket_name\s*=\s*"([^"]+)"/)?.[1] ?? fail("no bucket_name in wrangler.toml");
+
+if (options["dry-run"]) {
+  // Nothing that needs an account: the bundle is built and checked, and the plan printed.
+  step("building the Worker bundle (wrangler deploy --dry-run)");
+  const outdir = path.join(root, ".wrangler", "dry-run");
+  const built = wrangler(["deploy", "--dry-run", "--outdir", outdir], { quiet: true });
+  if (!built.ok) fail(`the bundle does not build:\n${built.err}${built.out}`);
+  const bundle = readFileSync(path.join(outdir, "index.js"));
+  const size = `${(bundle.length / 1024).toFixed(0)} KiB, ${(gzipSync(bundle).length / 1024).toFixed(0)} KiB gzipped of the Free plan's 3 MiB`;
+  const migrations = listMigrations();
+  console.log(`
+Dry run: nothing was changed. A real run would:
+  1. use the D1 database "${databaseName}" (created if your account has none by that name)
+  2. use the R2 bucket "${bucketName}" (created if missing)
+  3. apply the D1 migrations not yet applied remotely (${migrations.length} in migrations/: ${migrations[0]} … ${migrations.at(-1)})
+  4. deploy the Worker "${toml.match(/^name\s*=\s*"([^"]+)"/m)?.[1]}" (bundle ${size}, in ${path.relative(root, outdir)}/) with the static assets in public/
+${containerMode ? "  (CLOUD_SANDBOX=container: the bundle above is checked without the containers block; the real run adds it and builds containers/Dockerfile with Docker)\n" : ""}  5. set secrets: ADMIN_TOKEN (${process.env.ADMIN_TOKEN ? "from your environment" : "generated and printed once, unless already set"}), VAULT_ENCRYPTION_KEY (${process.env.VAULT_ENCRYPTION_KEY ? "from your environment" : "generated, unless already set"}), ANTHROPIC_API_KEY (${process.env.ANTHROPIC_API_KEY ? "from your environment" : "not exported: left as it is"})
+`);
+  process.exit(0);
+}
 
 step(`D1 database "${databaseName}"`);
 const list = wrangler(["d1", "list", "--json"], { quiet: true });

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { openAPIRouteHandler } from "hono-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
@@ -11,6 +10,7 @@ import { enforceWorkspaceQuota } from "./middleware/quota";
 import { websocketProtocol } from "./middleware/websocket-protocol";
 import { adminRoutes } from "./routes/admin";
 import { v1Routes } from "./routes";
+import { openApiDocumentHandler } from "./openapi/document";
 import { tunnelConnectRoutes } from "./routes/tunnel-connect";
 
 export const app = new Hono<AppEnv>();
@@ -20,20 +20,7 @@ app.use("*", requestLog);
 app.use("*", readBetas);
 
 app.get("/health", (c) => c.json({ ok: true }));
-app.get(
-  "/openapi.json",
-  openAPIRouteHandler(app, {
-    documentation: {
-      info: {
-        title: "Managed Agents API (Cloudflare)",
-        version: "managed-agents-2026-04-01",
-        description: "The Claude Managed Agents API, served by Workers, Durable Objects, D1 and R2.",
-      },
-      components: { securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
-      security: [{ apiKey: [] }],
-    },
-  }),
-);
+app.get("/openapi.json", openApiDocumentHandler(app));
 app.route("/admin", adminRoutes);
 // The console (public/console) is static assets, served before the Worker runs when deployed or under
 // wrangler dev; these routes serve it when the Worker is called directly (tests, service bindings).

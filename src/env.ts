@@ -76,6 +76,12 @@ export interface Env {
   OUTBOUND_ALLOW_LOOPBACK?: string;
   /** This deployment's own hostnames, comma-separated: tenant-driven fetches may not target them. */
   OWN_HOSTNAMES?: string;
+  /**
+   * "all" (default): one JSON line per request. "errors": only 4xx/5xx and requests slower than 1 s. Local stacks use
+   * "errors": under `wrangler dev` every console line is relayed through the inspector to wrangler's Node process,
+   * which cost more CPU per request than routing it.
+   */
+  REQUEST_LOG?: string;
   /** JSON overriding the built-in per-workspace limit defaults for the whole deployment (src/limits/workspace-limits.ts). */
   WORKSPACE_DEFAULT_LIMITS?: string;
 }

@@ -56,4 +56,24 @@ describe("sessions: webhooks", () => {
       ]),
     );
   });
+
+  it("a session that has looked up its workspace's endpoints sees an endpoint created, changed or deleted after", async () => {
+    const { client, agent, environment } = await sessionTenant();
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    await client.beta.sessions.events.send(session.id, { events: [say("first: no endpoint yet")] });
+    await waitForIdle(client, session.id); // the session has read (and kept) "no endpoints"
+    const endpoint = await client.beta.organization.webhooks.create({
+      url: "https://receiver.test/hooks",
+      enabled_events: ["session.idled"] as unknown as Anthropic.Beta.Organization.WebhookCreateParams["enabled_events"],
+    });
+    await client.beta.sessions.events.send(session.id, { events: [say("second")] });
+    await waitForIdle(client, session.id, 2);
+    await vi.waitFor(async () => expect(await queuedTypes(client, endpoint.id)).toEqual(["session.idled"]));
+    await client.beta.organization.webhooks.update(endpoint.id, {
+      enabled_events: ["session.running"] as unknown as Anthropic.Beta.Organization.WebhookUpdateParams["enabled_events"],
+    });
+    await client.beta.sessions.events.send(session.id, { events: [say("third")] });
+    await waitForIdle(client, session.id, 3);
+    await vi.waitFor(async () => expect(await queuedTypes(client, endpoint.id)).toEqual(["session.idled", "session.running"]));
+  });
 });

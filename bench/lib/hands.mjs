@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BETA_HEADERS } from "./fixtures.mjs";
+import { startLocalWorkers } from "../../scripts/local-workers.mjs";
 
 /** Whether the stack has the self-hosted work queue (the `hands` branch): its routes answer for a real environment. */
 export async function hasWorkQueue(client) {
@@ -34,11 +35,11 @@ export async function selfHostedSetup(client, name) {
 }
 
 /**
- * Runs the official EnvironmentWorker in this process with a `bash` tool that notes when each tool use reaches it
- * (`onToolUse(toolUseId, wallClockMs)`) and answers after `runMs`. Returns a stop function.
+ * Runs the official EnvironmentWorker in this process, in `loops` loops (scripts/local-workers.mjs, as `npm start`
+ * does), with a `bash` tool that notes when each tool use reaches it (`onToolUse(toolUseId, wallClockMs)`) and
+ * answers after `runMs`. Returns a stop function.
  */
-export function startWorker(stack, { environmentId, environmentKey, onToolUse = () => {}, runMs = 0, maxIdleMs = 60_000 }) {
-  const client = new Anthropic({ baseURL: stack.baseURL, apiKey: null, maxRetries: 2, logLevel: "off" });
+export function startWorker(stack, { environmentId, environmentKey, onToolUse = () => {}, runMs = 0, maxIdleMs = 60_000, loops = 1 }) {
   const bash = {
     name: "bash",
     description: "Runs a shell command (benchmark stand-in: records arrival, runs nothing)",
@@ -50,18 +51,16 @@ export function startWorker(stack, { environmentId, environmentKey, onToolUse = 
       return "ok";
     },
   };
-  const controller = new AbortController();
-  const worker = client.beta.environments.work.worker({
+  const workers = startLocalWorkers({
+    baseURL: stack.baseURL,
     environmentId,
     environmentKey,
     workdir: mkdtempSync(path.join(tmpdir(), "ma-bench-worker-")),
     tools: [bash],
+    loops,
     maxIdleMs,
     memorySyncIntervalMs: null,
+    logLevel: "off",
   });
-  const running = worker.run(controller.signal).catch((err) => err);
-  return async () => {
-    controller.abort();
-    return running;
-  };
+  return workers.stop;
 }

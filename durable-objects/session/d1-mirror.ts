@@ -1,11 +1,23 @@
+import type { SessionRow } from "../../src/db/schema";
 import { outcomeEvaluations } from "./outcomes";
 import type { SessionState } from "./types";
+
+/**
+ * How far D1 may lag the object while a model step runs: the step's own transitions (tool phases, the reply, idle)
+ * are written once when it ends, or after this long if it is still running, so none of them overlaps the model call.
+ * The transition that starts a turn is still written before `events.send` answers: a list filtered by status right
+ * after a send must see the session running. `sessions.retrieve` reads these fields from the object
+ * (`mirroredFields`), so it never sees the lag.
+ */
+export const MIRROR_LAG_MS = 1_000;
 
 /**
  * Keeps the session's row in D1 (the cross-session index lists read) in step with the DO. Writes the whole
  * mirrored state each time, one write at a time, coalescing bursts into the latest state; the row's
  * `mirror_seq` guard drops a write that would land after a newer one. A failed write is simply redone by the
  * next flush, since each write carries the full state.
+ *
+ * `later` defers a write by up to MIRROR_LAG_MS (a model step is running), `settle` writes a deferred one now.
  *
  * The last `mirror_seq` D1 confirmed is kept in the object's own storage, so a write that a crash (or a D1
  * error) cut short is known on the next wake or alarm (`behind`) and redone then: otherwise a session whose
@@ -14,6 +26,7 @@ import type { SessionState } from "./types";
 export class D1Mirror {
   private inFlight: Promise<void> | undefined;
   private dirty = false;
+  private deferred: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly db: D1Database,
@@ -31,8 +44,21 @@ export class D1Mirror {
     return state.mirrorSeq > confirmed;
   }
 
+  /** Writes the state within MIRROR_LAG_MS, or at the next `settle` or `flush`, whichever comes first. */
+  later(keepAlive: (write: Promise<void>) => void) {
+    if (this.deferred) return;
+    this.deferred = setTimeout(() => keepAlive(this.flush()), MIRROR_LAG_MS);
+  }
+
+  /** A deferred write, if any, now (the model step it waited for ended). */
+  settle(): Promise<void> {
+    return this.deferred ? this.flush() : Promise.resolve();
+  }
+
   /** Resolves once the state as of this call is in D1 (or the write failed and was logged). */
   flush(): Promise<void> {
+    if (this.deferred !== undefined) clearTimeout(this.deferred);
+    this.deferred = undefined;
     this.dirty = true;
     if (!this.inFlight) {
       this.inFlight = this.drain().finally(() => {
@@ -61,7 +87,26 @@ export class D1Mirror {
   }
 }
 
-function write(db: D1Database, s: SessionState) {
+/** The session row's fields this object owns: what the mirror writes, and what `sessions.retrieve` overlays on D1's row. */
+export function mirroredFields(s: SessionState) {
+  return {
+    status: s.status,
+    usage: s.usage,
+    activeSeconds: s.activeSeconds,
+    runningSince: s.runningSince,
+    title: s.title,
+    metadata: s.metadata,
+    agent: s.agent,
+    archivedAt: s.archivedAt,
+    updatedAt: s.updatedAt,
+    mirrorSeq: s.mirrorSeq,
+    outcomeEvaluations: outcomeEvaluations(s),
+  } satisfies Partial<SessionRow>;
+}
+export type MirroredFields = ReturnType<typeof mirroredFields>;
+
+function write(db: D1Database, state: SessionState) {
+  const s = mirroredFields(state);
   return db
     .prepare(
       `UPDATE sessions SET status = ?, usage = ?, active_seconds = ?, running_since = ?, title = ?, metadata = ?,
@@ -79,9 +124,9 @@ function write(db: D1Database, s: SessionState) {
       s.archivedAt,
       s.updatedAt,
       s.mirrorSeq,
-      JSON.stringify(outcomeEvaluations(s)),
-      s.sessionId,
-      s.workspaceId,
+      JSON.stringify(s.outcomeEvaluations),
+      state.sessionId,
+      state.workspaceId,
       s.mirrorSeq,
     )
     .run();

@@ -9,7 +9,8 @@ import { runModelStep } from "./agent-loop";
 import { McpHub } from "./mcp/hub";
 import { runMcpToolUses } from "./mcp/run";
 import { runServerToolUses } from "./web-fetch";
-import { D1Mirror } from "./d1-mirror";
+import { EndpointCache } from "./endpoint-cache";
+import { D1Mirror, mirroredFields, type MirroredFields } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
 import { jsonBytes, MAX_EVENT_BYTES, tooLarge } from "./event-size";
 import { fileIdsIn, foreignFileIds } from "./file-blocks";
@@ -31,6 +32,7 @@ import { threadOwnView } from "./thread-view";
 import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, type ThreadListQuery } from "./threads";
 import type { LogScope } from "./event-log";
 import { webhookTypesFor } from "./webhooks";
+import { SESSION_NOT_FOUND } from "../../src/db/queries/sessions";
 import { emitWebhookEvents } from "../../src/webhooks/emit";
 import { startsTurn, totalTokens } from "../../src/limits/model-tokens";
 import { workspaceQuota } from "../workspace-quota/workspace-quota";
@@ -39,6 +41,7 @@ import {
   fail,
   InvalidEvent,
   ok,
+  type EventDraft,
   type PendingToolUse,
   type RpcResult,
   type SessionEvent,
@@ -76,8 +79,12 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** The model steps running in this instance, if any; `stepAgain` asks them for one more. */
   private stepping: Promise<void> | undefined;
   private stepAgain = false;
+  /** Whether the stream last said this session's tool uses wait for a worker (`handsWaiting`). */
+  private waitingForHands: boolean | undefined;
   /** Webhook events go out one after another, so receivers' outboxes get them in transition order. */
   private webhooks: Promise<void> = Promise.resolve();
+  /** The workspace's webhook endpoints, kept here until an endpoint changes (endpoint-cache.ts). */
+  private readonly endpoints: EndpointCache;
   private mcp!: McpHub;
   /** A multiagent session's threads run here, in this object (threads.ts says why). */
   private threads!: ThreadRunner;
@@ -87,6 +94,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     this.fanout = new FanOut(ctx);
     this.mirror = new D1Mirror(env.DB, () => this.current, ctx.storage.sql);
     this.mcp = new McpHub(env);
+    this.endpoints = new EndpointCache(env, () => this.current?.sessionId);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
       this.log = new EventLog(ctx.storage.sql);
@@ -158,7 +166,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     caps: { maxEvents?: number } = {},
   ): Promise<RpcResult<{ events: SessionEvent[] }>> {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     const held = caps.maxEvents !== undefined && startsTurn(events) ? this.log.lastSeq() : 0;
     if (caps.maxEvents !== undefined && held >= caps.maxEvents) {
       return fail(
@@ -203,7 +211,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     threadId?: string,
   ): Promise<RpcResult<{ data: SessionEvent[]; next_page: string | null }>> {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     const scope = threadId === undefined ? undefined : this.threadScope(state, threadId);
     if (scope === null) return fail("not_found_error", `thread ${threadId} not found`);
     let afterSeq: number | undefined;
@@ -249,7 +257,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** Deletes everything the session holds: streams end with `session.deleted`, then storage is wiped. */
   async destroy(workspaceId: string): Promise<RpcResult<void>> {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     try {
       assertDeletable(state);
     } catch (err) {
@@ -269,7 +277,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** `sessions.threads.list`. */
   async listThreads(workspaceId: string, query: ThreadListQuery) {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     let after: string | undefined;
     if (query.page) {
       try {
@@ -286,7 +294,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** `sessions.threads.retrieve`. */
   async getThread(workspaceId: string, threadId: string) {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     if (!hasThread(state, threadId)) return fail("not_found_error", `thread ${threadId} not found`);
     return ok(threadJson(state, threadId));
   }
@@ -294,7 +302,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** `sessions.threads.archive`: a child thread that is not running ends, and keeps its log. */
   async archiveThread(workspaceId: string, threadId: string) {
     const state = this.owned(workspaceId);
-    if (!state) return fail("not_found_error", "session not found");
+    if (!state) return fail("not_found_error", SESSION_NOT_FOUND);
     if (!hasThread(state, threadId)) return fail("not_found_error", `thread ${threadId} not found`);
     if (!state.threads) return fail("invalid_request_error", "the primary thread cannot be archived; archive the session instead");
     try {
@@ -312,6 +320,33 @@ export class SessionDurableObject extends DurableObject<Env> {
     return threadId === primaryThreadId(state.sessionId) ? undefined : { kind: "thread", thread: threadId };
   }
 
+  /**
+   * From the hands' work queue (work-queue/hands-notice.ts): this session's tool uses wait for a worker (none is free),
+   * or a worker has just claimed them. Announced as a `session.status_running` carrying `waiting_for_hands`: the SDK's
+   * own status event (a typed client reads a running session), with the reason alongside. Single-thread sessions.
+   */
+  async handsWaiting(workspaceId: string, waiting: boolean): Promise<void> {
+    const state = this.owned(workspaceId);
+    if (!state || state.threads || state.status !== "running") return;
+    // The queue announces each item at most once each way; "arrived" only follows a "waiting" this instance said.
+    if (!waiting && this.waitingForHands !== true) return;
+    this.waitingForHands = waiting;
+    await this.commit((t) => {
+      t.emit({ type: "session.status_running", waiting_for_hands: waiting } as EventDraft);
+    });
+  }
+
+  /** The workspace's webhook endpoints changed: the next status change reads them again. */
+  async forgetWebhookEndpoints(): Promise<void> {
+    this.endpoints.forget();
+  }
+
+  /** The session row's fields this object owns, newer than D1's while a mirror write is deferred (`sessions.retrieve`). */
+  async mirrored(workspaceId: string): Promise<MirroredFields | undefined> {
+    const state = this.owned(workspaceId);
+    return state && mirroredFields(state);
+  }
+
   /** The state as the DO sees it (tests and diagnostics). */
   async inspect(): Promise<SessionState | undefined> {
     return this.current;
@@ -325,7 +360,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const state = this.owned(request.headers.get("x-workspace-id") ?? "");
-    if (!state) return Response.json({ type: "not_found_error", message: "session not found" }, { status: 404 });
+    if (!state) return Response.json({ type: "not_found_error", message: SESSION_NOT_FOUND }, { status: 404 });
     const deltas = url.searchParams.getAll("deltas") as DeltaType[];
     const threadId = url.searchParams.get("thread");
     const scope = threadId === null ? undefined : this.threadScope(state, threadId);
@@ -437,6 +472,7 @@ export class SessionDurableObject extends DurableObject<Env> {
     };
     this.stepping = run().finally(() => {
       this.stepping = undefined;
+      this.ctx.waitUntil(this.mirror.settle());
     });
     return this.stepping;
   }
@@ -476,6 +512,9 @@ export class SessionDurableObject extends DurableObject<Env> {
     this.fanout.publish(events);
     this.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
     const { effects } = t;
+    // Commits inside a model step mirror once, after it (d1-mirror.ts); the one that starts a turn mirrors before its
+    // acknowledgement, since a list filtered by status right after `events.send` must see the session running.
+    const inStep = this.stepping !== undefined;
     if (effects.abortModel) {
       this.inflight?.abort.abort();
       this.fanout.clearPreviews();
@@ -491,7 +530,10 @@ export class SessionDurableObject extends DurableObject<Env> {
         this.runSoon();
       }
     } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
-    if (t.state.mirrorSeq !== before) await this.mirror.flush();
+    if (t.state.mirrorSeq !== before) {
+      if (inStep) this.mirror.later((write) => this.ctx.waitUntil(write));
+      else await this.mirror.flush();
+    }
     return events;
   }
 
@@ -505,7 +547,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   }
 
   private async transition(workspaceId: string, fn: (t: Transition) => void): Promise<RpcResult<void>> {
-    if (!this.owned(workspaceId)) return fail("not_found_error", "session not found");
+    if (!this.owned(workspaceId)) return fail("not_found_error", SESSION_NOT_FOUND);
     try {
       await this.commit(fn);
       return ok(undefined);
@@ -549,6 +591,7 @@ export class SessionDurableObject extends DurableObject<Env> {
         this.env,
         this.ctx,
         types.map((type) => ({ workspaceId, type, id: sessionId })),
+        (workspace) => this.endpoints.get(workspace),
       ),
     );
     this.ctx.waitUntil(this.webhooks);

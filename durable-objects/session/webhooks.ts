@@ -10,7 +10,8 @@ import type { SessionEvent } from "./types";
 export function webhookTypesFor(event: SessionEvent): WorkspaceEventType[] {
   switch (event.type) {
     case "session.status_running":
-      return ["session.running", "session.status_run_started"];
+      // A running session's hands status (waiting for a worker, or one arrived) is not a new run.
+      return "waiting_for_hands" in event ? [] : ["session.running", "session.status_run_started"];
     case "session.status_idle":
       return event.stop_reason.type === "requires_action"
         ? ["session.idled", "session.requires_action", "session.status_idled"]

@@ -41,13 +41,17 @@ function deferred<T>(): Deferred<T> {
 interface Pending {
   socket: WebSocket;
   head: Deferred<Response>;
+  /** A streamed answer (SSE): chunks are passed on as they come. */
   body?: ReadableStreamDefaultController<Uint8Array>;
+  /** Any other answer: held until it is complete, then handed over whole. */
+  buffered?: { status: number; headers: [string, string][]; chunks: Uint8Array[] };
   timer: ReturnType<typeof setTimeout>;
 }
 
 /**
  * One per tunnel: holds its connectors' WebSockets (hibernatable, tagged with the token id they presented) and
  * relays the brain's MCP requests for the tunnel's hostnames through one of them, streaming the answer back.
+ * Answers are handed back whole, except event streams (SSE), which are passed on chunk by chunk as they arrive.
  * Several connectors may serve a tunnel: each request goes to the next live one, so a connector that drops is
  * simply skipped. A rotated token refuses new connections but leaves established ones up (the contract); an
  * archived tunnel closes them all.
@@ -122,18 +126,34 @@ export class TunnelRelay extends DurableObject<Env> {
     if (!pending || pending.socket !== socket) return;
     switch (frame.type) {
       case "response": {
+        const streamed = frame.headers.some(([k, v]) => k.toLowerCase() === "content-type" && v.includes("text/event-stream"));
+        if (!streamed) {
+          pending.buffered = { status: frame.status, headers: frame.headers, chunks: [] };
+          break;
+        }
         clearTimeout(pending.timer);
         const body = new ReadableStream<Uint8Array>({ start: (controller) => void (pending.body = controller) });
-        pending.head.resolve(new Response(nullBodyStatus(frame.status) ? null : body, { status: frame.status, headers: frame.headers }));
+        pending.head.resolve(new Response(body, { status: frame.status, headers: frame.headers }));
         break;
       }
-      case "data":
-        pending.body?.enqueue(fromBase64(frame.chunk));
+      case "data": {
+        const chunk = fromBase64(frame.chunk);
+        if (!chunk.length) break;
+        if (pending.buffered) pending.buffered.chunks.push(chunk);
+        else pending.body?.enqueue(chunk);
         break;
-      case "end":
-        pending.body?.close();
+      }
+      case "end": {
         this.pending.delete(frame.id);
+        clearTimeout(pending.timer);
+        pending.body?.close();
+        const done = pending.buffered;
+        if (done) {
+          const body = nullBodyStatus(done.status) ? null : concat(done.chunks);
+          pending.head.resolve(new Response(body, { status: done.status, headers: done.headers }));
+        }
         break;
+      }
       case "error":
         this.fail(frame.id, frame.message);
         break;
@@ -169,6 +189,13 @@ const send = (socket: WebSocket, frame: RelayFrame) => {
   } catch {
     // A socket closing under us: its close handler fails what was pending on it.
   }
+};
+
+const concat = (chunks: Uint8Array[]) => {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, (at += c.length) - c.length);
+  return out;
 };
 
 const nullBodyStatus = (status: number) => status === 101 || status === 204 || status === 205 || status === 304;

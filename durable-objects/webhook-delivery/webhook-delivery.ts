@@ -1,4 +1,5 @@
 import { guardedFetch, outboundPolicy } from "../../src/lib/outbound-guard";
+import { EndpointWatchers } from "./endpoint-watchers";
 import { DurableObject } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import type { Env } from "../../src/env";
@@ -47,6 +48,7 @@ export class WebhookDelivery extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Rows an attempt is running for, so overlapping alarm runs never send one twice. */
   private readonly inFlight = new Set<string>();
+  private readonly watchers: EndpointWatchers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,6 +73,17 @@ export class WebhookDelivery extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    this.watchers = new EndpointWatchers(env, this.sql);
+  }
+
+  /** A session keeps a copy of the workspace's endpoints until `until` (endpoint-watchers.ts). */
+  async watchEndpoints(sessionId: string, until: number): Promise<void> {
+    this.watchers.watch(sessionId, until);
+  }
+
+  /** The workspace's endpoints changed (created, updated, deleted): sessions drop their copies before this returns. */
+  async endpointsChanged(): Promise<void> {
+    await this.watchers.changed();
   }
 
   /** Durably queues `event` for each endpoint. Idempotent per (endpoint, event id). */

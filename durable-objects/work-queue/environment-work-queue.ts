@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import { newId } from "../../src/lib/ids";
 import { revokeWorkTokens } from "../../src/hands/tokens";
+import { HandsNotice } from "./hands-notice";
 import {
   ok,
   type Delivery,
@@ -86,12 +87,15 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
   private readonly waiters = new Set<() => void>();
   /** The lease of a worker that asks for none (WORK_LEASE_TTL_SECONDS, else the hosted API's 300 s). */
   private readonly defaultLeaseTtl: number;
+  /** Sessions whose items wait for a free worker hear so, and hear when one claims them. */
+  private readonly notice: HandsNotice;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     const configured = Number(env.WORK_LEASE_TTL_SECONDS);
     this.defaultLeaseTtl = configured > 0 ? clampTtl(configured) : DEFAULT_LEASE_TTL_S;
+    this.notice = new HandsNotice(env, ctx, (id) => this.get(id)?.state === "queued" && this.get(id)?.delivered_at === null);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS work_items (
         id TEXT PRIMARY KEY,
@@ -138,7 +142,9 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
       else if (live.state !== "queued") this.sql.exec("UPDATE work_items SET last_enqueue_at = ? WHERE id = ?", now, live.id);
       return toItem(live);
     }
-    return toItem(this.insert(input.workspaceId, input.environmentId, input.sessionId, input.metadata ?? {}, now));
+    const item = toItem(this.insert(input.workspaceId, input.environmentId, input.sessionId, input.metadata ?? {}, now));
+    this.notice.queued(item);
+    return item;
   }
 
   /**
@@ -346,6 +352,7 @@ export class EnvironmentWorkQueue extends DurableObject<Env> {
     if (!row) return null;
     const epoch = row.delivery + 1;
     this.sql.exec("UPDATE work_items SET delivered_at = ?, delivery = ? WHERE id = ?", now, epoch, row.id);
+    this.notice.claimed(row.id);
     return { item: toItem({ ...row, delivered_at: now, delivery: epoch }), epoch };
   }
 

@@ -60,8 +60,21 @@ export function createApi(apiKey) {
 
   return {
     apiKey,
+    /** Any read of the public API. @param {string} path @param {Record<string, any>} [query] */
+    get: (path, query) => request("GET", path, { query }),
+    /** Every item of a list (PageCursor), up to `max`. @param {string} path @param {Record<string, any>} [query] */
+    list: (path, query = {}, max = 500) => all(path, { limit: 100, ...query }, max),
     /** @param {Record<string, any>} query */
     listSessions: (query) => request("GET", "/v1/sessions", { query }),
+    /** Sessions across pages, newest first, up to `max`. @param {Record<string, any>} query @param {number} max */
+    allSessions: (query, max) => all("/v1/sessions", { ...query, limit: 100 }, max),
+    /** A session's first user message, or undefined. @param {string} id */
+    firstMessage: async (id) =>
+      (await request("GET", `/v1/sessions/${encodeURIComponent(id)}/events`, { query: { limit: 1, "types[]": "user.message" } })).data[0],
+    /** @param {string} id */
+    archiveSession: (id) => request("POST", `/v1/sessions/${encodeURIComponent(id)}/archive`),
+    /** @param {string} id */
+    deleteSession: (id) => request("DELETE", `/v1/sessions/${encodeURIComponent(id)}`),
     /** @param {string} id */
     getSession: (id) => request("GET", `/v1/sessions/${encodeURIComponent(id)}`),
     /** @param {{ agent: string, environment_id: string, title?: string }} body */
@@ -72,6 +85,10 @@ export function createApi(apiKey) {
     sendEvents: (id, events) => request("POST", `/v1/sessions/${encodeURIComponent(id)}/events`, { body: { events } }),
     listAgents: () => all("/v1/agents", { limit: 100 }, 500),
     listEnvironments: () => all("/v1/environments", { limit: 100 }, 500),
+    /** The newest work items of a self-hosted environment's queue. @param {string} id */
+    listWork: (id) => request("GET", `/v1/environments/${encodeURIComponent(id)}/work`, { query: { limit: 50 } }),
+    /** @param {string} id */
+    getEnvironment: (id) => request("GET", `/v1/environments/${encodeURIComponent(id)}`),
   };
 }
 

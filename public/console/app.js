@@ -1,23 +1,72 @@
 // The console: sign in with a workspace API key, browse sessions, watch one live and talk to it.
-// Routes live in the hash (#/, #/sessions/<id>) so the static page needs no server routing.
+// Routes live in the hash (#/, #/sessions/<id>, #/agents/<id>, …) so the static page needs no server routing.
 import { ApiError, createApi, forgetKey, storedKey, storeKey } from "./api.js";
 import { h, replace, toast } from "./dom.js";
-import { SessionList, newSessionDialog } from "./sessions.js";
+import { SessionList } from "./sessions.js";
+import { newSessionDialog } from "./new-session.js";
 import { SessionView } from "./session-view.js";
+import { ResourcePage } from "./resource-page.js";
+import { agentsPage } from "./page-agents.js";
+import { environmentsPage } from "./page-environments.js";
+import { vaultsPage } from "./page-vaults.js";
+import { filesPage } from "./page-files.js";
+import { skillsPage } from "./page-skills.js";
+import { memoryPage } from "./page-memory.js";
+
+/** The read-mostly pages, in the nav's order after Sessions. */
+const PAGES = [agentsPage, environmentsPage, vaultsPage, filesPage, skillsPage, memoryPage];
 
 const app = /** @type {HTMLElement} */ (document.getElementById("app"));
 const topbarEnd = /** @type {HTMLElement} */ (document.getElementById("topbar-end"));
+const nav = /** @type {HTMLElement} */ (document.getElementById("page-nav"));
 
-/** @type {{ api: import("./api.js").Api, list: SessionList, layout: HTMLElement, detail: HTMLElement, view?: SessionView } | undefined} */
+/**
+ * @typedef {{ api: import("./api.js").Api, list: SessionList, layout: HTMLElement, detail: HTMLElement, view?: SessionView,
+ *   pages: Map<string, ResourcePage> }} SignedIn
+ */
+/** @type {SignedIn | undefined} */
 let signedIn;
 
 function route() {
   const key = storedKey();
   if (!key) return signIn();
   if (!signedIn) start(key);
-  const s = /** @type {NonNullable<typeof signedIn>} */ (signedIn);
-  const match = location.hash.match(/^#\/sessions\/([^/?#]+)/);
-  const sessionId = match ? decodeURIComponent(match[1]) : undefined;
+  const s = /** @type {SignedIn} */ (signedIn);
+  const [, name = "sessions", rawId] = location.hash.match(/^#\/([a-z_]+)(?:\/([^/?#]+))?/) ?? [];
+  const id = rawId ? decodeURIComponent(rawId) : undefined;
+  const def = PAGES.find((p) => p.path === name);
+  for (const link of nav.querySelectorAll("a")) {
+    if (link.getAttribute("data-page") === (def ? name : "sessions")) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  if (def) return showPage(s, def, id);
+  showSessions(s, name === "sessions" ? id : undefined);
+}
+
+/**
+ * @param {SignedIn} s
+ * @param {import("./resource-page.js").ResourceDef} def
+ * @param {string | undefined} id
+ */
+function showPage(s, def, id) {
+  s.view?.destroy();
+  s.view = undefined;
+  let page = s.pages.get(def.path);
+  if (!page) {
+    page = new ResourcePage(s.api, def);
+    s.pages.set(def.path, page);
+    page.load();
+  }
+  if (app.firstElementChild !== page.el) replace(app, page.el);
+  page.show(id);
+}
+
+/** @param {SignedIn} s @param {string | undefined} sessionId */
+function showSessions(s, sessionId) {
+  if (app.firstElementChild !== s.layout) {
+    replace(app, s.layout);
+    s.list.refresh(true);
+  }
   s.layout.classList.toggle("has-detail", Boolean(sessionId));
   s.list.select(sessionId);
   if (sessionId && s.view?.sessionId === sessionId) return;
@@ -60,7 +109,13 @@ function start(key) {
     h("span.key-hint", { title: "Signed in with this workspace API key (kept in this tab only)", text: maskKey(key) }),
     h("button.ghost.small", { type: "button", onclick: signOut, text: "Sign out" }),
   );
-  signedIn = { api, list, layout, detail };
+  replace(
+    nav,
+    h("a", { href: "#/", "data-page": "sessions", text: "Sessions" }),
+    PAGES.map((p) => h("a", { href: `#/${p.path}`, "data-page": p.path, text: p.title })),
+  );
+  nav.hidden = false;
+  signedIn = { api, list, layout, detail, pages: new Map() };
   list.refresh();
 }
 
@@ -75,6 +130,8 @@ function signOut() {
 
 function signIn() {
   topbarEnd.replaceChildren();
+  nav.replaceChildren();
+  nav.hidden = true;
   const input = h("input", {
     type: "password",
     id: "api-key",

@@ -47,3 +47,29 @@ export function inputTokens(usage) {
     (cache.ephemeral_1h_input_tokens ?? 0)
   );
 }
+
+/** Cache tokens of a usage object: reads and writes (both TTLs). @param {any} usage */
+export function cacheTokens(usage) {
+  const cache = usage?.cache_creation ?? {};
+  return { read: usage?.cache_read_input_tokens ?? 0, written: (cache.ephemeral_5m_input_tokens ?? 0) + (cache.ephemeral_1h_input_tokens ?? 0) };
+}
+
+/**
+ * A BetaMonetaryAmount ({ amount: minor units as a decimal string, currency }) as "$0.42"; "—" when the server
+ * has not priced the session (`list_cost` is absent until cost tracking is available).
+ * @param {{ amount: string, currency: string } | null | undefined} money
+ */
+export function cost(money) {
+  if (!money) return "—";
+  const minor = Number(money.amount);
+  return new Intl.NumberFormat(undefined, { style: "currency", currency: money.currency }).format(minor / 100);
+}
+
+/** Milliseconds between two ISO times as "850ms", "4.2s", "3m 5s"; "" when either is missing. @param {string} from @param {string} to */
+export function elapsed(from, to) {
+  const ms = Date.parse(to) - Date.parse(from);
+  if (!Number.isFinite(ms) || ms < 0) return "";
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return duration(ms / 1000);
+}

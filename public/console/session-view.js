@@ -1,7 +1,9 @@
 // One session: its header (status, agent, usage), the live timeline, what it waits for, and the composer.
 import { ApiError } from "./api.js";
 import { h, replace, toast } from "./dom.js";
-import { duration, full, inputTokens, tokens, ago } from "./format.js";
+import { EventFilter } from "./event-filter.js";
+import { archiveSession, deleteSession } from "./session-actions.js";
+import { renderStats } from "./session-stats.js";
 import { LiveStream } from "./live.js";
 import { statusDot } from "./sessions.js";
 import { Timeline } from "./timeline.js";
@@ -12,6 +14,7 @@ const STATUS_OF_EVENT = {
   "session.status_rescheduled": "rescheduling",
   "session.status_terminated": "terminated",
 };
+const HANDS_POLL_MS = 2000;
 /** Events after which the session's usage or status may have changed: re-read the session (debounced). */
 const REFRESH_AFTER = new Set(["span.model_request_end", "session.status_idle", "session.status_terminated", "session.status_running"]);
 
@@ -27,6 +30,8 @@ export class SessionView {
     this.options = options;
     /** @type {any} */
     this.session = undefined;
+    /** Whether the stream last said this session waits for a self-hosted worker. */
+    this.waitingForHands = false;
     this.destroyed = false;
     this.pendingCount = 0;
 
@@ -37,7 +42,8 @@ export class SessionView {
     this.stats = h("dl.session-stats");
     this.banner = h("div.action-banner", { hidden: true });
     this.log = h("div.timeline", { role: "log", "aria-label": "Session events" });
-    this.scroller = h("div.timeline-scroll", null, this.log);
+    this.filter = new EventFilter(this.log);
+    this.scroller = h("div.timeline-scroll", null, this.log, this.filter.rawList);
     this.input = h("textarea.composer-input", {
       rows: 1,
       placeholder: "Message the agent…",
@@ -72,8 +78,23 @@ export class SessionView {
         h("a.back", { href: "#/", "aria-label": "Back to sessions", text: "‹" }),
         h("div.session-head-title", null, this.title, this.meta),
         h("div.session-head-badges", null, this.status, this.conn),
+        h(
+          "div.session-actions",
+          null,
+          (this.archiveButton = h("button.ghost.small", {
+            type: "button",
+            text: "Archive",
+            onclick: () => archiveSession(this.api, this.sessionId, (session) => (this.render(session), this.options.onChange?.())),
+          })),
+          h("button.ghost.small.danger-text", {
+            type: "button",
+            text: "Delete",
+            onclick: () => deleteSession(this.api, this.sessionId, () => this.options.onChange?.()),
+          }),
+        ),
         this.stats,
       ),
+      this.filter.bar,
       this.scroller,
       h("footer.session-foot", null, this.banner, this.form),
     );
@@ -148,6 +169,12 @@ export class SessionView {
   /** @param {any} event */
   add(event) {
     this.timeline.add(event);
+    this.filter.add(event);
+    // The server says when the session's tool uses wait for a self-hosted worker (none free) and when one arrives.
+    const waited = this.waitingForHands;
+    if (event.type === "session.status_running" && "waiting_for_hands" in event) this.waitingForHands = event.waiting_for_hands === true;
+    else if (event.type === "user.tool_result" || event.type === "session.status_idle" || event.type === "session.status_terminated") this.waitingForHands = false;
+    if (waited !== this.waitingForHands && this.session && !STATUS_OF_EVENT[event.type]) this.render(this.session);
     const status = STATUS_OF_EVENT[event.type];
     if (status && this.session) this.render({ ...this.session, status });
     if (event.type === "session.deleted") this.render({ ...this.session, status: "terminated" });
@@ -167,34 +194,53 @@ export class SessionView {
   render(s) {
     this.session = s;
     this.title.textContent = s.title || "Untitled session";
-    replace(this.status, statusDot(s.status), s.status);
-    this.status.className = `status-pill ${s.status}`;
+    const waiting = s.status === "running" && this.waitingForHands;
+    replace(this.status, statusDot(s.status), waiting ? "waiting for hands" : s.status);
+    this.status.className = `status-pill ${s.status}${waiting ? " waiting" : ""}`;
+    this.status.title = waiting ? "Tool calls are queued for a self-hosted worker, and every worker is busy (or none is running)." : "";
     replace(
       this.meta,
       h("code", { text: s.id }),
       s.agent ? h("span", { title: `Agent ${s.agent.id}`, text: `${s.agent.name} v${s.agent.version}` }) : null,
       s.agent?.model ? h("span", { text: s.agent.model.id ?? s.agent.model }) : null,
+      this.environment,
     );
-    const usage = s.usage ?? {};
-    const stat = (/** @type {string} */ label, /** @type {string} */ short, /** @type {string} */ value, /** @type {string} */ title = "") =>
-      h(
-        `div.stat-${label.toLowerCase()}`,
-        { title },
-        h("dt", null, h("span.long", { text: label }), h("span.short", { text: short })),
-        h("dd", { text: value }),
-      );
-    replace(
-      this.stats,
-      stat("Input", "In", tokens(inputTokens(usage)), `${usage.input_tokens ?? 0} uncached, ${usage.cache_read_input_tokens ?? 0} cache reads`),
-      stat("Output", "Out", tokens(usage.output_tokens)),
-      stat("Active", "Active", duration(s.stats?.active_seconds), "Time spent running"),
-      stat("Created", "Created", ago(s.created_at), full(s.created_at)),
-    );
-    const ended = s.status === "terminated";
+    this.showEnvironment(s.environment_id);
+    renderStats(this.stats, s);
+    this.archiveButton.hidden = Boolean(s.archived_at);
+    const ended = s.status === "terminated" || Boolean(s.archived_at);
     this.input.disabled = ended;
     this.sendButton.disabled = ended;
     this.updateInterrupt();
-    this.input.placeholder = ended ? "This session has ended." : "Message the agent…";
+    this.input.placeholder = s.archived_at ? "This session is archived." : ended ? "This session has ended." : "Message the agent…";
+  }
+
+  /** The environment's name in the header, read once per session (it cannot change). @param {string} id */
+  async showEnvironment(id) {
+    if (!id || this.environment?.dataset.id === id) return;
+    this.environment = h("a.session-env", { href: `#/environments/${encodeURIComponent(id)}`, title: `Environment ${id}`, text: id });
+    this.environment.dataset.id = id;
+    this.meta.append(this.environment);
+    const env = await this.api.getEnvironment(id).catch(() => undefined);
+    if (!env || this.destroyed) return;
+    this.environment.textContent = `env: ${env.name}`;
+    this.timeline.setHands(env.config?.type);
+    if (env.config?.type !== "self_hosted") return;
+    this.handsTimer = setInterval(() => this.checkHands(id), HANDS_POLL_MS);
+    this.checkHands(id);
+  }
+
+  /**
+   * A self-hosted environment runs tools only once a worker takes the session's work item: while the newest item
+   * for this session is still queued (or none is open), its running tool calls say "waiting for hands".
+   * @param {string} environmentId
+   */
+  async checkHands(environmentId) {
+    if (!this.timeline.inFlight().length || document.visibilityState !== "visible") return;
+    const work = await this.api.listWork(environmentId).catch(() => undefined);
+    if (!work || this.destroyed) return;
+    const item = work.data.find((/** @type {any} */ w) => w.data?.id === this.sessionId);
+    this.timeline.waitForHands(!item || item.state === "queued" || item.state === "stopped");
   }
 
   /** @param {import("./live.js").LiveState} state @param {string} [detail] */
@@ -279,7 +325,8 @@ export class SessionView {
   async post(events) {
     try {
       const res = await this.api.sendEvents(this.sessionId, events);
-      for (const event of res.data ?? []) this.timeline.add(event);
+      for (const event of res.data ?? []) this.add(event);
+      this.timeline.markMine((res.data ?? []).map((e) => e.id));
       return true;
     } catch (err) {
       toast(/** @type {Error} */ (err).message);
@@ -297,5 +344,6 @@ export class SessionView {
     this.live?.stop();
     this.observer.disconnect();
     clearTimeout(this.refreshTimer);
+    clearInterval(this.handsTimer);
   }
 }

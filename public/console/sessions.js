@@ -1,11 +1,14 @@
-// The sessions list (status filter, cursor paging both ways, quiet auto-refresh) and the new-session dialog.
+// The sessions list: status filter, search, cursor paging both ways, quiet auto-refresh, and each session's
+// first message as a preview.
 import { ApiError } from "./api.js";
-import { h, replace, toast } from "./dom.js";
+import { h, replace } from "./dom.js";
 import { ago, full, inputTokens, tokens } from "./format.js";
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 10_000;
 const STATUSES = ["running", "idle", "rescheduling", "terminated"];
+/** How many sessions a search looks through (newest first): the API has no text search, so it runs here. */
+const SEARCH_MAX = 200;
 
 export class SessionList {
   /**
@@ -21,6 +24,9 @@ export class SessionList {
     this.includeArchived = false;
     /** @type {string | undefined} */
     this.selected = undefined;
+    this.query = "";
+    /** @type {Map<string, Promise<string>>} each session's first user message, read once */
+    this.previews = new Map();
     this.items = h("ul.session-list", { "aria-label": "Sessions" });
     this.newer = h("button.ghost.small", { type: "button", text: "‹ Newer", disabled: true, onclick: () => this.go(this.prev) });
     this.older = h("button.ghost.small", { type: "button", text: "Older ›", disabled: true, onclick: () => this.go(this.next) });
@@ -43,6 +49,15 @@ export class SessionList {
         this.go(undefined);
       },
     });
+    this.search = h("input.session-search", {
+      type: "search",
+      placeholder: "Search title, id, agent, first message…",
+      "aria-label": "Search sessions",
+      oninput: () => {
+        clearTimeout(this.searchTimer);
+        this.searchTimer = setTimeout(() => ((this.query = this.search.value.trim().toLowerCase()), this.go(undefined)), 250);
+      },
+    });
     this.el = h(
       "div.list",
       null,
@@ -59,10 +74,11 @@ export class SessionList {
         h("label.check", null, archived, "Archived"),
         h("button.ghost.small.icon", { type: "button", title: "Refresh", "aria-label": "Refresh", onclick: () => this.refresh(), text: "↻" }),
       ),
+      h("div.list-search", null, this.search),
       this.items,
       (this.pager = h("div.pager", { hidden: true }, this.newer, this.older)),
     );
-    this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(true), REFRESH_MS);
+    this.timer = setInterval(() => document.visibilityState === "visible" && this.el.isConnected && this.refresh(true), REFRESH_MS);
   }
 
   /** @param {string | undefined} page */
@@ -75,19 +91,16 @@ export class SessionList {
   async refresh(quiet = false) {
     if (!quiet && !this.items.childElementCount) replace(this.items, h("li.list-note", { text: "Loading…" }));
     try {
-      const res = await this.api.listSessions({
-        limit: PAGE_SIZE,
-        page: this.page,
-        include_archived: this.includeArchived || undefined,
-        "statuses[]": this.status || undefined,
-      });
+      const filters = { include_archived: this.includeArchived || undefined, "statuses[]": this.status || undefined };
+      const res = this.query ? await this.searchSessions(filters) : await this.api.listSessions({ limit: PAGE_SIZE, page: this.page, ...filters });
       this.next = res.next_page ?? undefined;
       this.prev = res.prev_page ?? undefined;
       /** @type {HTMLButtonElement} */ (this.older).disabled = !this.next;
       /** @type {HTMLButtonElement} */ (this.newer).disabled = !this.prev;
       this.pager.hidden = !this.next && !this.prev;
       if (!res.data.length) {
-        replace(this.items, h("li.list-note", { text: this.status ? `No ${this.status} sessions.` : "No sessions yet. Create one to get started." }));
+        const none = this.query ? "No sessions match." : this.status ? `No ${this.status} sessions.` : "No sessions yet. Create one to get started.";
+        replace(this.items, h("li.list-note", { text: none }));
       } else {
         replace(this.items, res.data.map((s) => this.item(s)));
       }
@@ -95,6 +108,33 @@ export class SessionList {
       if (err instanceof ApiError && err.status === 401) return this.options.onAuthError();
       if (!quiet) replace(this.items, h("li.list-note.error", { text: `Could not load sessions: ${/** @type {Error} */ (err).message}` }));
     }
+  }
+
+  /**
+   * The newest sessions (up to SEARCH_MAX) whose title, id, agent or first message holds the query, as one page.
+   * @param {Record<string, any>} filters
+   */
+  async searchSessions(filters) {
+    const query = this.query;
+    const sessions = await this.api.allSessions(filters, SEARCH_MAX);
+    const texts = await Promise.all(sessions.map((s) => this.preview(s.id)));
+    const data = sessions.filter((s, i) => [s.title, s.id, s.agent?.name, texts[i]].some((t) => t?.toLowerCase().includes(query)));
+    return { data: data.slice(0, PAGE_SIZE * 5), next_page: null, prev_page: null };
+  }
+
+  /** A session's first user message as text ("" when it has none yet). Cached once it has one. @param {string} id */
+  preview(id) {
+    let text = this.previews.get(id);
+    if (!text) {
+      text = this.api.firstMessage(id).then((event) => {
+        const first = (event?.content ?? []).find((/** @type {any} */ b) => b.type === "text")?.text ?? "";
+        if (!first) this.previews.delete(id);
+        return first;
+      });
+      text.catch(() => this.previews.delete(id));
+      this.previews.set(id, text);
+    }
+    return text.catch(() => "");
   }
 
   /** @param {any} s */
@@ -120,6 +160,7 @@ export class SessionList {
           h("span", { text: agent }),
           h("span.item-usage", { title: "Tokens in / out", text: `${tokens(inputTokens(usage))} in · ${tokens(usage.output_tokens)} out` }),
         ),
+        this.previewLine(s.id),
         h(
           "div.item-sub",
           null,
@@ -129,6 +170,13 @@ export class SessionList {
         ),
       ),
     );
+  }
+
+  /** @param {string} id */
+  previewLine(id) {
+    const el = h("div.item-preview");
+    this.preview(id).then((text) => (el.textContent = text.replace(/\s+/g, " ").slice(0, 200)));
+    return el;
   }
 
   /** @param {string | undefined} id */
@@ -148,78 +196,4 @@ export class SessionList {
 /** @param {string} status */
 export function statusDot(status) {
   return h(`span.status-dot.${status}`, { title: status, "aria-label": status });
-}
-
-/**
- * Creates a session from an existing agent and environment.
- * @param {import("./api.js").Api} api
- * @param {(session: any) => void} onCreated
- */
-export function newSessionDialog(api, onCreated) {
-  const agent = h("select", { id: "new-agent", required: true, disabled: true }, h("option", { text: "Loading agents…" }));
-  const environment = h("select", { id: "new-env", required: true, disabled: true }, h("option", { text: "Loading environments…" }));
-  const title = h("input", { id: "new-title", type: "text", maxlength: 1024, placeholder: "Optional" });
-  const message = h("textarea", { id: "new-message", rows: 3, placeholder: "Optional: sent as the first user message" });
-  const error = h("div.form-error", { role: "alert" });
-  const create = h("button.primary", { type: "submit", text: "Create session", disabled: true });
-  const cancel = h("button.ghost", { type: "button", text: "Cancel" });
-  const form = h(
-    "form.dialog-body",
-    { method: "dialog" },
-    h("h2", { text: "New session" }),
-    h("label", { for: "new-agent", text: "Agent" }),
-    agent,
-    h("label", { for: "new-env", text: "Environment" }),
-    environment,
-    h("label", { for: "new-title", text: "Title" }),
-    title,
-    h("label", { for: "new-message", text: "First message" }),
-    message,
-    error,
-    h("div.dialog-actions", null, cancel, create),
-  );
-  const dialog = /** @type {HTMLDialogElement} */ (h("dialog.modal", { "aria-label": "New session" }, form));
-  document.body.append(dialog);
-  dialog.addEventListener("close", () => dialog.remove());
-  cancel.addEventListener("click", () => dialog.close());
-  dialog.showModal();
-
-  Promise.all([api.listAgents(), api.listEnvironments()])
-    .then(([agents, environments]) => {
-      const live = (/** @type {any[]} */ rows) => rows.filter((r) => !r.archived_at);
-      fill(agent, live(agents), (a) => `${a.name} · v${a.version} · ${a.model?.id ?? a.model}`, "No agents yet: create one with the API.");
-      fill(environment, live(environments), (e) => e.name, "No environments yet: create one with the API.");
-      create.disabled = !live(agents).length || !live(environments).length;
-    })
-    .catch((err) => (error.textContent = `Could not load agents and environments: ${err.message}`));
-
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    create.disabled = true;
-    error.textContent = "";
-    try {
-      const session = await api.createSession({
-        agent: agent.value,
-        environment_id: environment.value,
-        ...(title.value.trim() && { title: title.value.trim() }),
-      });
-      if (message.value.trim()) {
-        await api.sendEvents(session.id, [{ type: "user.message", content: [{ type: "text", text: message.value.trim() }] }]);
-      }
-      dialog.close();
-      toast("Session created", "info");
-      onCreated(session);
-    } catch (err) {
-      error.textContent = /** @type {Error} */ (err).message;
-      create.disabled = false;
-    }
-  });
-}
-
-/**
- * @param {HTMLSelectElement} select @param {any[]} rows @param {(row: any) => string} label @param {string} none
- */
-function fill(select, rows, label, none) {
-  replace(select, rows.length ? rows.map((r) => h("option", { value: r.id, text: label(r) })) : h("option", { value: "", text: none }));
-  select.disabled = !rows.length;
 }

@@ -2,9 +2,24 @@
 // their results and confirmations, status changes and spans as quiet dividers. Also tracks what the session
 // is waiting for (`requires_action`) and puts the matching answer form on each waiting tool card.
 import { h, replace } from "./dom.js";
-import { clock, full, tokens } from "./format.js";
+import { elapsed, tokens } from "./format.js";
+import { confirmForm, resultForm } from "./answer-forms.js";
+import { badge, content, contentText, divider, idleLabel, retryLabel, stamp, threadMessage } from "./timeline-parts.js";
 
 const TOOL_USES = new Set(["agent.tool_use", "agent.custom_tool_use", "agent.mcp_tool_use"]);
+/**
+ * Who produced a tool result. A `user.tool_result` is posted by the environment's hands, never typed by a person:
+ * the worker of a self-hosted environment, or the server's own sandbox in a cloud one (`setHands`). `agent.*`
+ * results are the server's (web tools, MCP). A custom tool's result comes from some client of the API; the ones
+ * this tab posted are relabelled "sent by you" (`markMine`).
+ */
+const PRODUCER = {
+  "agent.tool_result": "from the server",
+  "agent.mcp_tool_result": "from the MCP server",
+  "user.tool_result": "from the hands",
+  "user.custom_tool_result": "from a client",
+};
+const HANDS = { self_hosted: "from the worker", cloud: "from the server's sandbox" };
 
 /**
  * @typedef {{ kind: "result", toolUseId: string, content: string, isError: boolean }
@@ -19,12 +34,14 @@ export class Timeline {
     this.options = options;
     /** @type {Set<string>} every stored event rendered, so a replay never duplicates */
     this.seen = new Set();
-    /** @type {Map<string, { el: HTMLElement, event: any, body: HTMLElement, results: HTMLElement, action: HTMLElement, state: HTMLElement }>} */
+    /** @type {Map<string, { el: HTMLElement, event: any, body: HTMLElement, results: HTMLElement, action: HTMLElement, state: HTMLElement, done?: boolean }>} */
     this.tools = new Map();
     /** @type {Map<string, HTMLElement>} model request spans still open, by start id */
     this.spans = new Map();
     /** @type {Map<string, { el: HTMLElement, text: HTMLElement, type: string }>} live previews by event id */
     this.previews = new Map();
+    /** @type {Set<string>} results this tab posted (labelled "sent by you") */
+    this.mine = new Set();
     /** @type {Set<string>} tool use ids the session is waiting on */
     this.pending = new Set();
     this.empty = h("div.timeline-empty", { text: "No events yet. Send a message to start the session." });
@@ -106,9 +123,12 @@ export class Timeline {
         const result = h(
           `div.tool-result${event.is_error ? ".error" : ""}`,
           null,
-          h("div.label", { text: `${event.is_error ? "Error" : "Result"}${event.type.startsWith("user.") ? " · sent by you" : ""}` }),
+          h("div.label", null, event.is_error ? "Error" : "Result", " · ", h(`span.producer${event.type === "user.tool_result" ? ".hands" : ""}`, {
+            text: (event.type === "user.tool_result" && this.handsLabel) || PRODUCER[event.type],
+          })),
           text ? h("pre", { text }) : h("div.muted", { text: "(empty)" }),
         );
+        if (this.mine.has(event.id)) /** @type {HTMLElement} */ (result.querySelector(".producer")).textContent = "sent by you";
         return this.attach(toolUseId, result, event) ? null : h("div.orphan", null, result);
       }
       case "user.tool_confirmation": {
@@ -204,6 +224,7 @@ export class Timeline {
       action,
     );
     if (event.evaluated_permission === "deny") state.append(badge("blocked by policy", "deny"));
+    else state.append(h("span.tool-progress.running", null, h("span.spinner"), h("span", { text: "running" })));
     this.tools.set(event.id, { el, event, body, results, action, state });
     return el;
   }
@@ -215,7 +236,54 @@ export class Timeline {
     el.dataset.eventId = event.id;
     tool.results.append(el);
     tool.el.classList.add("answered");
+    if (event.type !== "user.tool_confirmation") {
+      tool.done = true;
+      const took = elapsed(tool.event.processed_at, event.processed_at);
+      this.progress(tool, `done${event.is_error ? ".failed" : ""}`, took ? `took ${took}` : "done", `From the call to its result (${event.type})`);
+    }
     return true;
+  }
+
+  /** The state shown on a tool card's header: running, waiting (for you, or for hands), done with its duration. */
+  progress(tool, kind, text, title = "") {
+    const current = tool.state.querySelector(".tool-progress");
+    if (!current) return; // blocked by policy: nothing runs
+    const el = h(`span.tool-progress.${kind}`, { title }, kind === "running" ? h("span.spinner") : kind.startsWith("waiting") ? h("span.pulse") : null, h("span", { text }));
+    current.replaceWith(el);
+  }
+
+  /**
+   * The environment's kind, once known: names who posted `user.tool_result`s. @param {"cloud" | "self_hosted"} type
+   */
+  setHands(type) {
+    this.handsType = type;
+    this.handsLabel = HANDS[type];
+    if (this.handsLabel) for (const el of this.root.querySelectorAll(".producer.hands")) el.textContent = this.handsLabel;
+  }
+
+  /** Built-in tool calls with no result yet: what the environment's hands still have to run. */
+  inFlight() {
+    return [...this.tools.values()].filter((t) => !t.done && t.event.type === "agent.tool_use" && !this.pending.has(t.event.id));
+  }
+
+  /**
+   * Whether a self-hosted environment's worker has taken the session's work: until one does, its running tool
+   * calls say "waiting for hands" rather than "running". @param {boolean} waiting
+   */
+  waitForHands(waiting) {
+    for (const tool of this.inFlight()) {
+      if (waiting) this.progress(tool, "waiting-hands", "waiting for hands", "No worker has taken this session's work yet");
+      else this.progress(tool, "running", "running");
+    }
+  }
+
+  /** Relabels results this tab posted: "sent by you" rather than "from a client". @param {string[]} ids */
+  markMine(ids) {
+    for (const id of ids) {
+      const producer = this.root.querySelector(`.tool-result[data-event-id="${CSS.escape(id)}"] .producer`);
+      if (producer) producer.textContent = "sent by you";
+      this.mine.add(id);
+    }
   }
 
   /**
@@ -243,6 +311,8 @@ export class Timeline {
       this.abandonPreviews();
     }
     const before = this.pending.size;
+    // A stopped session runs nothing: a tool call still without a result then will not get one by itself.
+    if (event.type.startsWith("session.status_") || event.type === "session.deleted") this.settled = event.type !== "session.status_running" && event.type !== "session.status_rescheduled";
     if (event.type === "session.status_idle") {
       this.pending = new Set(event.stop_reason?.type === "requires_action" ? event.stop_reason.event_ids ?? [] : []);
     } else if (event.type === "session.status_running" || event.type === "session.status_terminated" || event.type === "session.deleted") {
@@ -261,130 +331,22 @@ export class Timeline {
     for (const [id, tool] of this.tools) {
       const waiting = this.pending.has(id);
       tool.el.classList.toggle("waiting", waiting);
+      if (!tool.done) {
+        if (waiting) this.progress(tool, "waiting", "waiting for you");
+        else if (this.settled) {
+          this.progress(tool, "none", "no result");
+          tool.done = true;
+        }
+        else this.progress(tool, "running", "running");
+      }
       if (!waiting) {
         tool.action.replaceChildren();
         continue;
       }
       if (tool.action.childElementCount) continue; // keep what the user is typing
       const confirm = tool.event.type !== "agent.custom_tool_use";
-      replace(tool.action, confirm ? this.confirmForm(tool.event) : this.resultForm(tool.event));
+      replace(tool.action, confirm ? confirmForm(tool.event, this.options.onAnswer) : resultForm(tool.event, this.options.onAnswer));
     }
     this.options.onPendingChange?.([...this.pending].map((id) => this.tools.get(id)?.event).filter(Boolean));
   }
-
-  resultForm(event) {
-    const text = h("textarea", { rows: 3, placeholder: `Result for ${event.name}…`, "aria-label": `Result for ${event.name}` });
-    const isError = h("input", { type: "checkbox" });
-    const submit = h("button.primary", { type: "submit", text: "Send result" });
-    return h(
-      "form.answer",
-      {
-        onsubmit: async (/** @type {SubmitEvent} */ e) => {
-          e.preventDefault();
-          await this.busy(submit, () =>
-            this.options.onAnswer({ kind: "result", toolUseId: event.id, content: text.value, isError: isError.checked }),
-          );
-        },
-      },
-      h("div.answer-title", null, h("span.pulse"), "Waiting for your tool result"),
-      text,
-      h("div.answer-row", null, h("label.check", null, isError, "Report as error"), submit),
-    );
-  }
-
-  confirmForm(event) {
-    const reason = h("input", { type: "text", placeholder: "Reason (optional, sent on deny)", "aria-label": "Deny reason" });
-    const allow = h("button.primary", { type: "button", text: "Allow" });
-    const deny = h("button.danger", { type: "button", text: "Deny" });
-    const answer = (/** @type {"allow" | "deny"} */ result, /** @type {HTMLButtonElement} */ button) =>
-      this.busy(button, () =>
-        this.options.onAnswer({ kind: "confirmation", toolUseId: event.id, result, denyMessage: reason.value.trim() || undefined }),
-      );
-    allow.addEventListener("click", () => answer("allow", allow));
-    deny.addEventListener("click", () => answer("deny", deny));
-    return h(
-      "div.answer",
-      null,
-      h("div.answer-title", null, h("span.pulse"), `Allow ${event.name} to run?`),
-      reason,
-      h("div.answer-row", null, deny, allow),
-    );
-  }
-
-  /** Disables a form's buttons while its answer is sent. @param {HTMLButtonElement} button @param {() => Promise<void>} fn */
-  async busy(button, fn) {
-    const buttons = [...(button.closest(".answer")?.querySelectorAll("button") ?? [button])];
-    for (const b of buttons) b.disabled = true;
-    try {
-      await fn();
-    } finally {
-      for (const b of buttons) b.disabled = false;
-    }
-  }
-}
-
-/** A message's content blocks. */
-function content(blocks) {
-  return (blocks ?? []).map((block) => {
-    switch (block.type) {
-      case "text":
-        return h("div.bubble-text", { text: block.text });
-      case "image":
-        return h("div.attachment", { text: "🖼 image" });
-      case "document":
-        return h("div.attachment", { text: `📄 ${block.title ?? "document"}` });
-      case "redacted":
-        return h("div.attachment", { text: "(redacted)" });
-      default:
-        return h("div.attachment", { text: block.type });
-    }
-  });
-}
-
-/** A tool result's content as plain text. */
-function contentText(blocks) {
-  return (blocks ?? [])
-    .map((b) => (b.type === "text" ? b.text : b.type === "search_result" ? `[${b.title}] ${contentText(b.content)}` : `[${b.type}]`))
-    .join("\n");
-}
-
-function stamp(event) {
-  return h("time", { datetime: event.processed_at ?? "", title: full(event.processed_at), text: clock(event.processed_at), "data-at": event.processed_at });
-}
-
-function threadMessage(label, event) {
-  return h("div.msg.agent.thread", null, h("div.thread-label", { text: label }), h("div.bubble", null, content(event.content)), stamp(event));
-}
-
-function divider(label, kind, event) {
-  const el = h(`div.divider.${kind}`, null, h("span", { text: label }), stamp(event));
-  el.dataset.at = event.processed_at ?? "";
-  return el;
-}
-
-function badge(text, kind) {
-  return h(`span.badge.${kind}`, { text });
-}
-
-function idleLabel(stop) {
-  switch (stop?.type) {
-    case "requires_action":
-      return `Waiting for you · ${stop.event_ids?.length ?? 0} action${stop.event_ids?.length === 1 ? "" : "s"}`;
-    case "end_turn":
-      return "Idle · turn complete";
-    case "retries_exhausted":
-      return "Idle · retries exhausted";
-    case "refusal":
-      return "Idle · model refused";
-    case "budget_reached":
-      return "Idle · budget reached";
-    default:
-      return "Idle";
-  }
-}
-
-function retryLabel(status) {
-  if (!status) return null;
-  const label = { retrying: "retrying", exhausted: "retries exhausted", terminal: "terminal" }[status.type] ?? status.type;
-  return h("span.badge.neutral", { text: label });
 }

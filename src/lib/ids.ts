@@ -1,27 +1,33 @@
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 let lastMs = 0;
-let lastRandom: number[] = [];
+let lastTime = "";
+const lastRandom = new Uint8Array(14);
 
 /**
  * A prefixed id whose text sorts in creation order (like a ULID, base62): 8 chars of
  * milliseconds then 14 random chars, incremented within the same millisecond so ids
  * minted by one isolate are strictly increasing. Lists paginate on id alone because of this.
+ * (The time part is encoded once per millisecond and the random part built by concatenation:
+ * this runs several times per turn.)
  */
 export function newId(prefix: string): string {
   const now = Date.now();
-  if (now <= lastMs && lastRandom.length) {
+  if (now <= lastMs && lastTime) {
     increment(lastRandom);
   } else {
     lastMs = now;
-    lastRandom = Array.from(crypto.getRandomValues(new Uint8Array(14)), (b) => b % 62);
+    crypto.getRandomValues(lastRandom);
+    for (let i = 0; i < lastRandom.length; i++) lastRandom[i] %= 62;
+    lastTime = "";
+    for (let t = now, i = 0; i < 8; i++, t = Math.floor(t / 62)) lastTime = ALPHABET[t % 62] + lastTime;
   }
-  let time = "";
-  for (let t = lastMs, i = 0; i < 8; i++, t = Math.floor(t / 62)) time = ALPHABET[t % 62] + time;
-  return `${prefix}_${time}${lastRandom.map((d) => ALPHABET[d]).join("")}`;
+  let id = `${prefix}_${lastTime}`;
+  for (let i = 0; i < lastRandom.length; i++) id += ALPHABET[lastRandom[i]];
+  return id;
 }
 
-function increment(digits: number[]) {
+function increment(digits: Uint8Array) {
   for (let i = digits.length - 1; i >= 0; i--) {
     if (digits[i] < 61) {
       digits[i]++;

@@ -7,6 +7,7 @@ import { sha256Hex } from "../lib/ids";
 import { ENVIRONMENT_KEY_PREFIX, SESSIONS_TOKEN_PREFIX } from "../hands/tokens";
 import type { AppEnv } from "../env";
 import { subprotocolKey } from "./websocket-protocol";
+import { principalCache } from "./principal-cache";
 
 /**
  * Who is calling. A workspace API key may do everything in its workspace; an environment key only drives
@@ -60,9 +61,18 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** The credential's principal: an API or environment key from the isolate's cache when it was seen lately (principal-cache.ts). */
 async function resolvePrincipal(d1: D1Database, key: string): Promise<Principal | null> {
-  const db = database(d1);
   const hash = await sha256Hex(key);
+  const cached = principalCache.get(hash);
+  if (cached) return cached;
+  const principal = await lookUpPrincipal(d1, key, hash);
+  if (principal) principalCache.set(hash, principal);
+  return principal;
+}
+
+async function lookUpPrincipal(d1: D1Database, key: string, hash: string): Promise<Principal | null> {
+  const db = database(d1);
   if (key.startsWith(ENVIRONMENT_KEY_PREFIX)) {
     const [row] = await db
       .select()

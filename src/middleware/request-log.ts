@@ -2,12 +2,14 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 
 /**
- * One JSON line per request for Workers Logs. Only ids, route and timing: never headers,
+ * One JSON line per request for Workers Logs (`REQUEST_LOG=errors`: only failed and slow ones). Only ids, route and timing: never headers,
  * bodies or query strings, which can carry keys and secrets.
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
+  const status = c.res.status;
+  if (c.env.REQUEST_LOG === "errors" && status < 400 && Date.now() - started < 1000) return;
   console.log(
     JSON.stringify({
       level: c.res.status >= 500 ? "error" : "info",

@@ -1,3 +1,4 @@
+import { principalCache } from "../middleware/principal-cache";
 import { Hono } from "hono";
 import { z } from "zod";
 import { and, eq, isNull } from "drizzle-orm";
@@ -114,6 +115,7 @@ adminRoutes.post("/workspaces/:workspace_id/api_keys/:key_id/revoke", async (c) 
   const keyId = c.req.param("key_id");
   const match = and(eq(apiKeys.id, keyId), eq(apiKeys.workspaceId, workspaceId));
   await db.update(apiKeys).set({ revokedAt: nowIso() }).where(and(match, isNull(apiKeys.revokedAt)));
+  principalCache.forget(keyId);
   const [row] = await db.select().from(apiKeys).where(match).limit(1);
   if (!row) throw notFound("api_key", keyId);
   return c.json(apiKeyJson(row));

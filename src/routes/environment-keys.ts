@@ -1,3 +1,4 @@
+import { principalCache } from "../middleware/principal-cache";
 import { Hono, type Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppEnv } from "../env";
@@ -86,6 +87,7 @@ environmentKeyRoutes.post("/:environment_id/keys/:key_id/revoke", async (c) => {
     .update(environmentKeys)
     .set({ revokedAt: now, updatedAt: now })
     .where(and(keyScope(c), isNull(environmentKeys.revokedAt)));
+  principalCache.forget(c.req.param("key_id")!);
   const [row] = await db.select().from(environmentKeys).where(keyScope(c)).limit(1);
   if (!row) throw notFound("environment key", c.req.param("key_id"));
   return c.json(environmentKeyJson(row));

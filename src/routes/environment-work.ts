@@ -62,8 +62,14 @@ function respond<T>(c: Context<AppEnv>, outcome: Outcome<T>, render: (value: T) 
   return c.json(errorBody("precondition_failed_error", outcome.message, c.var.requestId, { details }), 412, noRetry);
 }
 
-environmentWorkRoutes.get("/:environment_id/work/poll", validate("query", pollQuery), async (c) => {
-  const query = c.req.valid("query");
+/**
+ * `poll`, `stats` and `__enqueue` sit where a work id goes. Hono's RegExpRouter cannot hold a fixed segment beside a
+ * parameter that also has children (`:work_id/ack`), and one such route made SmartRouter fall back to its trie
+ * router for every request of the app (the slower match, on every call). So each is dispatched from the item route
+ * of its method by name, and validates its own input.
+ */
+async function poll(c: Context<AppEnv>) {
+  const query = parsed(pollQuery, c.req.query());
   const delivery = await queueOf(c).poll({
     blockMs: query.block_ms,
     reclaimOlderThanMs: query.reclaim_older_than_ms,
@@ -81,23 +87,30 @@ environmentWorkRoutes.get("/:environment_id/work/poll", validate("query", pollQu
   });
   const secret = encodeWorkSecret({ sessions_token: token, api_base_url: new URL(c.req.url).origin });
   return c.json(workJson(item, secret));
-});
+}
 
 /**
  * End-to-end harness only (HANDS_TEST_HOOKS=1): queue a session as the brain's dispatch would, so the real SDK
  * worker can be driven before a session exists. Absent (404) in every other deployment.
  */
-environmentWorkRoutes.post("/:environment_id/work/__enqueue", validate("json", z.strictObject({ session_id: z.string().min(1) })), async (c) => {
+async function enqueueForTests(c: Context<AppEnv>) {
   if (c.env.HANDS_TEST_HOOKS !== "1" || c.var.principal.kind !== "api_key") return c.notFound();
+  const body = parsed(z.strictObject({ session_id: z.string().min(1) }), await c.req.json().catch(() => undefined));
   const item = await queueOf(c).enqueueSession({
     workspaceId: c.var.workspaceId,
-    environmentId: c.req.param("environment_id"),
-    sessionId: c.req.valid("json").session_id,
+    environmentId: c.req.param("environment_id")!,
+    sessionId: body.session_id,
   });
   return c.json(workJson(item), 201);
-});
+}
 
-environmentWorkRoutes.get("/:environment_id/work/stats", async (c) => c.json(statsJson(await queueOf(c).stats())));
+const stats = async (c: Context<AppEnv>) => c.json(statsJson(await queueOf(c).stats()));
+
+function parsed<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(describeIssues(result.error.issues));
+  return result.data;
+}
 
 environmentWorkRoutes.get("/:environment_id/work", validate("query", pageParams), async (c) => {
   const params = c.req.valid("query");
@@ -137,6 +150,15 @@ environmentWorkRoutes.post("/:environment_id/work/:work_id/stop", async (c) => {
   });
   return respond(c, outcome, (item) => workJson(item));
 });
+
+// Registered before the item routes of the same path, so a work id passes on to them.
+environmentWorkRoutes.get("/:environment_id/work/:work_id", (c, next) => {
+  const name = c.req.param("work_id");
+  return name === "poll" ? poll(c) : name === "stats" ? stats(c) : next();
+});
+environmentWorkRoutes.post("/:environment_id/work/:work_id", (c, next) =>
+  c.req.param("work_id") === "__enqueue" ? enqueueForTests(c) : next(),
+);
 
 environmentWorkRoutes.get("/:environment_id/work/:work_id", async (c) => {
   requireApiKeyPrincipal(c);

@@ -1,18 +1,17 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
-import { database } from "../db/client";
-import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
+import { ownedSessionStub, SESSION_NOT_FOUND, unwrapSession } from "../db/queries/sessions";
 import { requireBeta } from "../middleware/betas";
-import { ApiError, badRequest } from "../lib/errors";
+import { ApiError, badRequest, notFound } from "../lib/errors";
 import { validate } from "../lib/validation";
 import { deltaTypes, listEventsQuery, sendEventsBody } from "../schemas/events";
 import { assertModelTokensLeft, startsTurn } from "../limits/model-tokens";
 
 /**
  * /v1/sessions/:id/events: send (`POST`), list (`GET`, PageCursor), stream (`GET /stream`, SSE) and our
- * WebSocket stream (`GET /ws`). The session's Durable Object is the one writer and the fan-out hub;
- * this router checks the workspace and hands over.
+ * WebSocket stream (`GET /ws`). The session's Durable Object is the one writer and the fan-out hub, and
+ * checks the workspace itself: this router hands over without a D1 read.
  */
 export const sessionEventRoutes = new Hono<AppEnv>();
 sessionEventRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
@@ -28,9 +27,9 @@ sessionEventRoutes.post("/:session_id/events", validate("json", sendEventsBody),
   }
   const limits = c.var.limits;
   if (limits && startsTurn(sent)) assertModelTokensLeft(c.var.modelTokensLeft ?? 0, limits);
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
+  const id = c.req.param("session_id");
   const caps = limits && { maxEvents: limits.max_events_per_session };
-  const { events } = unwrap(await sessionStub(c.env, session.id).sendEvents(c.var.workspaceId, sent, caps));
+  const { events } = unwrapSession(id, await ownedSessionStub(c.env, id).sendEvents(c.var.workspaceId, sent, caps));
   return c.json({ data: events });
 });
 
@@ -44,12 +43,13 @@ const listQuery = listEventsQuery.omit({ types: true }).extend({
 });
 
 sessionEventRoutes.get("/:session_id/events", validate("query", listQuery), async (c) => {
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"));
+  const id = c.req.param("session_id");
   const { "types[]": bracketed, types, ...query } = c.req.valid("query");
   const typeList = [bracketed ?? [], types ?? []].flat();
   return c.json(
-    unwrap(
-      await sessionStub(c.env, session.id).listEvents(c.var.workspaceId, {
+    unwrapSession(
+      id,
+      await ownedSessionStub(c.env, id).listEvents(c.var.workspaceId, {
         ...query,
         types: typeList.length ? typeList : undefined,
       }),
@@ -70,7 +70,8 @@ sessionEventRoutes.get("/:session_id/events/ws", (c) => {
 
 /** Hands a stream to the session's DO; `thread`: one thread's stream (`threads.events.stream`, session-threads.ts). */
 export async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws", thread?: string) {
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id")!);
+  const id = c.req.param("session_id")!;
+  const stub = ownedSessionStub(c.env, id);
   const deltas = deltaTypes.safeParse([...c.req.queries("event_deltas[]") ?? [], ...c.req.queries("event_deltas") ?? []]);
   if (!deltas.success) throw badRequest("event_deltas: each value must be agent.message or agent.thinking");
   const after = c.req.header("last-event-id") || c.req.query("after_id");
@@ -82,9 +83,10 @@ export async function openStream(c: Context<AppEnv>, path: "/stream" | "/ws", th
   const headers = new Headers({ "x-workspace-id": c.var.workspaceId });
   const upgrade = c.req.header("upgrade");
   if (upgrade) headers.set("upgrade", upgrade);
-  const response = await sessionStub(c.env, session.id).fetch(new Request(url, { method: "GET", headers }));
+  const response = await stub.fetch(new Request(url, { method: "GET", headers }));
   if (response.status === 400 || response.status === 404 || response.status === 426) {
     const { type, message } = await response.json<{ type: string; message: string }>();
+    if (message === SESSION_NOT_FOUND) throw notFound("session", id);
     throw new ApiError(type === "not_found_error" ? "not_found_error" : "invalid_request_error", message);
   }
   return response;

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
-import { database } from "../db/client";
-import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
+import { ownedSessionStub, unwrapSession } from "../db/queries/sessions";
 import { requireBeta } from "../middleware/betas";
 import { pageParams } from "../lib/pagination";
 import { validate } from "../lib/validation";
@@ -11,8 +10,8 @@ import { openStream } from "./session-events";
 
 /**
  * /v1/sessions/:id/threads: list, retrieve, archive, and each thread's events (list, SSE stream). Threads live
- * in the session's Durable Object (durable-objects/session/threads.ts), so this router checks the session
- * belongs to the workspace and hands over, like the events router.
+ * in the session's Durable Object (durable-objects/session/threads.ts), which checks the session belongs to the
+ * workspace, so this router hands over without a D1 read, like the events router.
  */
 export const sessionThreadRoutes = new Hono<AppEnv>();
 sessionThreadRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
@@ -24,34 +23,35 @@ const listQuery = pageParams.extend({
   statuses: z.union([status, z.array(status)]).optional(),
 });
 
-const stub = async (c: { env: AppEnv["Bindings"]; var: { workspaceId: string } }, sessionId: string) => {
-  const session = await findSession(database(c.env.DB), c.var.workspaceId, sessionId);
-  return sessionStub(c.env, session.id);
-};
+const stub = (c: { env: AppEnv["Bindings"] }, sessionId: string) => ownedSessionStub(c.env, sessionId);
 
 sessionThreadRoutes.get("/:session_id/threads", validate("query", listQuery), async (c) => {
   const { "statuses[]": bracketed, statuses, ...page } = c.req.valid("query");
   const wanted = [bracketed ?? [], statuses ?? []].flat();
-  const session = await stub(c, c.req.param("session_id"));
-  return c.json(unwrap(await session.listThreads(c.var.workspaceId, { ...page, statuses: wanted.length ? wanted : undefined })));
+  const id = c.req.param("session_id");
+  const session = stub(c, id);
+  return c.json(unwrapSession(id, await session.listThreads(c.var.workspaceId, { ...page, statuses: wanted.length ? wanted : undefined })));
 });
 
 sessionThreadRoutes.get("/:session_id/threads/:thread_id", async (c) => {
-  const session = await stub(c, c.req.param("session_id"));
-  return c.json(unwrap(await session.getThread(c.var.workspaceId, c.req.param("thread_id"))));
+  const id = c.req.param("session_id");
+  const session = stub(c, id);
+  return c.json(unwrapSession(id, await session.getThread(c.var.workspaceId, c.req.param("thread_id"))));
 });
 
 sessionThreadRoutes.post("/:session_id/threads/:thread_id/archive", async (c) => {
-  const session = await stub(c, c.req.param("session_id"));
-  return c.json(unwrap(await session.archiveThread(c.var.workspaceId, c.req.param("thread_id"))));
+  const id = c.req.param("session_id");
+  const session = stub(c, id);
+  return c.json(unwrapSession(id, await session.archiveThread(c.var.workspaceId, c.req.param("thread_id"))));
 });
 
 const eventsQuery = listEventsQuery.pick({ limit: true, page: true });
 
 sessionThreadRoutes.get("/:session_id/threads/:thread_id/events", validate("query", eventsQuery), async (c) => {
-  const session = await stub(c, c.req.param("session_id"));
+  const id = c.req.param("session_id");
+  const session = stub(c, id);
   const query = { ...c.req.valid("query"), order: "asc" as const };
-  return c.json(unwrap(await session.listEvents(c.var.workspaceId, query, c.req.param("thread_id"))));
+  return c.json(unwrapSession(id, await session.listEvents(c.var.workspaceId, query, c.req.param("thread_id"))));
 });
 
 /** SSE, resumable with `Last-Event-ID` like the session's; `event_deltas[]` previews this thread's messages only. */

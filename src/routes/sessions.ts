@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } 
 import type { AppEnv } from "../env";
 import { database, type Database } from "../db/client";
 import { sessions } from "../db/schema";
-import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
+import { findSession, readSession, sessionStub, unwrap } from "../db/queries/sessions";
 import { requireBeta } from "../middleware/betas";
 import { badRequest } from "../lib/errors";
 import { validate } from "../lib/validation";
@@ -28,7 +28,7 @@ sessionRoutes.get("/", validate("query", listSessionsQuery), async (c) => {
 });
 
 sessionRoutes.get("/:session_id", async (c) => {
-  return c.json(sessionJson(await findSession(database(c.env.DB), c.var.workspaceId, c.req.param("session_id"))));
+  return c.json(sessionJson(await readSession(c.env, database(c.env.DB), c.var.workspaceId, c.req.param("session_id"))));
 });
 
 sessionRoutes.post("/:session_id", validate("json", updateSessionBody), async (c) => {
@@ -40,14 +40,14 @@ sessionRoutes.post("/:session_id", validate("json", updateSessionBody), async (c
   const replacesTools = body.agent && (body.agent.tools !== undefined || body.agent.mcp_servers !== undefined);
   const agent = replacesTools ? resolveSessionTools(session.agent, body.agent!) : undefined;
   unwrap(await sessionStub(c.env, session.id).update(c.var.workspaceId, { title: body.title, metadata: body.metadata, agent }));
-  return c.json(sessionJson(await findSession(db, c.var.workspaceId, session.id)));
+  return c.json(sessionJson(await readSession(c.env, db, c.var.workspaceId, session.id)));
 });
 
 sessionRoutes.post("/:session_id/archive", async (c) => {
   const db = database(c.env.DB);
   const session = await findSession(db, c.var.workspaceId, c.req.param("session_id"));
   unwrap(await sessionStub(c.env, session.id).archive(c.var.workspaceId));
-  return c.json(sessionJson(await findSession(db, c.var.workspaceId, session.id)));
+  return c.json(sessionJson(await readSession(c.env, db, c.var.workspaceId, session.id)));
 });
 
 /** Deletes the record, its events (the DO wipes its storage) and ends its streams. Not while running. */

@@ -65,6 +65,8 @@ webhookRoutes.post("/", validate("json", webhookCreateParams), async (c) => {
     updatedAt: now,
   };
   await db.insert(webhookEndpoints).values(row);
+  // Sessions keep a copy of the workspace's endpoints: they drop it before this answers.
+  await deliveryOutbox(c.env, workspaceId).endpointsChanged();
   // The only response that carries the secret in clear.
   return c.json({ ...renderEndpoint(row), signing_secret: secret });
 });
@@ -109,6 +111,7 @@ webhookRoutes.post("/:webhook_endpoint_id", validate("json", webhookUpdateParams
     .update(webhookEndpoints)
     .set(changes)
     .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, id)));
+  await deliveryOutbox(c.env, workspaceId).endpointsChanged();
   return c.json(renderEndpoint(next));
 });
 
@@ -121,6 +124,7 @@ webhookRoutes.delete("/:webhook_endpoint_id", async (c) => {
     .where(and(eq(webhookEndpoints.workspaceId, workspaceId), eq(webhookEndpoints.id, endpoint.id)));
   // Its queued deliveries would only be canceled at their next attempt; drop them now.
   await deliveryOutbox(c.env, workspaceId).forgetEndpoint(endpoint.id);
+  await deliveryOutbox(c.env, workspaceId).endpointsChanged();
   return c.json({ type: "webhook_endpoint_deleted" as const, id: endpoint.id });
 });
 

@@ -48,10 +48,16 @@ export async function emitWebhookEvent(env: Env, ctx: WaitUntil, input: WebhookE
  * Several events of one workspace at once, in order (a session's status change stands for two or three): the
  * workspace's endpoints are looked up once for all of them, and not at all again when none subscribes.
  */
-export async function emitWebhookEvents(env: Env, ctx: WaitUntil, inputs: WebhookEventInput[]): Promise<void> {
-  let endpoints: Awaited<ReturnType<typeof enabledEndpoints>> | undefined;
+export async function emitWebhookEvents(
+  env: Env,
+  ctx: WaitUntil,
+  inputs: WebhookEventInput[],
+  /** Where the endpoints come from (a session's copy, durable-objects/session/endpoint-cache.ts); D1 by default. */
+  lookup: (workspaceId: string) => Promise<Endpoints> = (workspaceId) => enabledEndpoints(database(env.DB), workspaceId),
+): Promise<void> {
+  let endpoints: Endpoints | undefined;
   try {
-    if (inputs.length) endpoints = await enabledEndpoints(database(env.DB), inputs[0].workspaceId);
+    if (inputs.length) endpoints = await lookup(inputs[0].workspaceId);
   } catch {
     // looked up again per event, with its retries
   }
@@ -61,6 +67,8 @@ export async function emitWebhookEvents(env: Env, ctx: WaitUntil, inputs: Webhoo
     await emitWebhookEvent(env, ctx, input, subscribed);
   }
 }
+
+type Endpoints = Awaited<ReturnType<typeof enabledEndpoints>>;
 
 async function retryEnqueue(enqueue: () => Promise<void>, input: WebhookEventInput, eventId: string) {
   let lastError: unknown;

@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk";
+import Anthropic, { toFile } from "@anthropic-ai/sdk";
 import { chromium, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -9,6 +9,7 @@ declare module "vitest" {
     adminToken: string;
     artifacts: string;
     userDataDir: string;
+    workdir: string;
   }
 }
 
@@ -124,6 +125,10 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     expect(page.url()).toContain(`#/sessions/${sessionId}`);
     await page.locator(".conn.live").waitFor();
     expect(await page.locator(".session-title").textContent()).toBe("Weather lookup demo");
+    // The header names the environment and shows cache tokens and cost (this server prices nothing: no list_cost).
+    await expect.poll(() => page.locator(".session-env").textContent()).toBe("env: console-e2e");
+    expect(await page.locator(".stat-cache dd").textContent()).toBe("0 / 0");
+    expect(await page.locator(".stat-cost dd").textContent()).toBe("—");
   });
 
   it("sends a message and shows the agent's reply as it streams", async () => {
@@ -146,13 +151,50 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     expect(await page.locator(".action-banner").textContent()).toContain("1 tool result (lookup)");
     await page.screenshot({ path: `${inject("artifacts")}/console.png` });
 
+    expect(await card.locator(".tool-progress").textContent()).toBe("waiting for you");
+
     await card.locator("textarea").fill("Sunny, 24°C");
     await card.getByRole("button", { name: "Send result" }).click();
     await expect.poll(() => lastAgentText(page), { timeout: 15_000 }).toBe("Done. Tool results: ok(Sunny, 24°C)");
     const answered = page.locator("article.tool", { hasText: "lookup" }).last();
     expect(await answered.locator(".tool-result").textContent()).toContain("Sunny, 24°C");
+    // Who answered, and how long the call waited for its result.
+    expect(await answered.locator(".tool-result .producer").textContent()).toBe("sent by you");
+    expect(await answered.locator(".tool-progress.done").textContent()).toMatch(/^took \d+(\.\d)?(ms|s)$/);
     expect(await page.locator("article.tool.waiting").count()).toBe(0);
     expect(await page.locator(".action-banner").isHidden()).toBe(true);
+  });
+
+  it("searches and filters events, and shows each one's raw JSON with a copy button", async () => {
+    const visible = (selector: string) => page.locator(`.timeline ${selector}:visible`).count();
+    await page.locator(".event-search").fill("Sunny, 24");
+    await expect.poll(() => page.locator(".event-count").textContent()).toMatch(/^\d+ shown$/);
+    expect(await visible("article.tool")).toBe(1);
+    expect(await visible(".msg.user")).toBe(0);
+    await page.locator(".event-search").fill("");
+    await page.locator(".event-kind").selectOption("messages");
+    await expect.poll(() => visible("article.tool")).toBe(0);
+    expect(await visible(".msg.agent")).toBeGreaterThan(0);
+    await page.locator(".event-kind").selectOption("all");
+    expect(await visible("article.tool")).toBeGreaterThan(0);
+
+    await page.getByRole("button", { name: "{ } JSON" }).click();
+    expect(await page.locator(".timeline").isHidden()).toBe(true);
+    const log = await collect(client.beta.sessions.events.list(sessionId));
+    await expect.poll(() => page.locator(".raw-event").count()).toBe(log.length);
+    const row = page.locator(".raw-event", { hasText: "user.custom_tool_result" });
+    await row.locator("summary").click();
+    expect(JSON.parse((await row.locator("pre").textContent())!)).toEqual(log.find((e) => e.type === "user.custom_tool_result"));
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
+    await row.getByRole("button", { name: "Copy user.custom_tool_result JSON" }).click();
+    await expect.poll(() => row.locator("button.copy").textContent()).toBe("Copied");
+    const copied = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
+    expect(JSON.parse(copied).type).toBe("user.custom_tool_result");
+    await page.locator(".event-kind").selectOption("errors");
+    await expect.poll(() => page.locator(".raw-event:visible").count()).toBe(0);
+    await page.locator(".event-kind").selectOption("all");
+    await page.getByRole("button", { name: "{ } JSON" }).click();
+    expect(await page.locator(".timeline").isVisible()).toBe(true);
   });
 
   it("denies a tool confirmation with a reason", async () => {
@@ -246,6 +288,145 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     expect(await report.locator(".bubble-text").textContent()).toBe("Porto is sunny today.");
     await expect.poll(() => page.locator(".divider", { hasText: "researcher · Idle" }).count()).toBeGreaterThan(0);
     expect(await page.locator("details.other", { hasText: "thread" }).count()).toBe(0);
+  });
+
+  it("shows a self-hosted tool call waiting for hands, then the worker's result labelled as the worker's", async () => {
+    const trusting = await client.beta.agents.create({
+      name: "hands-bot",
+      model: "claude-fake-1",
+      tools: [{ type: "agent_toolset_20260401", default_config: { enabled: true, permission_policy: { type: "always_allow" } } }],
+    });
+    const environment = await client.beta.environments.create({ name: "my-laptop", config: { type: "self_hosted" } });
+    const session = await client.beta.sessions.create({ agent: trusting.id, environment_id: environment.id, title: "On my laptop" });
+    await page.goto(`${baseURL}/console/#/sessions/${session.id}`);
+    await page.locator(".conn.live").waitFor();
+    await expect.poll(() => page.locator(".session-env").textContent()).toBe("env: my-laptop");
+    await sendMessage(page, '[[tool:bash {"command":"echo hello from the worker"}]]');
+    const card = page.locator("article.tool", { hasText: "bash" });
+    await expect.poll(() => card.locator(".tool-progress").textContent(), { timeout: 15_000 }).toBe("waiting for hands");
+
+    const key = await client.post<{ key: string }>(`/v1/environments/${environment.id}/keys`, {
+      body: { name: "console-e2e" },
+      headers: { "anthropic-beta": "managed-agents-2026-04-01" },
+    });
+    const controller = new AbortController();
+    const worker = new Anthropic({ baseURL, apiKey: null, logLevel: "off" }).beta.environments.work.worker({
+      environmentId: environment.id,
+      environmentKey: key.key,
+      workdir: inject("workdir"),
+      maxIdleMs: 1000,
+    });
+    const running = worker.run(controller.signal).catch((e) => e);
+    try {
+      await expect.poll(() => card.locator(".tool-result pre").textContent(), { timeout: 30_000 }).toContain("hello from the worker");
+      expect(await card.locator(".tool-result .producer").textContent()).toBe("from the worker");
+      expect(await card.locator(".tool-progress").textContent()).toMatch(/^took /);
+    } finally {
+      controller.abort();
+      await running;
+    }
+  });
+
+  it("previews each session's first message, searches the list, and archives and deletes sessions after asking", async () => {
+    await page.goto(`${baseURL}/console/#/`);
+    const report = page.locator(".session-item", { hasText: "Quarterly report draft" });
+    await expect.poll(() => report.locator(".item-preview").textContent()).toBe("[[text:Here is an outline for the report.]]");
+    await page.locator(".session-search").fill("outline for the");
+    await expect.poll(() => page.locator(".item-title").allTextContents()).toEqual(["Quarterly report draft"]);
+    await page.locator(".session-search").fill("no such session anywhere");
+    await expect.poll(() => page.locator(".list-note").textContent()).toBe("No sessions match.");
+    await page.locator(".session-search").fill("");
+    await expect.poll(() => page.locator(".session-item").count()).toBeGreaterThan(1);
+
+    const agent = (await client.beta.sessions.retrieve(sessionId)).agent.id;
+    const environment = (await client.beta.sessions.retrieve(sessionId)).environment_id;
+    const old = await client.beta.sessions.create({ agent, environment_id: environment, title: "Old experiment" });
+    await page.goto(`${baseURL}/console/#/sessions/${old.id}`);
+    await page.locator(".conn.live").waitFor();
+    await page.getByRole("button", { name: "Archive" }).click();
+    await page.locator("dialog.confirm").getByRole("button", { name: "Cancel" }).click();
+    expect((await client.beta.sessions.retrieve(old.id)).archived_at).toBeNull();
+    await page.getByRole("button", { name: "Archive" }).click();
+    await page.locator("dialog.confirm").getByRole("button", { name: "Archive" }).click();
+    await expect.poll(async () => (await client.beta.sessions.retrieve(old.id)).archived_at).not.toBeNull();
+    await expect.poll(() => page.locator(".composer-input").isDisabled()).toBe(true);
+    await expect.poll(() => page.locator(".item-title", { hasText: "Old experiment" }).count()).toBe(0);
+
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.locator("dialog.confirm").getByRole("button", { name: "Delete session" }).click();
+    await page.waitForURL(/#\/$/);
+    await expect.poll(() => client.beta.sessions.retrieve(old.id).then(() => "found", (e) => e.status)).toBe(404);
+  });
+
+  it("browses agents (versions, a diff between two), environments (work queue, workers), vaults (no secrets), files, skills and memory", async () => {
+    const bot = (await client.beta.agents.list()).data.find((a) => a.name === "support-bot")!;
+    await client.beta.agents.update(bot.id, { version: bot.version, system: "Answer in one sentence." });
+    const vault = await client.beta.vaults.create({ display_name: "Team secrets" });
+    const secret = "sk-live-very-secret-token-123";
+    await client.beta.vaults.credentials.create(vault.id, {
+      display_name: "Linear",
+      auth: { type: "static_bearer", mcp_server_url: "https://mcp.linear.example/", token: secret },
+    });
+    await client.beta.files.upload({ file: await toFile(new TextEncoder().encode("meeting notes"), "notes.txt", { type: "text/plain" }) });
+    const skillMd = "---\nname: greeter\ndescription: Greets people\n---\nSay hello.\n";
+    await client.beta.skills.create({ files: [await toFile(new TextEncoder().encode(skillMd), "greeter/SKILL.md")] });
+    const store = await client.beta.memoryStores.create({ name: "team-notes" });
+    await client.beta.memoryStores.memories.create(store.id, { path: "/people/ana.md", content: "Prefers mornings." });
+
+    const detail = page.locator(".resource-detail");
+    await page.goto(`${baseURL}/console/#/`);
+    await page.locator(".page-nav").getByRole("link", { name: "Agents" }).click();
+    await page.locator(".resource-item", { hasText: "support-bot" }).click();
+    await expect.poll(() => detail.locator("h2").textContent()).toBe("support-bot v2");
+    expect(await detail.locator("table.data tbody tr").count()).toBe(2);
+    const diff = detail.locator("pre.diff");
+    expect(await diff.locator(".diff-line.added").allTextContents()).toEqual(['+   "system": "Answer in one sentence.",\n']);
+    expect(await diff.locator(".diff-line.removed").allTextContents()).toEqual(['-   "system": null,\n']);
+    await page.screenshot({ path: `${inject("artifacts")}/console-agents.png` });
+    await detail.locator(".diff-from").selectOption("2");
+    expect(await diff.textContent()).toBe("No differences.");
+
+    await page.locator(".page-nav").getByRole("link", { name: "Environments" }).click();
+    await page.locator(".resource-item", { hasText: "my-laptop" }).click();
+    await expect.poll(() => detail.locator(".queue-stats").textContent()).toContain("Workers polling");
+    const items = detail.locator("table.data", { hasText: "Session" });
+    expect(await items.locator("tbody tr").count()).toBeGreaterThan(0);
+    expect(await items.textContent()).toContain("stopped");
+    expect(await detail.locator("table.data", { hasText: "console-e2e" }).textContent()).toContain("active");
+    await page.screenshot({ path: `${inject("artifacts")}/console-environments.png` });
+
+    await page.locator(".page-nav").getByRole("link", { name: "Vaults" }).click();
+    await page.locator(".resource-item", { hasText: "Team secrets" }).click();
+    await expect.poll(() => detail.locator("table.data").textContent()).toContain("static_bearer");
+    expect(await detail.textContent()).toContain("https://mcp.linear.example/");
+    expect(await page.content()).not.toContain(secret);
+
+    await page.locator(".page-nav").getByRole("link", { name: "Files" }).click();
+    await page.locator(".resource-item", { hasText: "notes.txt" }).click();
+    await expect.poll(() => detail.locator(".fields").textContent()).toContain("13 B");
+
+    await page.locator(".page-nav").getByRole("link", { name: "Skills" }).click();
+    await page.locator(".resource-item").first().click();
+    await expect.poll(() => detail.locator("table.data").textContent()).toContain("greeter");
+
+    await page.locator(".page-nav").getByRole("link", { name: "Memory stores" }).click();
+    await page.locator(".resource-search").fill("team-notes");
+    await page.locator(".resource-item", { hasText: "team-notes" }).click();
+    await expect.poll(() => detail.locator("table.data").textContent()).toContain("/people/ana.md");
+
+    await page.setViewportSize(PHONE);
+    await page.goto(`${baseURL}/console/#/agents`);
+    await page.locator(".resource-item", { hasText: "support-bot" }).click();
+    await detail.locator("pre.diff").waitFor();
+    expect(await page.locator(".pane-list").isVisible()).toBe(false);
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: `${inject("artifacts")}/console-phone-agents.png` });
+    await page.goto(`${baseURL}/console/#/environments`);
+    await page.locator(".resource-item", { hasText: "my-laptop" }).click();
+    await detail.locator(".queue-stats").waitFor();
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: `${inject("artifacts")}/console-phone-environments.png` });
+    await page.setViewportSize(DESKTOP);
   });
 
   it("fits a phone screen", async () => {

@@ -12,13 +12,17 @@ export default async function setup({ provide }) {
   const artifacts = path.resolve(import.meta.dirname, "../artifacts");
   mkdirSync(artifacts, { recursive: true });
   const userDataDir = mkdtempSync(path.join(tmpdir(), "ma-console-chromium-"));
+  // Where the official EnvironmentWorker runs the self-hosted session's tools (the test's "laptop").
+  const workdir = mkdtempSync(path.join(tmpdir(), "ma-console-worker-"));
   const stack = await startStack();
   provide("baseURL", stack.baseURL);
   provide("adminToken", stack.adminToken);
   provide("artifacts", artifacts);
   provide("userDataDir", userDataDir);
+  provide("workdir", workdir);
   return async () => {
     await stack.stop();
     rmSync(userDataDir, { recursive: true, force: true });
+    rmSync(workdir, { recursive: true, force: true });
   };
 }

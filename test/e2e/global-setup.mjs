@@ -28,6 +28,7 @@ export default async function setup({ provide }) {
   const environmentId = (await created.json()).id;
 
   provide("baseURL", baseURL);
+  provide("adminToken", adminToken);
   provide("apiKey", apiKey);
   provide("workspaceId", workspace.id);
   provide("environmentId", environmentId);

@@ -13,8 +13,8 @@ import { dockerProblem, writeContainerWranglerConfig } from "../../containers/wr
 import { TEST_DEFAULT_LIMITS } from "./test-limits.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
-const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
-const quietEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+export const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+export const quietEnv = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -30,7 +30,7 @@ export function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Keeps the last lines a child printed, for the error message when it dies. */
-function tail(child, lines = 400) {
+export function tail(child, lines = 400) {
   const kept = [];
   const push = (chunk) => {
     // STACK_LOGFILE=path keeps everything the processes print (with STACK_WRANGLER_LOG=debug, a lot).
@@ -44,7 +44,7 @@ function tail(child, lines = 400) {
   return () => kept.join("\n");
 }
 
-async function waitFor(urls, child, output, timeoutMs) {
+export async function waitFor(urls, child, output, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process exited early:\n${output()}`);
@@ -61,7 +61,7 @@ async function waitFor(urls, child, output, timeoutMs) {
 }
 
 /** Kills a child and everything it spawned (wrangler runs workerd as its child): it leads its own process group. */
-function killGroup(child, signal) {
+export function killGroup(child, signal) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const exited = new Promise((r) => child.once("exit", r));
   try {
@@ -130,6 +130,8 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     // Test MCP servers and webhook receivers listen on 127.0.0.1: the local-development exemption of the outbound guard.
     OUTBOUND_ALLOW_LOOPBACK: "1",
+    // Only failed and slow requests: each console line costs wrangler dev's inspector relay CPU (src/env.ts).
+    REQUEST_LOG: "errors",
     WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,
     ...vars,
   };
@@ -184,6 +186,8 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     get pid() {
       return dev.pid;
     },
+    /** The fake model's process group (its own), for CPU accounting. */
+    modelPid: model.pid,
     output: () => output(),
     /**
      * The Worker's own socket in the runtime, past wrangler dev's proxy (which serves `baseURL` and relays every

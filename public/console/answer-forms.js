@@ -1,0 +1,56 @@
+// The forms on a tool card the session waits on: a custom tool's result, or a built-in tool's confirmation.
+import { h } from "./dom.js";
+
+/** @typedef {import("./timeline.js").Answer} Answer */
+
+/** @param {any} event @param {(answer: Answer) => Promise<void>} onAnswer */
+export function resultForm(event, onAnswer) {
+  const text = h("textarea", { rows: 3, placeholder: `Result for ${event.name}…`, "aria-label": `Result for ${event.name}` });
+  const isError = h("input", { type: "checkbox" });
+  const submit = h("button.primary", { type: "submit", text: "Send result" });
+  return h(
+    "form.answer",
+    {
+      onsubmit: async (/** @type {SubmitEvent} */ e) => {
+        e.preventDefault();
+        await busy(submit, () =>
+          onAnswer({ kind: "result", toolUseId: event.id, content: text.value, isError: isError.checked }),
+        );
+      },
+    },
+    h("div.answer-title", null, h("span.pulse"), "Waiting for your tool result"),
+    text,
+    h("div.answer-row", null, h("label.check", null, isError, "Report as error"), submit),
+  );
+}
+
+/** @param {any} event @param {(answer: Answer) => Promise<void>} onAnswer */
+export function confirmForm(event, onAnswer) {
+  const reason = h("input", { type: "text", placeholder: "Reason (optional, sent on deny)", "aria-label": "Deny reason" });
+  const allow = h("button.primary", { type: "button", text: "Allow" });
+  const deny = h("button.danger", { type: "button", text: "Deny" });
+  const answer = (/** @type {"allow" | "deny"} */ result, /** @type {HTMLButtonElement} */ button) =>
+    busy(button, () =>
+      onAnswer({ kind: "confirmation", toolUseId: event.id, result, denyMessage: reason.value.trim() || undefined }),
+    );
+  allow.addEventListener("click", () => answer("allow", allow));
+  deny.addEventListener("click", () => answer("deny", deny));
+  return h(
+    "div.answer",
+    null,
+    h("div.answer-title", null, h("span.pulse"), `Allow ${event.name} to run?`),
+    reason,
+    h("div.answer-row", null, deny, allow),
+  );
+}
+
+/** Disables a form's buttons while its answer is sent. @param {HTMLButtonElement} button @param {() => Promise<void>} fn */
+async function busy(button, fn) {
+  const buttons = [...(button.closest(".answer")?.querySelectorAll("button") ?? [button])];
+  for (const b of buttons) b.disabled = true;
+  try {
+    await fn();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
