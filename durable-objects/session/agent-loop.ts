@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../src/env";
 import { buildMessages } from "./conversation";
+import { resolveFileBlocks } from "./file-blocks";
 import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
@@ -80,10 +81,12 @@ export async function runModelStep(host: BrainHost): Promise<void> {
   let call: ModelCall | undefined;
   let result: ModelResult;
   try {
+    const messages = buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name)));
+    await resolveFileBlocks(host.env, state.workspaceId, messages);
     const params: Anthropic.MessageCreateParamsNonStreaming = {
       model: modelId(state.agent.model),
       max_tokens: MAX_TOKENS,
-      messages: buildMessages(host.log.after(0), new Set(tools.definitions.map((t) => t.name))),
+      messages,
       metadata: { user_id: state.sessionId },
       ...(state.agent.system ? { system: state.agent.system } : {}),
       // The advisor tool is a beta tool the non-beta params do not type; the beta header goes with it.
