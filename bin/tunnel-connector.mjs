@@ -14,7 +14,7 @@ import { request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 
-const HELP = `Usage: managed-agents-tunnel --url <deployment URL> --token <tunnel token> --target <origin> [options]
+const HELP = `Usage: managed-agents tunnel --url <deployment URL> --token <tunnel token> --target <origin> [options]
 
   --url <url>            the deployment (also MA_BASE_URL)
   --token <token>        the tunnel's connector token: client.beta.tunnels.revealToken(id) (also MA_TUNNEL_TOKEN)
@@ -144,8 +144,10 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
   return { stop, done };
 }
 
-async function main() {
+/** `managed-agents tunnel …` and `managed-agents-tunnel …`: the connector's command line. */
+export async function runTunnelCli(args = process.argv.slice(2)) {
   const { values } = parseArgs({
+    args,
     options: {
       url: { type: "string", default: process.env.MA_BASE_URL },
       token: { type: "string", default: process.env.MA_TUNNEL_TOKEN },
@@ -172,7 +174,7 @@ async function main() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("managed-agents-tunnel")) {
-  main().catch((err) => {
+  runTunnelCli().catch((err) => {
     console.error(`[tunnel] ${err.message}`);
     process.exit(2);
   });

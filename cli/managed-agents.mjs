@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { resolveConnection, UsageError } from "./config.mjs";
 import { apiKeyCommands, workspaceCommands } from "./admin-commands.mjs";
 import { environmentKeyCommands, sessionCommands, usageCommand } from "./workspace-commands.mjs";
+import { runTunnelCli } from "../bin/tunnel-connector.mjs";
 
 const globalOptions = {
   url: { type: "string" },
@@ -33,6 +34,9 @@ ${[...Object.values(workspaceCommands), ...Object.values(apiKeyCommands)].map((c
 Public API (needs a workspace API key):
 ${[...Object.values(environmentKeyCommands), ...Object.values(sessionCommands), usageCommand].map((c) => `  ${c.usage}`).join("\n")}
 
+MCP tunnel connector (run inside the private network; its own options: managed-agents tunnel --help):
+  tunnel --url URL --token TUNNEL_TOKEN --target https://mcp.internal:8443
+
 Options:
   --url URL            the server (env MA_BASE_URL; default: .local/credentials.json's, else http://127.0.0.1:$PORT)
   --api-key KEY        a workspace API key (env MA_API_KEY; default: .local/credentials.json's)
@@ -52,6 +56,7 @@ function findCommand(positionals) {
 }
 
 async function main(argv) {
+  if (argv[0] === "tunnel") return runTunnelCli(argv.slice(1));
   // First pass: find the command (unknown flags tolerated), then parse strictly with that command's options.
   const loose = parseArgs({ args: argv, options: globalOptions, allowPositionals: true, strict: false });
   const found = findCommand(loose.positionals);

@@ -70,6 +70,13 @@ export interface Env {
    */
   WORK_LEASE_TTL_SECONDS?: string;
   /**
+   * "1" only in local development and the test stacks: tenant-driven fetches (web_fetch, MCP, webhooks, curl in
+   * the isolate) may reach loopback addresses. Never set for a deployment (src/lib/outbound-guard.ts).
+   */
+  OUTBOUND_ALLOW_LOOPBACK?: string;
+  /** This deployment's own hostnames, comma-separated: tenant-driven fetches may not target them. */
+  OWN_HOSTNAMES?: string;
+  /**
    * "all" (default): one JSON line per request. "errors": only 4xx/5xx and requests slower than 1 s. Local stacks use
    * "errors": under `wrangler dev` every console line is relayed through the inspector to wrangler's Node process,
    * which cost more CPU per request than routing it.

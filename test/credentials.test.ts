@@ -423,10 +423,12 @@ describe("credentials: validation", () => {
     await rejects(client.beta.vaults.credentials.list("vlt_missing"), 404, "not_found_error");
   });
 
-  it("accepts plain http only for a local development server", async () => {
+  it("accepts plain http only for a local development server, and only under local development", async () => {
     const { client, vault } = await tenantWithVault();
-    const local = await client.beta.vaults.credentials.create(vault.id, { auth: bearer("http://localhost:8787/mcp") });
-    expect(local.auth).toMatchObject({ mcp_server_url: "http://localhost:8787/mcp" });
+    // This suite runs like a deployment (no OUTBOUND_ALLOW_LOOPBACK): localhost is not a server the tenant may name.
+    const err = await rejects(client.beta.vaults.credentials.create(vault.id, { auth: bearer("http://localhost:8787/mcp") }), 400, "invalid_request_error");
+    expect(err.error.error.message).toMatch(/^auth\.mcp_server_url: localhost is a local or internal name/);
+    await rejects(client.beta.vaults.credentials.create(vault.id, { auth: bearer("http://example.com/mcp") }), 400, "invalid_request_error");
   });
 
   it("says so, and stores nothing, when VAULT_ENCRYPTION_KEY is missing or malformed", async () => {

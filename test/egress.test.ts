@@ -3,7 +3,7 @@ import { ContainerSandbox } from "../src/hands/containers/container-sandbox";
 import { env } from "cloudflare:workers";
 import { loadEgressSecrets, placeholderEnv, placeholderFor } from "../src/hands/egress-secrets";
 import { FakeContainerClient } from "./helpers/fake-container";
-import { allEvents, say, sessionTenant, waitForIdle } from "./helpers/sessions";
+import { allEvents, modelRequests, say, sessionTenant, waitForIdle } from "./helpers/sessions";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -16,14 +16,15 @@ interface Seen {
 }
 
 /** Answers the given hosts from inside the test isolate (the sandbox's curl fetches through globalThis.fetch). */
-function interceptHosts(hosts: string[]): Seen[] {
+function interceptHosts(hosts: string[], answer = (req: Request, seen: Seen) => new Response(`hello from ${new URL(req.url).hostname}`)): Seen[] {
   const seen: Seen[] = [];
   const original = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const req = new Request(input as RequestInfo, init);
     if (!hosts.includes(new URL(req.url).hostname)) return original(input as RequestInfo, init);
-    seen.push({ url: req.url, headers: Object.fromEntries(req.headers), body: new TextDecoder().decode(await req.arrayBuffer()) });
-    return new Response(`hello from ${new URL(req.url).hostname}`);
+    const one = { url: req.url, headers: Object.fromEntries(req.headers), body: new TextDecoder().decode(await req.arrayBuffer()) };
+    seen.push(one);
+    return answer(req, one);
   });
   return seen;
 }
@@ -95,6 +96,69 @@ describe("egress secret substitution (isolate sandbox)", () => {
     expect(results[0].content[0].text).toContain(`API_TOKEN=${placeholder}`);
     expect(results[1].content[0].text).toBe(placeholder);
     expect(JSON.stringify(await allEvents(client, session.id))).not.toContain(secret);
+  });
+});
+
+/** A host that reflects the request: headers as JSON, the Authorization header again in base64, the body, a header. */
+const echo = (_req: Request, seen: Seen) =>
+  new Response(JSON.stringify({ headers: seen.headers, encoded: btoa(seen.headers.authorization ?? ""), body: seen.body }), {
+    headers: { "content-type": "application/json", "x-echo-auth": seen.headers.authorization ?? "" },
+  });
+
+describe("secrets never come back in (isolate sandbox)", () => {
+  it("scrubs a reflected secret from curl's output, the sandbox's files, the event log and the model's context", async () => {
+    const secret = `sk-echo-${crypto.randomUUID()}`;
+    const seen = interceptHosts(["echo.allowed.test"], echo);
+    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+    const vault = await client.beta.vaults.create({ display_name: "env" });
+    await client.beta.vaults.credentials.create(vault.id, {
+      auth: {
+        type: "environment_variable",
+        secret_name: "API_TOKEN",
+        secret_value: secret,
+        networking: { type: "limited", allowed_hosts: ["echo.allowed.test"] },
+        injection_location: { header: true, body: true },
+      },
+    });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+    const script = [
+      bashStep('curl -s -i -H "Authorization: Bearer $API_TOKEN" -d "token=$API_TOKEN" https://echo.allowed.test/echo'),
+      "[[next]]",
+      bashStep('curl -s -o reflected.json -u "me:$API_TOKEN" https://echo.allowed.test/basic; cat reflected.json'),
+    ].join(" ");
+    await client.beta.sessions.events.send(session.id, { events: [say(script)] });
+    await waitForIdle(client, session.id, 1, 20_000);
+
+    // The host did get the secret (substitution works) and echoed it back in several forms...
+    expect(seen[0].headers.authorization).toBe(`Bearer ${secret}`);
+    expect(seen[1].headers.authorization).toBe(`Basic ${btoa(`me:${secret}`)}`);
+    const events = JSON.stringify(await allEvents(client, session.id));
+    // ...but nothing the sandbox, the log or the model saw holds it, raw or encoded.
+    for (const form of [secret, btoa(secret).replace(/=+$/, ""), btoa(`me:${secret}`).slice(4, -4)]) {
+      expect(events).not.toContain(form);
+      expect(JSON.stringify(await modelRequests(session.id))).not.toContain(form);
+    }
+    expect(events).toContain("ma_placeholder_");
+    expect(events).toContain('\\"encoded\\":');
+    expect(events).toContain("x-echo-auth: Bearer ma_placeholder_");
+  });
+
+  it("substitutes into the request body only when the credential opts in (injection_location.body)", async () => {
+    const secret = `sk-body-${crypto.randomUUID()}`;
+    const seen = interceptHosts(["api.default.test"]);
+    const { client, agent, environment } = await sessionTenant({ tools: [{ type: "agent_toolset_20260401" }] });
+    const vault = await client.beta.vaults.create({ display_name: "env" });
+    const credential = await client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: "environment_variable", secret_name: "API_TOKEN", secret_value: secret, networking: { type: "limited", allowed_hosts: ["api.default.test"] } },
+    });
+    expect(credential.auth).toMatchObject({ injection_location: { header: true, body: false } });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+    await client.beta.sessions.events.send(session.id, {
+      events: [say(bashStep('curl -s -H "X-Key: $API_TOKEN" -d "token=$API_TOKEN" https://api.default.test/x'))],
+    });
+    await waitForIdle(client, session.id, 1, 20_000);
+    expect(seen[0].headers["x-key"]).toBe(secret);
+    expect(seen[0].body).toBe(`token=${placeholderFor(credential.id)}`);
   });
 });
 

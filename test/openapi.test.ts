@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { operations } from "../src/openapi/operations";
+import { NAMED_WORK_HOOKS, NAMED_WORK_ROUTES } from "../src/routes/environment-work";
 import { ADMIN_TOKEN, newTenant, worker } from "./helpers/client";
 
 const BASE = "http://managed-agents.test";
@@ -19,6 +20,8 @@ function answeredRoutes() {
     if (route.method === "ALL" || route.path === "/" || route.path.startsWith("/console")) continue;
     routes.add(`${route.method} ${route.path}`);
   }
+  // Dispatched by name from `/work/:work_id` (so the app keeps Hono's RegExpRouter): answered, not in the table.
+  for (const key of [...NAMED_WORK_ROUTES, ...NAMED_WORK_HOOKS]) routes.add(key);
   return routes;
 }
 

@@ -1,8 +1,8 @@
-import { Bash, NetworkAccessDeniedError } from "just-bash/browser";
-import type { BashOptions } from "just-bash/browser";
+import { Bash } from "just-bash/browser";
 import type { HandsEnvironment, NetworkPolicy } from "../../src/hands/environment";
-import { isEgressAllowed } from "../../src/hands/network-policy";
-import { placeholderEnv, scrubResponse, substituteSecrets, type EgressSecret } from "../../src/hands/egress-secrets";
+import { placeholderEnv, type EgressSecret } from "../../src/hands/egress-secrets";
+import type { OutboundPolicy } from "../../src/lib/outbound-guard";
+import { policyFetch } from "./policy-fetch";
 import { OUTPUT_LIMIT, toSandboxError, SandboxError } from "../../src/hands/sandbox";
 import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../../src/hands/sandbox";
 import { SqliteFs, normalize, type FsQuota } from "./sqlite-fs";
@@ -16,8 +16,6 @@ const VOLATILE_VARS = new Set(["?", "OPTIND", "SHELLOPTS", "BASHOPTS", "_", "PPI
 /** Shell variables longer than this are not carried to the next call (the shell state is one SQLite row). */
 const MAX_KEPT_VARIABLE = 64 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
-
-type SecureFetch = NonNullable<BashOptions["fetch"]>;
 
 /**
  * The in-isolate backend: just-bash (a bash interpreter in TypeScript) over SqliteFs, so the whole filesystem
@@ -40,6 +38,8 @@ export class IsolateSandbox implements SandboxBackend {
     private readonly secrets: EgressSecret[],
     /** What the filesystem may hold (the workspace's `max_sandbox_bytes`). */
     quota: FsQuota,
+    /** What no tenant may reach (outbound-guard.ts); the deployment's loopback exemption comes with it. */
+    outbound: OutboundPolicy = { allowLoopback: false, ownHosts: [] },
   ) {
     this.fs = new SqliteFs(sql, quota);
     sql.exec(`
@@ -50,7 +50,7 @@ export class IsolateSandbox implements SandboxBackend {
       fs: this.fs,
       cwd: WORKDIR,
       env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp" },
-      fetch: policyFetch(network, secrets),
+      fetch: policyFetch(network, secrets, outbound),
       executionLimits: { ...SANDBOX_EXECUTION_LIMITS, maxExecutionTimeMs: DEFAULT_TIMEOUT_MS * 5 },
     });
   }
@@ -195,40 +195,3 @@ const parentOf = (p: string) => {
   const n = normalize(p);
   return n.slice(0, n.lastIndexOf("/")) || "/";
 };
-
-/**
- * curl and friends inside just-bash go through this: every URL, and every redirect hop, must pass the
- * environment's egress policy (the same decision the container backend applies at its egress). What comes back
- * is scrubbed: a host that echoes the request must not hand a substituted secret to the shell.
- */
-function policyFetch(policy: NetworkPolicy, secrets: EgressSecret[]): SecureFetch {
-  return async (url, options = {}) => {
-    let current = url;
-    const headers = options.headers instanceof Headers ? Object.fromEntries(options.headers) : options.headers;
-    for (let hop = 0; hop <= 10; hop++) {
-      if (!isEgressAllowed(policy, current)) throw new NetworkAccessDeniedError(current, "blocked by the environment's network policy");
-      // Per hop: a redirect to a host the credential does not name gets the placeholder, not the secret.
-      const outbound = substituteSecrets(secrets, current, { headers, body: options.body });
-      const response = await scrubResponse(secrets, await fetch(current, {
-        method: options.method ?? "GET",
-        headers: outbound.headers,
-        body: outbound.body,
-        redirect: "manual",
-        signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      }));
-      const location = response.headers.get("location");
-      if (options.followRedirects !== false && response.status >= 300 && response.status < 400 && location) {
-        current = new URL(location, current).toString();
-        continue;
-      }
-      return {
-        status: response.status,
-        statusText: response.statusText,
-        headers: Object.fromEntries(response.headers),
-        body: new Uint8Array(await response.arrayBuffer()),
-        url: current,
-      };
-    }
-    throw new Error("too many redirects");
-  };
-}

@@ -1,3 +1,4 @@
+import { outboundPolicy } from "../../src/lib/outbound-guard";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import type { ToolUse } from "../../src/hands";
@@ -266,7 +267,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
     }
     const limits = await loadWorkspaceLimits(this.env, scope.workspaceId);
     const quota = { maxBytes: limits.max_sandbox_bytes, maxFileBytes: MAX_FILE_BYTES };
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, quota);
+    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, quota, outboundPolicy(this.env));
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {

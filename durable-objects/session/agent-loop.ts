@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../src/env";
 import { buildMessages, systemPrompt } from "./conversation";
+import { resolveFileBlocks } from "./file-blocks";
 import type { EventLog } from "./event-log";
 import type { FanOut } from "./fan-out";
 import { ModelCall, type ModelResult } from "./model-call";
@@ -82,10 +83,12 @@ export async function runModelStep(host: BrainHost): Promise<void> {
   const history = host.log.after(0);
   const system = systemPrompt(state.agent.system, history);
   try {
+    const messages = buildMessages(history, new Set(tools.definitions.map((t) => t.name)));
+    await resolveFileBlocks(host.env, state.workspaceId, messages);
     const params: Anthropic.MessageCreateParamsNonStreaming = {
       model: modelId(state.agent.model),
       max_tokens: MAX_TOKENS,
-      messages: buildMessages(history, new Set(tools.definitions.map((t) => t.name))),
+      messages,
       metadata: { user_id: state.sessionId },
       ...(system ? { system } : {}),
       // The advisor tool is a beta tool the non-beta params do not type; the beta header goes with it.

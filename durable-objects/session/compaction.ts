@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { BrainHost } from "./agent-loop";
 import { buildMessages } from "./conversation";
+import { resolveFileBlocks } from "./file-blocks";
 import { zeroUsage } from "./model-call";
 import { addUsage, endTurnWithError } from "./session-state";
 import type { StoredEvent } from "./types";
@@ -51,6 +52,7 @@ export async function compactIfNeeded(host: BrainHost, model: string): Promise<b
   const epoch = host.state()!.turn.epoch;
   // Tool calls are replayed as text (no tools offered), so the summary request needs no tool definitions.
   const messages = buildMessages(events.filter((e) => e.seq <= throughSeq), new Set());
+  await resolveFileBlocks(host.env, host.state()!.workspaceId, messages);
   const ask = { type: "text" as const, text: "Summarize the conversation above so the work can continue from the summary alone." };
   const last = messages[messages.length - 1];
   if (last?.role === "user") (last.content as Anthropic.ContentBlockParam[]).push(ask);

@@ -1,4 +1,5 @@
 import { newId } from "../../src/lib/ids";
+import { EventOverflow } from "./event-overflow";
 import type { EventDraft, InternalData, SessionEvent, StoredEvent } from "./types";
 
 /**
@@ -10,6 +11,7 @@ import type { EventDraft, InternalData, SessionEvent, StoredEvent } from "./type
 export class EventLog {
   private lastMicros = 0;
   private lastId = "";
+  private readonly overflow: EventOverflow;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
@@ -23,6 +25,7 @@ export class EventLog {
       xpost INTEGER NOT NULL DEFAULT 0
     )`);
     addThreadColumns(sql);
+    this.overflow = new EventOverflow(sql);
     sql.exec(`CREATE INDEX IF NOT EXISTS events_type ON events (type, seq)`);
     // Only child threads' rows are indexed: a single-agent session pays nothing for it.
     sql.exec(`CREATE INDEX IF NOT EXISTS events_thread ON events (thread, seq) WHERE thread IS NOT NULL`);
@@ -52,18 +55,21 @@ export class EventLog {
       const micros = Math.max(Date.now() * 1000, this.lastMicros + 1);
       this.lastMicros = micros;
       const event = { id, ...fields, processed_at: isoMicros(micros) } as SessionEvent;
+      const body = JSON.stringify(event);
+      const inline = this.overflow.fitsInline(body);
       const seq = this.sql
         .exec<{ seq: number }>(
           `INSERT INTO events (id, type, ts_us, body, internal, thread, xpost) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
           id,
           event.type,
           micros,
-          JSON.stringify(event),
+          inline ? body : "",
           internal ? JSON.stringify(internal) : null,
           thread ?? null,
           crosspost ? 1 : 0,
         )
         .one().seq;
+      if (!inline) this.overflow.store(seq, body);
       return { seq, event, internal: internal ?? null, thread: thread ?? null, crosspost: Boolean(crosspost) };
     });
   }
@@ -94,7 +100,7 @@ export class EventLog {
     return this.sql
       .exec<Row>(`SELECT ${COLUMNS} FROM events WHERE seq > ? AND ${where} ORDER BY seq LIMIT ?`, seq, ...args, limit)
       .toArray()
-      .map(toStored);
+      .map(this.toStored);
   }
 
   /** A page of the log for `events.list`: keyset on position, optional type and time filters. */
@@ -131,20 +137,21 @@ export class EventLog {
     return this.sql
       .exec<Row>(sql, ...args, query.limit)
       .toArray()
-      .map(toStored);
+      .map(this.toStored);
   }
+
+  private readonly toStored = (row: Row): StoredEvent => ({
+    seq: row.seq,
+    event: JSON.parse(row.body || this.overflow.load(row.seq)) as SessionEvent,
+    internal: row.internal ? (JSON.parse(row.internal) as InternalData) : null,
+    thread: row.thread,
+    crosspost: row.xpost === 1,
+  });
 }
 
 type Row = { seq: number; body: string; internal: string | null; thread: string | null; xpost: number };
 const COLUMNS = "seq, body, internal, thread, xpost";
 
-const toStored = (row: Row): StoredEvent => ({
-  seq: row.seq,
-  event: JSON.parse(row.body) as SessionEvent,
-  internal: row.internal ? (JSON.parse(row.internal) as InternalData) : null,
-  thread: row.thread,
-  crosspost: row.xpost === 1,
-});
 
 /**
  * Which events a read sees. `session`: the session's own stream (the primary thread plus what child threads

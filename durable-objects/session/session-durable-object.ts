@@ -12,6 +12,8 @@ import { runServerToolUses } from "./web-fetch";
 import { EndpointCache } from "./endpoint-cache";
 import { D1Mirror, mirroredFields, type MirroredFields } from "./d1-mirror";
 import { EventLog, parseMicros } from "./event-log";
+import { jsonBytes, MAX_EVENT_BYTES, tooLarge } from "./event-size";
+import { fileIdsIn, foreignFileIds } from "./file-blocks";
 import { FanOut, type DeltaType } from "./fan-out";
 import type { ModelCall } from "./model-call";
 import {
@@ -177,6 +179,8 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
     const parsed: UserEventParams[] = [];
     for (const [i, event] of events.entries()) {
+      const bytes = jsonBytes(event);
+      if (bytes > MAX_EVENT_BYTES) return fail("request_too_large", `events.${i}: ${tooLarge("this event", bytes)}`);
       const result = eventParams.safeParse(event);
       if (!result.success) {
         const issues = result.error.issues.map((issue) => ({ ...issue, path: ["events", i, ...issue.path] }));
@@ -186,6 +190,10 @@ export class SessionDurableObject extends DurableObject<Env> {
     }
     const misplaced = systemMessagePlacement(parsed);
     if (misplaced) return fail("invalid_request_error", misplaced);
+    // Files named in content blocks must be the workspace's own (file-blocks.ts): never another tenant's, never upstream ids.
+    const named = parsed.flatMap((e) => fileIdsIn("content" in e ? e.content : undefined));
+    const foreign = named.length ? await foreignFileIds(this.env.DB, workspaceId, named) : [];
+    if (foreign.length) return fail("not_found_error", `file not found: ${foreign[0]}`);
     try {
       let ids: string[] = [];
       const committed = state.threads
@@ -568,7 +576,7 @@ export class SessionDurableObject extends DurableObject<Env> {
   /** web_fetch runs here, in the brain, with no credential (web-fetch.ts); results commit as they land. */
   private runServerTools(toolUses: PendingToolUse[]) {
     if (!this.current || !toolUses.length) return;
-    runServerToolUses(() => this.current, () => this.log.after(0), toolUses, (fn) => this.commit(fn));
+    runServerToolUses(this.env, () => this.current, () => this.log.after(0), toolUses, (fn) => this.commit(fn));
   }
 
   /** Built-in tool uses go to the hands; results come back later as `user.tool_result` via `sendEvents`. */

@@ -146,7 +146,7 @@ export class ThreadRunner {
 
   private runServerTools(id: string, uses: PendingToolUse[]) {
     if (!uses.length) return;
-    runServerToolUses(() => this.view(id), () => this.deps.log.after(0, undefined, this.scope(id)), uses, (fn) =>
+    runServerToolUses(this.deps.env, () => this.view(id), () => this.deps.log.after(0, undefined, this.scope(id)), uses, (fn) =>
       this.transact((tx) => tx.run(id, fn)),
     );
   }

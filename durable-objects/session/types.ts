@@ -123,7 +123,7 @@ export interface SessionState extends Lifecycle {
 /** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
 export interface RpcError {
-  type: "invalid_request_error" | "not_found_error" | "conflict_error";
+  type: "invalid_request_error" | "not_found_error" | "conflict_error" | "request_too_large";
   message: string;
 }
 

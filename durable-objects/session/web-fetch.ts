@@ -1,10 +1,15 @@
+import { bytesToBase64 } from "../../src/lib/base64";
 import type {
   BetaManagedAgentsWebFetchToolConfig,
   BetaManagedAgentsWebFetchURLSourceToolFilter,
 } from "@anthropic-ai/sdk/resources/beta/agents/agents";
 import { completeServerToolUse, type Transition } from "./session-state";
 import type { PendingToolUse, SessionState, StoredEvent } from "./types";
-import { runEachOnce } from "./run-once";
+import { commitToolResult, runEachOnce } from "./run-once";
+import type { Env } from "../../src/env";
+import { findEnvironment, type NetworkPolicy } from "../../src/hands/environment";
+import { isEgressAllowed } from "../../src/hands/network-policy";
+import { normalizeHost, outboundPolicy, outboundRefusal, type OutboundPolicy } from "../../src/lib/outbound-guard";
 
 /**
  * The `web_fetch` tool, run by the session's brain in the Worker (web-tools.ts says why not in the hands).
@@ -17,6 +22,10 @@ import { runEachOnce } from "./run-once";
  *   (user messages, custom tool results, web_search/web_fetch results; per-tool only/except lists).
  * - `max_content_tokens`: text is cut to about that many tokens (4 characters each); PDFs are passed as a
  *   document block, untruncated, up to the size limit.
+ *
+ * And per the deployment, on the URL and every redirect hop: the outbound guard (no loopback, private,
+ * link-local, metadata or own-host targets; src/lib/outbound-guard.ts) and the session environment's network
+ * policy (a `limited` environment's web_fetch reaches its `allowed_hosts` only, as its sandbox's curl does).
  */
 
 const MAX_BYTES = 5 * 1024 * 1024;
@@ -38,10 +47,17 @@ export function webFetchConfig(state: SessionState): BetaManagedAgentsWebFetchTo
   return undefined;
 }
 
+/** The deployment's and the environment's rules for where web_fetch may go. */
+export interface WebFetchEgress {
+  outbound: OutboundPolicy;
+  network: NetworkPolicy;
+}
+
 export async function webFetch(
   input: Record<string, unknown>,
   config: BetaManagedAgentsWebFetchToolConfig | undefined,
   history: Iterable<StoredEvent>,
+  egress: WebFetchEgress,
   fetcher: typeof fetch = fetch,
 ): Promise<Result> {
   let url: URL;
@@ -53,7 +69,7 @@ export async function webFetch(
   if (url.protocol !== "http:" && url.protocol !== "https:") return failure(`web_fetch: only http(s) URLs can be fetched, not ${url.protocol}`);
   if (url.username || url.password) return failure("web_fetch: URLs with credentials are not fetched");
   url.hash = "";
-  const refused = domainRefusal(url, config);
+  const refused = egressRefusal(url, egress) ?? domainRefusal(url, config);
   if (refused) return failure(refused);
   if (config?.url_sources && !sourcedUrls(config.url_sources, history).has(canonical(url))) {
     return failure(
@@ -75,7 +91,10 @@ export async function webFetch(
       if (res.status < 300 || res.status >= 400 || !location) break;
       if (hop >= MAX_REDIRECTS) return failure(`web_fetch: more than ${MAX_REDIRECTS} redirects from ${url.href}`);
       current = new URL(location, current);
-      const hopRefused = current.protocol === "http:" || current.protocol === "https:" ? domainRefusal(current, config) : `web_fetch: redirect to ${current.protocol} refused`;
+      const hopRefused =
+        current.protocol === "http:" || current.protocol === "https:"
+          ? (egressRefusal(current, egress) ?? domainRefusal(current, config))
+          : `web_fetch: redirect to ${current.protocol} refused`;
       if (hopRefused) return failure(`${hopRefused} (redirected from ${url.href})`);
     }
   } catch (err) {
@@ -86,7 +105,7 @@ export async function webFetch(
   const bytes = await readLimited(res);
   if (!bytes) return failure(`web_fetch: ${current.href} is larger than ${MAX_BYTES} bytes`);
   if (type === "application/pdf") {
-    return { isError: false, content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: base64(bytes) }, title: current.href }] };
+    return { isError: false, content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: bytesToBase64(bytes) }, title: current.href }] };
   }
   if (!isText(type)) return failure(`web_fetch: ${current.href} is ${type || "of an unknown type"}, which is not text or PDF`);
   const raw = new TextDecoder().decode(bytes);
@@ -97,9 +116,18 @@ export async function webFetch(
   return { isError: false, content: [{ type: "text", text: `URL: ${current.href}\nContent-Type: ${type}\n\n${body}` }] };
 }
 
+function egressRefusal(url: URL, egress: WebFetchEgress): string | null {
+  const refused = outboundRefusal(url, egress.outbound);
+  if (refused) return `web_fetch: ${refused}`;
+  if (!isEgressAllowed(egress.network, url)) return `web_fetch: ${normalizeHost(url.hostname)} is not allowed by the environment's network policy (limited networking)`;
+  return null;
+}
+
+/** Host names compared without case or trailing dots: `evil.com.` is `evil.com`. */
 function domainRefusal(url: URL, config: BetaManagedAgentsWebFetchToolConfig | undefined): string | null {
-  const host = url.hostname.toLowerCase();
-  const matches = (domains: string[]) => domains.some((d) => host === d.toLowerCase() || host.endsWith(`.${d.toLowerCase()}`));
+  const host = normalizeHost(url.hostname);
+  const matches = (domains: string[]) =>
+    domains.map(normalizeHost).some((d) => host === d || host.endsWith(`.${d}`));
   if (config?.allowed_domains && !matches(config.allowed_domains)) return `web_fetch: ${host} is not in this agent's allowed_domains`;
   if (config?.blocked_domains && matches(config.blocked_domains)) return `web_fetch: ${host} is in this agent's blocked_domains`;
   return null;
@@ -188,10 +216,10 @@ const decodeEntities = (text: string) =>
     return ENTITIES[name.toLowerCase()] ?? whole;
   });
 
-function base64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
+
+async function webFetchEgress(env: Env, state: SessionState): Promise<WebFetchEgress> {
+  const environment = await findEnvironment(env.DB, state.workspaceId, state.environmentId);
+  return { outbound: outboundPolicy(env), network: environment?.networking ?? { type: "unrestricted" } };
 }
 
 /** Calls being run by this isolate: a wake-up that re-dispatches the turn's pending calls skips these. */
@@ -199,6 +227,7 @@ const running = new Set<string>();
 
 /** Runs the turn's web_fetch calls concurrently, committing each result as it lands (late ones are dropped). */
 export function runServerToolUses(
+  env: Env,
   state: () => SessionState | undefined,
   history: () => Iterable<StoredEvent>,
   toolUses: PendingToolUse[],
@@ -209,8 +238,8 @@ export function runServerToolUses(
     if (!current) return;
     const result =
       pending.name === "web_fetch"
-        ? await webFetch(pending.input, webFetchConfig(current), history())
+        ? await webFetch(pending.input, webFetchConfig(current), history(), await webFetchEgress(env, current))
         : failure(`${pending.name} is not a tool this server runs`);
-    if (state()) await commit((t) => completeServerToolUse(t, pending.eventId, result));
+    if (state()) await commitToolResult(result, (r) => commit((t) => completeServerToolUse(t, pending.eventId, r)));
   });
 }

@@ -1,3 +1,4 @@
+import { guardedFetch, outboundPolicy } from "../../src/lib/outbound-guard";
 import { EndpointWatchers } from "./endpoint-watchers";
 import { DurableObject } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
@@ -188,14 +189,19 @@ export class WebhookDelivery extends DurableObject<Env> {
     try {
       const secret = await openSigningSecret(vaultSecretBox(this.env), endpoint);
       const headers = await signedHeaders(secret, row.event_id, Math.floor(now / 1000), row.payload);
-      const response = await fetch(endpoint.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "managed-agents-webhooks/1", ...headers },
-        body: row.payload,
-        // A redirect is a failure: deliveries go to the registered URL only.
-        redirect: "manual",
-        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-      });
+      // The outbound guard (no loopback, private, metadata or own-host targets) holds at delivery time too.
+      const response = await guardedFetch(
+        endpoint.url,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": "managed-agents-webhooks/1", ...headers },
+          body: row.payload,
+          // A redirect is a failure: deliveries go to the registered URL only.
+          redirect: "manual",
+          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+        },
+        outboundPolicy(this.env),
+      );
       statusCode = response.status;
       await response.body?.cancel();
       if (statusCode < 200 || statusCode > 299) error = `endpoint answered HTTP ${statusCode}`;

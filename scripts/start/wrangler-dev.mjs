@@ -10,8 +10,12 @@ const ALWAYS_SHOWN = /✘|\[ERROR\]|"level":"error"|"status":5\d\d|Uncaught|EADD
 // neither says anything a developer needs, even in verbose mode.
 const NOISE = /work\/poll|Request\.cf|ENOTFOUND workers\.cloudflare\.com|GetAddrInfoReqWrap/;
 
+// Local development only: tenant-driven fetches (web_fetch, MCP servers, webhooks, the sandbox's curl) may reach
+// services on this machine. Deployments never set it (src/lib/outbound-guard.ts).
+const LOCAL_ONLY_VARS = ["--var", "OUTBOUND_ALLOW_LOOPBACK:1"];
+
 export function startWranglerDev({ inspectorPort, vars, configArgs = [] }) {
-  const args = ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--var", "REQUEST_LOG:errors", ...vars];
+  const args = ["dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--var", "REQUEST_LOG:errors", ...LOCAL_ONLY_VARS, ...vars];
   log(`$ wrangler ${args.map((a) => (a.startsWith("ANTHROPIC_API_KEY:") ? "ANTHROPIC_API_KEY:***" : a)).join(" ")}\n`);
   const dev = spawn(wrangler, args, {
     cwd: root,

@@ -1,6 +1,9 @@
 import type { Env } from "../env";
 import { app } from "../app";
 import type { ToolResultEvent } from "./toolset";
+import { jsonBytes, MAX_EVENT_BYTES, oversizeResult } from "../../durable-objects/session/event-size";
+
+const toEventFields = (r: ReturnType<typeof oversizeResult>) => ({ content: r.content as ToolResultEvent["content"], is_error: r.isError });
 
 export type DeliveryOutcome =
   | { status: "delivered" }
@@ -14,7 +17,10 @@ export type DeliveryOutcome =
  * authenticated with a sessions token scoped to that session, so it is validated exactly like a result from a
  * self-hosted worker, including the session plane's refusal of a second result for the same tool use.
  */
-export async function deliverToolResult(env: Env, sessionId: string, token: string, event: ToolResultEvent): Promise<DeliveryOutcome> {
+export async function deliverToolResult(env: Env, sessionId: string, token: string, result: ToolResultEvent): Promise<DeliveryOutcome> {
+  // A result the session could never store (over the event size cap) is sent as an error the model can act on.
+  const bytes = jsonBytes(result);
+  const event = bytes > MAX_EVENT_BYTES ? { ...result, ...toEventFields(oversizeResult(bytes)) } : result;
   let response: Response;
   try {
     response = await app.fetch(

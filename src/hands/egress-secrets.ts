@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { database } from "../db/client";
 import { resolveCredentials } from "../db/queries/credentials";
 import { findSession } from "../db/queries/sessions";
+import { scrubStream, scrubText } from "./secret-scrub";
 
 /**
  * An `environment_variable` credential as the sandbox's egress applies it. The sandbox only ever holds
@@ -73,50 +74,41 @@ export function substituteSecrets<B>(
   const inHeaders = applicable.filter((s) => s.header);
   const inBody = applicable.filter((s) => s.body);
   const headers = request.headers && inHeaders.length
-    ? Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, swap(v, inHeaders)]))
+    ? Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, swapInBasicAuth(swap(v, inHeaders), (t) => swap(t, inHeaders))]))
     : request.headers;
   const body = typeof request.body === "string" && inBody.length ? (swap(request.body, inBody) as B) : request.body;
   return { headers, body };
 }
 
-/** Every form in which a secret's value may come back from a host that reflects what it was sent. */
-function secretForms(value: string): string[] {
-  const base64 = btoa(toBinary(new TextEncoder().encode(value)));
-  const forms = [value, base64, base64.replace(/=+$/, ""), encodeURIComponent(value)];
-  return [...new Set(forms.filter((f) => f.length >= 4))].sort((a, b) => b.length - a.length);
-}
-
-/** Bytes as a string of one char per byte, so a secret's UTF-8 bytes are found in any body, text or binary. */
-const toBinary = (bytes: Uint8Array) => {
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return out;
-};
-
-function scrubBinary(secrets: EgressSecret[], binary: string): string {
-  let out = binary;
-  for (const s of secrets) {
-    for (const form of secretForms(s.value)) out = out.split(toBinary(new TextEncoder().encode(form))).join(s.placeholder);
+/** `Basic base64(user:placeholder)` (what `curl -u user:$TOKEN` sends) gets the secret inside the encoding. */
+function swapInBasicAuth(value: string, swap: (text: string) => string): string {
+  const m = /^(basic\s+)([A-Za-z0-9+/]+=*)$/i.exec(value);
+  if (!m) return value;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(m[2]), (c) => c.charCodeAt(0)));
+  } catch {
+    return value;
   }
-  return out;
+  const swapped = swap(decoded);
+  return swapped === decoded ? value : `${m[1]}${btoa(String.fromCharCode(...new TextEncoder().encode(swapped)))}`;
 }
 
-/** Text with every form of every secret's value replaced by its placeholder. */
-export const scrubSecretText = (secrets: EgressSecret[], text: string): string =>
-  new TextDecoder().decode(Uint8Array.from(scrubBinary(secrets, toBinary(new TextEncoder().encode(text))), (c) => c.charCodeAt(0)));
+/** Text with every form of every secret's value (secret-scrub.ts lists them) replaced by its placeholder. */
+export const scrubSecretText = (secrets: EgressSecret[], text: string): string => (secrets.length ? scrubText(secrets, text) : text);
 
 /**
  * A response as it may enter the sandbox: an allowed host that echoes the request (headers or body) must not
- * hand the real secret back to the agent, so every form of it in the headers and body becomes the placeholder.
+ * hand the real secret back to the agent, so every form of it in the status text, headers and body becomes
+ * the placeholder. The body is scrubbed as it streams (bounded memory, forms split across chunks included).
  */
 export async function scrubResponse(secrets: EgressSecret[], response: Response): Promise<Response> {
   if (!secrets.length) return response;
   const headers = new Headers();
-  for (const [k, v] of response.headers) headers.append(k, scrubSecretText(secrets, v));
+  for (const [k, v] of response.headers) headers.append(k, scrubText(secrets, v));
   headers.delete("content-length");
   // 204, 304...: a Response with such a status must not be given a body, not even an empty one.
   const nullBody = [101, 204, 205, 304].includes(response.status);
-  const body = response.body && !nullBody ? scrubBinary(secrets, toBinary(new Uint8Array(await response.arrayBuffer()))) : null;
-  const bytes = body === null ? null : Uint8Array.from(body, (c) => c.charCodeAt(0));
-  return new Response(bytes, { status: response.status, statusText: response.statusText, headers });
+  const body = response.body && !nullBody ? scrubStream(secrets, response.body) : null;
+  return new Response(body, { status: response.status, statusText: scrubText(secrets, response.statusText), headers });
 }

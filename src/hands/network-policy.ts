@@ -1,4 +1,5 @@
 import type { NetworkPolicy } from "./environment";
+import { normalizeHost } from "../lib/outbound-guard";
 
 /**
  * Public package registries a `limited` environment may reach when `allow_package_managers` is set (and that the
@@ -30,13 +31,13 @@ export function egressAllowList(policy: NetworkPolicy): "all" | string[] {
   return [...new Set(hosts.map((h) => h.trim().toLowerCase()).filter(Boolean))];
 }
 
-/** One egress decision: `*.example.com` matches subdomains only, anything else the exact host. */
+/** One egress decision: `*.example.com` matches subdomains only, anything else the exact host (`x.com.` is `x.com`). */
 export function isEgressAllowed(policy: NetworkPolicy, url: string | URL): boolean {
   const allow = egressAllowList(policy);
   if (allow === "all") return true;
   let host: string;
   try {
-    host = new URL(url).hostname.toLowerCase();
+    host = normalizeHost(new URL(url).hostname);
   } catch {
     return false;
   }

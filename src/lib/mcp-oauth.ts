@@ -1,5 +1,6 @@
 import type { CredentialAuth, CredentialSecrets } from "../schemas/credentials";
 import type { RefreshedTokens } from "../db/queries/credentials";
+import { guardedFetch, type OutboundPolicy } from "./outbound-guard";
 
 /**
  * Live checks of an mcp_oauth credential: an MCP `initialize` probe with its access token
@@ -50,6 +51,7 @@ export async function validateMcpOAuth(
   auth: OAuthAuth,
   secrets: OAuthSecrets | null,
   onRefreshed: (tokens: RefreshedTokens) => Promise<void>,
+  outbound: OutboundPolicy,
 ): Promise<ValidationResult> {
   const hasRefreshToken = Boolean(auth.refresh && secrets?.refresh_token);
   const result = (status: ValidationResult["status"], rest: Partial<ValidationResult> = {}): ValidationResult => ({
@@ -63,14 +65,14 @@ export async function validateMcpOAuth(
   if (!secrets?.access_token) return result("invalid");
 
   const known = secretValues(secrets);
-  const first = await probeMcp(auth.mcp_server_url, secrets.access_token, known);
+  const first = await probeMcp(auth.mcp_server_url, secrets.access_token, known, outbound);
   if (first.kind === "ok") return result("valid");
   if (first.kind === "unreachable") return result("unknown", { mcp_probe: { method: "initialize", http_response: null } });
   const mcp_probe = { method: "initialize", http_response: first.http_response };
   if (first.kind === "error") return result("unknown", { mcp_probe });
   if (first.http_response.status_code !== 401) return result("invalid", { mcp_probe });
 
-  const outcome = auth.refresh ? await refreshAccessToken(auth.refresh, secrets) : ({ status: "no_refresh_token" } as const);
+  const outcome = auth.refresh ? await refreshAccessToken(auth.refresh, secrets, outbound) : ({ status: "no_refresh_token" } as const);
   if (outcome.status === "no_refresh_token") {
     return result("invalid", { mcp_probe, refresh: { status: outcome.status, http_response: null } });
   }
@@ -84,7 +86,7 @@ export async function validateMcpOAuth(
   await onRefreshed(outcome.tokens);
   const refresh = { status: outcome.status, http_response: null };
   const { access_token, refresh_token } = outcome.tokens;
-  const second = await probeMcp(auth.mcp_server_url, access_token, [...known, access_token, refresh_token ?? ""]);
+  const second = await probeMcp(auth.mcp_server_url, access_token, [...known, access_token, refresh_token ?? ""], outbound);
   if (second.kind === "ok") return result("valid", { refresh });
   if (second.kind === "unreachable") {
     return result("unknown", { refresh, mcp_probe: { method: "initialize", http_response: null } });
@@ -96,7 +98,7 @@ export async function validateMcpOAuth(
 }
 
 /** MCP Streamable HTTP `initialize` with the token; only the status matters. */
-async function probeMcp(url: string, accessToken: string, secrets: string[]): Promise<ProbeOutcome> {
+async function probeMcp(url: string, accessToken: string, secrets: string[], outbound: OutboundPolicy): Promise<ProbeOutcome> {
   const headers = {
     authorization: `Bearer ${accessToken}`,
     "content-type": "application/json",
@@ -104,7 +106,7 @@ async function probeMcp(url: string, accessToken: string, secrets: string[]): Pr
   };
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await guardedFetch(url, {
       method: "POST",
       headers,
       body: JSON.stringify({
@@ -120,13 +122,13 @@ async function probeMcp(url: string, accessToken: string, secrets: string[]): Pr
       // A redirect would carry the token to wherever it points.
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    }, outbound);
   } catch {
     return { kind: "unreachable" };
   }
   if (res.ok) {
     await res.body?.cancel();
-    await endMcpSession(url, res.headers.get("mcp-session-id"), headers);
+    await endMcpSession(url, res.headers.get("mcp-session-id"), headers, outbound);
     return { kind: "ok" };
   }
   const http_response = await capture(res, secrets);
@@ -134,15 +136,15 @@ async function probeMcp(url: string, accessToken: string, secrets: string[]): Pr
 }
 
 /** Best effort: a probe should not leave a session open on the server. */
-async function endMcpSession(url: string, sessionId: string | null, headers: Record<string, string>) {
+async function endMcpSession(url: string, sessionId: string | null, headers: Record<string, string>, outbound: OutboundPolicy) {
   if (!sessionId) return;
   try {
-    const res = await fetch(url, {
+    const res = await guardedFetch(url, {
       method: "DELETE",
       headers: { authorization: headers.authorization, "mcp-session-id": sessionId },
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    }, outbound);
     await res.body?.cancel();
   } catch {
     // The server will expire it.
@@ -153,6 +155,7 @@ async function endMcpSession(url: string, sessionId: string | null, headers: Rec
 export async function refreshAccessToken(
   refresh: NonNullable<OAuthAuth["refresh"]>,
   secrets: OAuthSecrets,
+  outbound: OutboundPolicy,
 ): Promise<RefreshOutcome> {
   if (!secrets.refresh_token) return { status: "no_refresh_token" };
   const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: secrets.refresh_token });
@@ -178,13 +181,13 @@ export async function refreshAccessToken(
 
   let res: Response;
   try {
-    res = await fetch(refresh.token_endpoint, {
+    res = await guardedFetch(refresh.token_endpoint, {
       method: "POST",
       headers,
       body: form,
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    }, outbound);
   } catch {
     return { status: "connect_error" };
   }

@@ -16,7 +16,7 @@ export const enforceWorkspaceQuota = createMiddleware<AppEnv>(async (c, next) =>
   if (principal.kind !== "api_key") return next();
   const write = WRITES.has(c.req.method);
   const declared = write ? Number(c.req.header("content-length") ?? 0) || 0 : 0;
-  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const waitUntil = (p: Promise<unknown>) => backgroundOf(c)(p);
   try {
     const admitted = await admitRequest(c.env, principal.workspaceId, declared, waitUntil);
     c.set("limits", admitted.limits);
@@ -43,3 +43,16 @@ export const enforceWorkspaceQuota = createMiddleware<AppEnv>(async (c, next) =>
     if (counted > 0) waitUntil(workspaceQuota(c.env, principal.workspaceId).chargeWriteBytes(counted));
   }
 });
+
+/**
+ * The request's `waitUntil`; a caller that hands the app no ExecutionContext (a service binding's `app.fetch(req, env)`,
+ * a test) gets the charge run unawaited instead of a 500: Hono's `executionCtx` throws when there is none.
+ */
+function backgroundOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): (p: Promise<unknown>) => void {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return (p) => void p.catch(() => {});
+  }
+}

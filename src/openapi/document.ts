@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import { scopedAccess, type Principal } from "../middleware/auth";
 import { WEBHOOKS_BETA } from "../routes/webhooks";
+import { NAMED_WORK_ROUTES } from "../routes/environment-work";
 import { DREAMS_BETA } from "../schemas/dreams";
 import { TUNNELS_BETA } from "../schemas/tunnels";
 import { operations } from "./operations";
@@ -106,6 +107,12 @@ export async function buildOpenApiDocument(app: Hono<any>): Promise<Json> {
       components: { securitySchemes } as Json,
     },
   });
+  for (const key of NAMED_WORK_ROUTES) {
+    const [method, path] = key.split(" ");
+    const openApiPath = path.replace(/:([a-z_]+)/g, "{$1}");
+    const parameters = [...path.matchAll(/:([a-z_]+)/g)].map(([, name]) => ({ in: "path", name, required: true, schema: { type: "string" } }));
+    spec.paths[openApiPath] = { ...spec.paths[openApiPath], [method.toLowerCase()]: { parameters } };
+  }
   const tags = new Set<string>();
   for (const [openApiPath, methods] of Object.entries(spec.paths as Json)) {
     const honoPath = openApiPath.replace(/\{([^}]+)\}/g, ":$1");

@@ -1,3 +1,4 @@
+import { assertFetchableUrl, outboundPolicy } from "../lib/outbound-guard";
 import { Hono, type Context } from "hono";
 import { and, count, eq, isNull } from "drizzle-orm";
 import type { AppEnv } from "../env";
@@ -79,6 +80,12 @@ credentialRoutes.post("/:vault_id/credentials", validate("json", createCredentia
   // Before anything is written: without a key there is no storing the secret, ever in clear.
   const box = vaultSecretBox(c.env);
   const { type, auth, secrets } = splitAuth(body.auth);
+  // Token endpoints are fetched straight from the Worker; an MCP server's https host may be a tunnel's (judged when
+  // connecting), but plain http is only ever for a local development server, so it must pass the guard here.
+  if (body.auth.type !== "environment_variable" && body.auth.mcp_server_url.startsWith("http:")) {
+    assertFetchableUrl(c.env, c.req.url, "auth.mcp_server_url", body.auth.mcp_server_url);
+  }
+  if (body.auth.type === "mcp_oauth") assertFetchableUrl(c.env, c.req.url, "auth.refresh.token_endpoint", body.auth.refresh?.token_endpoint);
   await assertRoomFor(db, vault.id, auth);
   const now = nowIso();
   const id = newId("vcrd");
@@ -206,7 +213,7 @@ credentialRoutes.post("/:vault_id/credentials/:credential_id/mcp_oauth_validate"
   }
   const box = vaultSecretBox(c.env);
   const secrets = (await openSecrets(box, credential)) as CredentialSecrets["mcp_oauth"] | null;
-  const result = await validateMcpOAuth(auth, secrets, (tokens) => storeRefreshedTokens(db, box, credential, tokens));
+  const result = await validateMcpOAuth(auth, secrets, (tokens) => storeRefreshedTokens(db, box, credential, tokens), outboundPolicy(c.env, c.req.url));
   return c.json({
     type: "vault_credential_validation" as const,
     credential_id: credential.id,

@@ -155,6 +155,11 @@ environmentWorkRoutes.post("/:environment_id/work/:work_id/stop", async (c) => {
   return respond(c, outcome, (item) => workJson(item));
 });
 
+/** The routes dispatched by name below: not in the router's table, so the OpenAPI document lists them from here. */
+export const NAMED_WORK_ROUTES = ["GET /v1/environments/:environment_id/work/poll", "GET /v1/environments/:environment_id/work/stats"];
+/** The e2e harness's hook dispatched the same way (HANDS_TEST_HOOKS=1 only). */
+export const NAMED_WORK_HOOKS = ["POST /v1/environments/:environment_id/work/__enqueue"];
+
 // Registered before the item routes of the same path, so a work id passes on to them.
 environmentWorkRoutes.get("/:environment_id/work/:work_id", (c, next) => {
   const name = c.req.param("work_id");

@@ -1,3 +1,4 @@
+import { assertFetchableUrl } from "../lib/outbound-guard";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { and, count, eq } from "drizzle-orm";
@@ -41,6 +42,7 @@ webhookRoutes.use(
 webhookRoutes.post("/", validate("json", webhookCreateParams), async (c) => {
   const db = database(c.env.DB);
   const body = c.req.valid("json");
+  assertFetchableUrl(c.env, c.req.url, "url", body.url);
   const workspaceId = c.var.workspaceId;
   // Before anything is written: a secret that cannot be sealed must not be stored at all.
   const box = vaultSecretBox(c.env);
@@ -90,6 +92,7 @@ webhookRoutes.get("/:webhook_endpoint_id", async (c) => {
 webhookRoutes.post("/:webhook_endpoint_id", validate("json", webhookUpdateParams), async (c) => {
   const db = database(c.env.DB);
   const body = c.req.valid("json");
+  assertFetchableUrl(c.env, c.req.url, "url", body.url);
   const current = await findEndpoint(db, c.var.workspaceId, c.req.param("webhook_endpoint_id"));
   const state = body.state ?? current.state;
   const next: WebhookEndpointRow = {

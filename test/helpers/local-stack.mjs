@@ -128,6 +128,8 @@ export async function startStack({ vars = {}, processEnv = {}, log = () => {}, c
     ANTHROPIC_BASE_URL: fakeModelURL,
     ANTHROPIC_API_KEY: "fake-model-key",
     VAULT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    // Test MCP servers and webhook receivers listen on 127.0.0.1: the local-development exemption of the outbound guard.
+    OUTBOUND_ALLOW_LOOPBACK: "1",
     // Only failed and slow requests: each console line costs wrangler dev's inspector relay CPU (src/env.ts).
     REQUEST_LOG: "errors",
     WORKSPACE_DEFAULT_LIMITS: TEST_DEFAULT_LIMITS,

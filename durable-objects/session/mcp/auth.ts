@@ -1,3 +1,4 @@
+import { outboundPolicy } from "../../../src/lib/outbound-guard";
 import type { Env } from "../../../src/env";
 import { database } from "../../../src/db/client";
 import {
@@ -57,7 +58,7 @@ export class McpServerAuth {
     const c = this.credential;
     if (!c || c.type !== "mcp_oauth" || !c.auth.refresh || Date.now() - this.lastRefresh < REFRESH_INTERVAL_MS) return false;
     this.lastRefresh = Date.now();
-    const outcome = await refreshAccessToken(c.auth.refresh, c.secrets);
+    const outcome = await refreshAccessToken(c.auth.refresh, c.secrets, outboundPolicy(this.env));
     if (outcome.status !== "succeeded") return false;
     const { tokens } = outcome;
     const db = database(this.env.DB);

@@ -1,3 +1,4 @@
+import { OutboundRefused } from "../../../src/lib/outbound-guard";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
@@ -45,24 +46,24 @@ export class McpConnection {
   private constructor(
     readonly serverName: string,
     private readonly client: Client,
-    /** Set once the server refused the credential (401/403 after any refresh). */
-    private readonly auth: { rejected: boolean },
+    private readonly auth: ConnectionState,
   ) {}
 
-  private get rejected() {
-    return this.auth.rejected;
-  }
-
-  /** `send` is how requests leave: `fetch`, or a tunnel's relay for a server inside a customer's network. */
-  static async open(serverName: string, url: string, auth: McpServerAuth, send: typeof fetch = fetch): Promise<McpConnection> {
-    const state = { rejected: false };
+  /** `send` is how requests leave: the outbound guard's fetch, or a tunnel's relay for a server inside a customer's network. */
+  static async open(serverName: string, url: string, auth: McpServerAuth, send: typeof fetch): Promise<McpConnection> {
+    const state: ConnectionState = { rejected: false };
     // Every request carries the credential; a 401 earns one refresh (mcp_oauth) and one retry.
     const authedFetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
       const attempt = async () => {
         const headers = new Headers(init?.headers);
         const header = await auth.header();
         if (header) headers.set("authorization", header);
-        return send(input, { ...init, headers });
+        try {
+          return await send(input, { ...init, headers });
+        } catch (err) {
+          if (err instanceof OutboundRefused) state.refused = err.message;
+          throw err;
+        }
       };
       let res = await attempt();
       if (res.status === 401 && (await auth.refresh())) {
@@ -77,7 +78,7 @@ export class McpConnection {
     try {
       await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
     } catch (err) {
-      throw classify(serverName, err, state.rejected);
+      throw classify(serverName, err, state);
     }
     return new McpConnection(serverName, client, state);
   }
@@ -93,7 +94,7 @@ export class McpConnection {
         cursor = page.nextCursor;
       } while (cursor);
     } catch (err) {
-      throw classify(this.serverName, err, this.rejected);
+      throw classify(this.serverName, err, this.auth);
     }
     this.tools = tools;
     return tools;
@@ -106,7 +107,7 @@ export class McpConnection {
     } catch (err) {
       // A JSON-RPC error from the server (unknown tool, bad arguments) is the tool's failure, not the connection's.
       if (isProtocolError(err)) return { content: [{ type: "text", text: (err as Error).message }], isError: true };
-      throw classify(this.serverName, err, this.rejected);
+      throw classify(this.serverName, err, this.auth);
     }
   }
 
@@ -115,9 +116,17 @@ export class McpConnection {
   }
 }
 
-function classify(serverName: string, err: unknown, rejected: boolean): McpFailure {
+interface ConnectionState {
+  /** Set once the server refused the credential (401/403 after any refresh). */
+  rejected: boolean;
+  /** Set when the outbound guard refused the server's URL or a redirect of it. */
+  refused?: string;
+}
+
+function classify(serverName: string, err: unknown, state: ConnectionState): McpFailure {
   if (err instanceof McpFailure) return err;
-  const auth = rejected || err instanceof UnauthorizedError || (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403));
+  if (state.refused) return new McpFailure("mcp_connection_failed_error", serverName, `could not connect to MCP server ${serverName}: ${state.refused}`);
+  const auth = state.rejected || err instanceof UnauthorizedError || (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403));
   if (auth) return new McpFailure("mcp_authentication_failed_error", serverName, `MCP server ${serverName} rejected the session's credentials`);
   const status = err instanceof StreamableHTTPError && err.code && err.code > 0 ? ` (HTTP ${err.code})` : "";
   return new McpFailure("mcp_connection_failed_error", serverName, `could not connect to MCP server ${serverName}${status}`);

@@ -1,7 +1,7 @@
 import { completeMcpToolUse, type Transition } from "../session-state";
 import type { PendingToolUse, SessionState } from "../types";
 import type { McpHub } from "./hub";
-import { runEachOnce } from "../run-once";
+import { commitToolResult, runEachOnce } from "../run-once";
 
 /** Tool uses being run by this instance: a wake-up that re-dispatches the turn's pending calls skips these. */
 const running = new WeakMap<McpHub, Set<string>>();
@@ -21,7 +21,7 @@ export function runMcpToolUses(
     const outcome = await hub.call(current, pending);
     if (!state()) return;
     if (outcome.ok) {
-      await commit((t) => completeMcpToolUse(t, pending.eventId, { content: outcome.content, isError: outcome.isError }));
+      await commitToolResult({ content: outcome.content, isError: outcome.isError }, (r) => commit((t) => completeMcpToolUse(t, pending.eventId, r)));
     } else {
       const { failure } = outcome;
       await commit((t) =>

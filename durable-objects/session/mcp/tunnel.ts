@@ -1,3 +1,4 @@
+import { guardedFetch, outboundPolicy } from "../../../src/lib/outbound-guard";
 import type { Env } from "../../../src/env";
 import { relayStub, routeForHost } from "../../../src/tunnels/store";
 import { McpFailure } from "./connection";
@@ -10,7 +11,8 @@ import { McpFailure } from "./connection";
  */
 export async function mcpFetchFor(env: Env, workspaceId: string, serverName: string, url: string): Promise<typeof fetch> {
   const route = await routeForHost(env, workspaceId, new URL(url).hostname);
-  if (route.kind === "internet") return fetch;
+  // The open internet: through the outbound guard (no loopback, private or metadata targets, per redirect hop).
+  if (route.kind === "internet") return (input, init) => guardedFetch(input instanceof Request ? input.url : input, init ?? {}, outboundPolicy(env));
   if (route.kind === "refused") {
     return async () => {
       throw new McpFailure("mcp_connection_failed_error", serverName, `could not reach MCP server ${serverName}: ${route.why}`);
