@@ -4,21 +4,11 @@
 // Plain JS with no Node or Workers imports: everything goes through the `send` function the caller passes,
 // `send({ method, path, headers, body }) → Promise<{ status, contentType, text }>` (stream bodies cancelled).
 
+// A world's tunnel holds this throwaway test CA's certificate.
+import { CA_PEM as TUNNEL_CA_PEM } from "../../test/fixtures/tunnel-ca.mjs";
+
 /** Every beta the routes answer to (webhooks answer 404 without theirs, memory accepts either). */
 export const BETA = "managed-agents-2026-04-01,webhooks-2026-10-07,dreaming-2026-04-21,mcp-tunnels-2026-06-22";
-
-/** A throwaway test CA (its key was discarded), so a world's tunnel can hold a certificate. */
-const TUNNEL_CA_PEM = `-----BEGIN CERTIFICATE-----
-MIIBmTCCAT+gAwIBAgIUUagKoDfM1i4ow/ujdpZVDlStBdkwCgYIKoZIzj0EAwIw
-GTEXMBUGA1UEAwwOVGVzdCBUdW5uZWwgQ0EwIBcNMjYxMjA2MjMwNjI2WhgPMjEy
-NjExMTIyMzA2MjZaMBkxFzAVBgNVBAMMDlRlc3QgVHVubmVsIENBMFkwEwYHKoZI
-zj0CAQYIKoZIzj0DAQcDQgAEdGGMnL0OfUbeMyaLfXAHGYSx464rz6kCkQBo2MCo
-cK711iAdL6PH4arDIeeNlGVKjZdllatMeHAawZK0LfzZA6NjMGEwHQYDVR0OBBYE
-FDIP1xWVPQtpkgQGaC9myOpyKya3MB8GA1UdIwQYMBaAFDIP1xWVPQtpkgQGaC9m
-yOpyKya3MA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgIEMAoGCCqGSM49
-BAMCA0gAMEUCIQCPQJBCmjhl8JZKEK3O3nla0xlKDGDnWuHJ0r5g6MQbTwIgSbRI
-fMrOy5E/Kd697Ir1xk6ZlOyn+cLvzkG6ursp/Fw=
------END CERTIFICATE-----`;
 
 /**
  * Every route of the app. `{name}` marks a path parameter, filled from a world's ids. `body` builds a valid
