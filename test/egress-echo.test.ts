@@ -36,7 +36,7 @@ describe("egress secret substitution (isolate sandbox): a host that echoes", () 
     await client.beta.sessions.events.send(session.id, { events: [say(`[[tool:bash ${JSON.stringify({ command })}]]`)] });
     const events = await waitForIdle(client, session.id, 1, 20_000);
 
-    const result = events.find((e) => e.type === "user.tool_result") as { content: Array<{ text: string }> };
+    const result = events.find((e) => e.type === "agent.tool_result") as { content: Array<{ text: string }> };
     const text = result.content[0].text;
     expect(text).toMatch(/x-echo: ma_placeholder_/);
     expect(text).toMatch(/raw=ma_placeholder_/);

@@ -115,7 +115,7 @@ describe("the outbound guard", () => {
     const command = "curl http://127.0.0.1:8790/_fake/requests; echo; curl http://[::ffff:169.254.169.254]/; echo; curl -s https://docs.example.test/fine";
     await client.beta.sessions.events.send(session.id, { events: [say(call("bash", { command }))] });
     const events = await waitForIdle(client, session.id, 1, 20_000);
-    const output = text(events.find((e) => e.type === "user.tool_result"));
+    const output = text(events.find((e) => e.type === "agent.tool_result"));
     expect(output).toMatch(/127\.0\.0\.1 is a loopback address/);
     expect(output).toMatch(/is a link-local address/);
     expect(output).toContain("reached https://docs.example.test/fine");
@@ -131,7 +131,7 @@ describe("the outbound guard", () => {
       const err = await expectApiError(p, 400, "invalid_request_error");
       expect(err.error.error.message).toMatch(field);
     };
-    const hook = (url: string) => client.beta.organization.webhooks.create({ url, enabled_events: ["agent.created"] as never });
+    const hook = (url: string) => client.beta.organization.webhooks.create({ url, enabled_events: ["external_storage.failed"] });
     await rejects(hook("http://localhost:8787/hooks"), /^url: localhost is a local or internal name/);
     await rejects(hook("https://10.0.0.1/hooks"), /^url: 10\.0\.0\.1 is a private address/);
     await rejects(hook("https://[::ffff:a9fe:a9fe]/hooks"), /^url: .* is a link-local address/);

@@ -46,7 +46,8 @@ export const ROUTES = [
   { method: "POST", path: "/v1/environments/{hosted_environment}/keys/{environment_key}/revoke", hands: true },
   { method: "GET", path: "/v1/environments/{hosted_environment}/work/poll", hands: true, query: { block_ms: "forever" } },
   { method: "GET", path: "/v1/environments/{hosted_environment}/work/stats", hands: true },
-  { method: "GET", path: "/v1/environments/{hosted_environment}/work", hands: true, list: true },
+  // work.list takes the environment key only (the SDK's rule): an API key is refused whoever's it is.
+  { method: "GET", path: "/v1/environments/{hosted_environment}/work", hands: true, list: true, environmentKeyOnly: true },
   { method: "POST", path: "/v1/environments/{hosted_environment}/work/{work}/ack", hands: true },
   { method: "POST", path: "/v1/environments/{hosted_environment}/work/{work}/heartbeat", hands: true, query: { desired_ttl_seconds: "long" } },
   { method: "POST", path: "/v1/environments/{hosted_environment}/work/{work}/stop", hands: true, body: () => ({ force: true }) },
@@ -760,6 +761,7 @@ export async function checkIsolation(send, { owner, intruder, empty, routes = RO
       "x-api-key": key,
       ...(route.path.endsWith("/ws") ? { upgrade: "websocket", connection: "upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } : {}),
     });
+    if (route.environmentKeyOnly) continue; // no API key reads it, the owner's included: nothing to compare
     const asOwner = await send({ method: "GET", path, headers: headers(owner.apiKey), stream: route.stream });
     if (asOwner.status === 404 && route.hands) continue; // no work queue in this build: nothing to isolate
     const expectOwner = route.path.endsWith("/ws") ? 101 : 200;

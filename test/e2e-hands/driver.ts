@@ -74,7 +74,7 @@ export async function runTurn(client: Anthropic, sessionId: string, steps: ToolC
 
 function outcomes(events: Event[]): ToolOutcome[] {
   const results = new Map<string, { is_error?: boolean | null; content?: Array<{ type: string; text?: string }> }>();
-  for (const e of events) if (e.type === "user.tool_result") results.set(e.tool_use_id, e);
+  for (const e of events) if (e.type === "user.tool_result" || e.type === "agent.tool_result") results.set(e.tool_use_id, e);
   return events
     .filter((e) => e.type === "agent.tool_use")
     .map((e) => {
