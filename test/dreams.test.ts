@@ -234,11 +234,11 @@ describe("dreams", () => {
     // Another workspace's dream is a 404 for every method.
     const mine = await client.beta.dreams.create({ inputs: inputsFor(store.id, [session.id]), model: "claude-fake-1" });
     for (const call of [
-      other.client.beta.dreams.retrieve(mine.id),
-      other.client.beta.dreams.cancel(mine.id),
-      other.client.beta.dreams.archive(mine.id),
+      () => other.client.beta.dreams.retrieve(mine.id),
+      () => other.client.beta.dreams.cancel(mine.id),
+      () => other.client.beta.dreams.archive(mine.id),
     ]) {
-      await expectRejected(call, 404, "not_found_error");
+      await expectRejected(call(), 404, "not_found_error");
     }
     expect(await collect(other.client.beta.dreams.list())).toEqual([]);
   });
