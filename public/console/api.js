@@ -86,7 +86,6 @@ export function createApi(apiKey) {
     listAgents: () => all("/v1/agents", { limit: 100 }, 500),
     listEnvironments: () => all("/v1/environments", { limit: 100 }, 500),
     /** The newest work items of a self-hosted environment's queue. @param {string} id */
-    listWork: (id) => request("GET", `/v1/environments/${encodeURIComponent(id)}/work`, { query: { limit: 50 } }),
     /** @param {string} id */
     getEnvironment: (id) => request("GET", `/v1/environments/${encodeURIComponent(id)}`),
   };

@@ -19,23 +19,11 @@ function queueStats(stats) {
 /** @param {import("./api.js").Api} api @param {any} env */
 async function workSections(api, env) {
   const base = `/v1/environments/${enc(env.id)}`;
-  const [stats, work, keys] = await Promise.all([api.get(`${base}/work/stats`), api.get(`${base}/work`, { limit: 50 }), api.list(`${base}/keys`)]);
+  const [stats, keys] = await Promise.all([api.get(`${base}/work/stats`), api.list(`${base}/keys`)]);
   return [
     section("Work queue", queueStats(stats)),
-    section(
-      "Work items (newest first)",
-      table(
-        work.data,
-        [
-          ["Item", (w) => code(w.id)],
-          ["Session", (w) => h("a", { href: `#/sessions/${encodeURIComponent(w.data?.id)}`, text: w.data?.id })],
-          ["State", (w) => badge(w.state, w.state === "queued" ? "warn" : w.state === "stopped" ? "neutral" : "ok")],
-          ["Created", (w) => when(w.created_at)],
-          ["Last heartbeat", (w) => when(w.latest_heartbeat_at)],
-        ],
-        "No work yet: a session's first built-in tool call queues it.",
-      ),
-    ),
+    // work.list takes the environment key only (the SDK's rule), so the console, signed in with an API key, shows the
+    // queue's counts; each session's stream says when its work waits for a worker.
     section(
       "Worker keys",
       table(

@@ -14,7 +14,6 @@ const STATUS_OF_EVENT = {
   "session.status_rescheduled": "rescheduling",
   "session.status_terminated": "terminated",
 };
-const HANDS_POLL_MS = 2000;
 /** Events after which the session's usage or status may have changed: re-read the session (debounced). */
 const REFRESH_AFTER = new Set(["span.model_request_end", "session.status_idle", "session.status_terminated", "session.status_running"]);
 
@@ -175,6 +174,9 @@ export class SessionView {
     if (event.type === "session.status_running" && "waiting_for_hands" in event) this.waitingForHands = event.waiting_for_hands === true;
     else if (event.type === "user.tool_result" || event.type === "session.status_idle" || event.type === "session.status_terminated") this.waitingForHands = false;
     if (waited !== this.waitingForHands && this.session && !STATUS_OF_EVENT[event.type]) this.render(this.session);
+    // The server's word (session.status_running's waiting_for_hands) labels the tool calls in flight: work.list
+    // takes the environment key only, so the console cannot look at the queue itself.
+    if (waited !== this.waitingForHands || (event.type === "agent.tool_use" && this.waitingForHands)) this.timeline.waitForHands(this.waitingForHands);
     const status = STATUS_OF_EVENT[event.type];
     if (status && this.session) this.render({ ...this.session, status });
     if (event.type === "session.deleted") this.render({ ...this.session, status: "terminated" });
@@ -225,22 +227,6 @@ export class SessionView {
     if (!env || this.destroyed) return;
     this.environment.textContent = `env: ${env.name}`;
     this.timeline.setHands(env.config?.type);
-    if (env.config?.type !== "self_hosted") return;
-    this.handsTimer = setInterval(() => this.checkHands(id), HANDS_POLL_MS);
-    this.checkHands(id);
-  }
-
-  /**
-   * A self-hosted environment runs tools only once a worker takes the session's work item: while the newest item
-   * for this session is still queued (or none is open), its running tool calls say "waiting for hands".
-   * @param {string} environmentId
-   */
-  async checkHands(environmentId) {
-    if (!this.timeline.inFlight().length || document.visibilityState !== "visible") return;
-    const work = await this.api.listWork(environmentId).catch(() => undefined);
-    if (!work || this.destroyed) return;
-    const item = work.data.find((/** @type {any} */ w) => w.data?.id === this.sessionId);
-    this.timeline.waitForHands(!item || item.state === "queued" || item.state === "stopped");
   }
 
   /** @param {import("./live.js").LiveState} state @param {string} [detail] */
@@ -344,6 +330,5 @@ export class SessionView {
     this.live?.stop();
     this.observer.disconnect();
     clearTimeout(this.refreshTimer);
-    clearInterval(this.handsTimer);
   }
 }

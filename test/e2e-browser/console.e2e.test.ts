@@ -389,9 +389,6 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     await page.locator(".page-nav").getByRole("link", { name: "Environments" }).click();
     await page.locator(".resource-item", { hasText: "my-laptop" }).click();
     await expect.poll(() => detail.locator(".queue-stats").textContent()).toContain("Workers polling");
-    const items = detail.locator("table.data", { hasText: "Session" });
-    expect(await items.locator("tbody tr").count()).toBeGreaterThan(0);
-    expect(await items.textContent()).toContain("stopped");
     expect(await detail.locator("table.data", { hasText: "console-e2e" }).textContent()).toContain("active");
     await page.screenshot({ path: `${inject("artifacts")}/console-environments.png` });
 
