@@ -111,8 +111,12 @@ async function fileResource(hands: Hands) {
   const upload = async (text: string) =>
     hands.client.beta.files.upload({ file: await toFile(new TextEncoder().encode(text), "data.txt", { type: "text/plain" }) });
   const first = await upload(`first-${unique()}\n`);
-  const sessionId = await newSession(hands, { resources: [{ type: "file", file_id: first.id, mount_path: `${hands.workdir}/inputs/data.txt` }] });
-  const [mounted, read] = await runTurn(hands.client, sessionId, [[bash(`cat ${hands.workdir}/inputs/data.txt`)], [tool("read", { file_path: "inputs/data.txt" })]]);
+  // A mount path resolves under /mnt/session/uploads, as Anthropic's "Adding files" docs read it.
+  const sessionId = await newSession(hands, { resources: [{ type: "file", file_id: first.id, mount_path: "/inputs/data.txt" }] });
+  const [mounted, read] = await runTurn(hands.client, sessionId, [
+    [bash("cat /mnt/session/uploads/inputs/data.txt")],
+    [tool("read", { file_path: "/mnt/session/uploads/inputs/data.txt" })],
+  ]);
   const firstText = await (await hands.client.beta.files.download(first.id)).text();
   expect(mounted).toMatchObject({ isError: false, text: firstText.trimEnd() });
   expect(read).toMatchObject({ isError: false, text: firstText });
