@@ -27,6 +27,9 @@ export const tokens = (usage) => {
   return `${usage.input_tokens ?? 0} in / ${usage.output_tokens ?? 0} out${cache ? ` / ${cache} cache` : ""}`;
 };
 
+/** A BetaMonetaryAmount (`amount` in minor units, e.g. "250" = 2.50) as "2.50 USD"; "" when absent. */
+export const money = (amount) => (amount ? `${(Number(amount.amount) / 100).toFixed(2)} ${amount.currency}` : "");
+
 export function cacheCreated(usage) {
   const creation = usage?.cache_creation;
   if (!creation) return usage?.cache_creation_input_tokens ?? 0;

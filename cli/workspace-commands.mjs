@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { admin, BETA, sdk } from "./config.mjs";
 import { required } from "./admin-commands.mjs";
-import { cacheCreated, printJson, printTable, tokens } from "./output.mjs";
+import { cacheCreated, money, printJson, printTable, tokens } from "./output.mjs";
 
 const betaHeaders = { "anthropic-beta": BETA };
 
@@ -71,7 +71,7 @@ export const sessionCommands = {
         ["status", (s) => s.status],
         ["title", (s) => (s.title ?? "").slice(0, 40)],
         ["tokens", (s) => tokens(s.usage)],
-        ["cost", (s) => (s.usage?.list_cost ? `${s.usage.list_cost.amount} ${s.usage.list_cost.currency ?? ""}`.trim() : "")],
+        ["cost", (s) => money(s.usage?.list_cost)],
         ["created", (s) => s.created_at],
       ]);
     },
