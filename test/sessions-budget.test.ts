@@ -47,7 +47,7 @@ describe("sessions: budgets", () => {
     // Every later turn stops the same way, without calling the model.
     await client.beta.sessions.events.send(session.id, { events: [say("again")] });
     const later = await waitForIdle(client, session.id, 3);
-    expect(types(later).slice(-3)).toEqual(["user.message", "session.status_running", "session.status_idle"]);
+    expect(types(later).slice(-4)).toEqual(["user.message", "session.status_running", "session.usage", "session.status_idle"]);
     expect(idleStops(later).at(-1)).toBe("budget_reached");
     expect(await modelRequests(session.id)).toHaveLength(1);
   });

@@ -37,6 +37,7 @@ describe("sessions: durability", () => {
       "span.model_request_start",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     expect(events.slice(0, 3)).toEqual(before);
@@ -49,7 +50,7 @@ describe("sessions: durability", () => {
     // And the session carries on normally.
     await client.beta.sessions.events.send(session.id, { events: [say("still here?")] });
     const later = await waitForIdle(client, session.id, 2);
-    expect((later[later.length - 3] as any).content[0].text).toBe("Echo: still here?");
+    expect((later[later.length - 4] as any).content[0].text).toBe("Echo: still here?");
   });
 
   it("keeps acknowledged events across a restart while idle or waiting on a tool", async () => {
