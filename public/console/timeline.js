@@ -4,7 +4,7 @@
 import { h, replace } from "./dom.js";
 import { elapsed, tokens } from "./format.js";
 import { confirmForm, resultForm } from "./answer-forms.js";
-import { badge, content, contentText, divider, idleLabel, retryLabel, stamp, threadMessage } from "./timeline-parts.js";
+import { badge, content, contentText, divider, idleLabel, retryLabel, stamp, threadMessage, usageLabel } from "./timeline-parts.js";
 
 const TOOL_USES = new Set(["agent.tool_use", "agent.custom_tool_use", "agent.mcp_tool_use"]);
 /**
@@ -164,6 +164,8 @@ export class Timeline {
         return divider("Terminated", "terminated", event);
       case "session.deleted":
         return divider("Session deleted", "terminated", event);
+      case "session.usage":
+        return h("div.span.usage", null, h("span.dot"), h("span", { text: usageLabel(event) }), stamp(event));
       case "session.error":
         return h(
           "div.error-card",
