@@ -1,20 +1,7 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
+import { crashSession as crash, sessionStub as stubOf } from "./helpers/crash";
 import { allEvents, expectWellFormedLog, modelRequests, say, sessionTenant, types, waitForEvents, waitForIdle } from "./helpers/sessions";
-
-const stubOf = (sessionId: string) =>
-  env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
-
-/**
- * Kills the session's Durable Object instance, as an eviction or a crash would: in-flight work dies with it and
- * the next request or alarm gets a fresh instance over the same storage. (Only this object: other test files
- * share the runtime.)
- */
-async function crash(sessionId: string) {
-  await runInDurableObject(stubOf(sessionId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
-}
 
 describe("sessions: durability", () => {
   it("survives the Durable Object dying mid model call: the step is redone, nothing lost or duplicated", async () => {

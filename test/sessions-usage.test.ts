@@ -1,10 +1,8 @@
 import type { BetaManagedAgentsSessionEvent, BetaManagedAgentsStreamSessionEvents } from "@anthropic-ai/sdk/resources/beta/sessions/events";
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
 import { collect } from "./helpers/assertions";
 import { newTenant, worker } from "./helpers/client";
+import { crashSession as crash } from "./helpers/crash";
 import { allEvents, expectWellFormedLog, lookupTool, say, sessionTenant, types, waitForEvents, waitForIdle } from "./helpers/sessions";
 
 type Event = BetaManagedAgentsSessionEvent;
@@ -35,10 +33,6 @@ function snapshotsBeforeIdles(events: Event[]): Array<{ snapshot: Snapshot; inde
   expect(snapshots).toEqual(idles.map((i) => i - 1));
   return snapshots.map((index) => ({ snapshot: events[index] as Snapshot, index }));
 }
-
-const stubOf = (sessionId: string) => env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
-/** Kills the session's Durable Object instance, as an eviction or crash would (see sessions-durability.test.ts). */
-const crash = (sessionId: string) => runInDurableObject(stubOf(sessionId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
 
 async function openWebSocket(apiKey: string, sessionId: string) {
   const res = await worker.fetch(`http://managed-agents.test/v1/sessions/${sessionId}/events/ws`, {
