@@ -67,3 +67,47 @@ export async function paginate<Row extends { id: string }, Item>(opts: {
     next_page: hasMore ? encodeCursor({ after: page[page.length - 1].id, order }) : null,
   };
 }
+
+/** Query params of the SDK's older `Page` lists (`files-api-2025-04-14`): `limit` and an id to page from. */
+export const idPageParams = z.object({
+  limit: pageParams.shape.limit,
+  before_id: z.string().min(1).optional().describe("The page of results just before (newer than) this id."),
+  after_id: z.string().min(1).optional().describe("The page of results just after (older than) this id."),
+});
+export type IdPageParams = z.infer<typeof idPageParams>;
+
+/** What the SDK's older `Page` reads: `has_more` in the direction asked, and the ids to page on from. */
+export interface IdPage<T> {
+  data: T[];
+  has_more: boolean;
+  first_id: string | null;
+  last_id: string | null;
+}
+
+/**
+ * The same keyset pagination as `paginate`, newest first, for the older `Page` shape: `after_id` pages
+ * towards older items, `before_id` towards newer ones (the page still reads newest first).
+ */
+export async function paginateByIds<Row extends { id: string }, Item>(opts: {
+  params: IdPageParams;
+  idColumn: SQLiteColumn;
+  where?: SQL;
+  fetch: (q: { where: SQL | undefined; orderBy: SQL; limit: number }) => Promise<Row[]>;
+  map: (row: Row) => Item;
+}): Promise<IdPage<Item>> {
+  const { limit, before_id, after_id } = opts.params;
+  if (before_id && after_id) throw badRequest("before_id, after_id: give one or the other, not both");
+  const rows = await opts.fetch({
+    where: and(opts.where, before_id ? gt(opts.idColumn, before_id) : after_id ? lt(opts.idColumn, after_id) : undefined),
+    orderBy: before_id ? asc(opts.idColumn) : desc(opts.idColumn),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  if (before_id) page.reverse();
+  return {
+    data: page.map(opts.map),
+    has_more: rows.length > limit,
+    first_id: page[0]?.id ?? null,
+    last_id: page[page.length - 1]?.id ?? null,
+  };
+}
