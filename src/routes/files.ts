@@ -17,6 +17,7 @@ import {
 } from "../lib/multipart";
 import { paginate, paginateByIds } from "../lib/pagination";
 import { putChunks } from "../lib/r2-upload";
+import { assertStorageFits } from "../limits/storage-quota";
 import { nowIso } from "../lib/time";
 import { describeIssues, validate } from "../lib/validation";
 import { deletedFileJson, fileJson, listFilesQuery, uploadFields } from "../schemas/files";
@@ -65,6 +66,7 @@ fileRoutes.post("/", async (c) => {
     if (!stored) throw badRequest("file: a file part is required");
     const parsed = uploadFields.safeParse(fields);
     if (!parsed.success) throw badRequest(describeIssues(parsed.error.issues));
+    await assertStorageFits(c.env, workspaceId, c.var.limits, stored.size);
 
     const now = nowIso();
     const seconds = parsed.data.expires_in_seconds;

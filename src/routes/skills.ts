@@ -29,6 +29,7 @@ import { readSkillBundle } from "../lib/skill-bundle";
 import { nowIso } from "../lib/time";
 import { describeIssues, validate } from "../lib/validation";
 import { concat, type ZipEntry } from "../lib/zip";
+import { assertStorageFits } from "../limits/storage-quota";
 import {
   createSkillFields,
   createVersionFields,
@@ -100,6 +101,7 @@ skillRoutes.post("/", async (c) => {
     updatedAt: version.createdAt,
   };
   try {
+    await assertStorageFits(c.env, workspaceId, c.var.limits, version.sizeBytes);
     await db.batch([db.insert(skills).values(skill), db.insert(skillVersions).values(version)]);
   } catch (err) {
     await c.env.BLOBS.delete(version.blobKey).catch(() => {});
@@ -150,6 +152,7 @@ skillRoutes.post("/:skill_id/versions", async (c) => {
   }
   const version = await storeSkillVersion(c.env, skill.workspaceId, skill.id, bundle);
   try {
+    await assertStorageFits(c.env, skill.workspaceId, c.var.limits, version.sizeBytes);
     await db.batch([
       db.insert(skillVersions).values(version),
       db
