@@ -100,6 +100,33 @@ describe("skills-2025-10-02", () => {
     // The current SDK still addresses versions by id.
     expect((await tenant.client.beta.skills.versions.list(skill.id)).data.map((v) => v.id)).toEqual([versions.body.data[1].id]);
   });
+
+  it("lets its clients delete every version and then the skill, as that beta required", async () => {
+    const tenant = await newTenant();
+    const skill = (await oldSkills(tenant, "/v1/skills", { method: "POST", body: skillForm("scratch", "Only one.") })).body;
+    // The current API keeps a skill's last version (delete the skill instead).
+    const kept = await raw(`/v1/skills/${skill.id}/versions/${(await tenant.client.beta.skills.retrieve(skill.id)).latest_version_id}`, { method: "DELETE", apiKey: tenant.apiKey });
+    expect(kept.status).toBe(409);
+
+    const deleted = await oldSkills(tenant, `/v1/skills/${skill.id}/versions/${skill.latest_version}`, { method: "DELETE" });
+    expect(deleted.body).toEqual({ id: skill.latest_version, type: "skill_version_deleted" });
+    expect((await oldSkills(tenant, `/v1/skills/${skill.id}`)).body).toMatchObject({ id: skill.id, latest_version: null });
+    expect((await oldSkills(tenant, `/v1/skills/${skill.id}/versions`)).body.data).toEqual([]);
+    expect((await oldSkills(tenant, `/v1/skills/${skill.id}/versions/latest`)).status).toBe(404);
+
+    const gone = await oldSkills(tenant, `/v1/skills/${skill.id}`, { method: "DELETE" });
+    expect(gone.body).toEqual({ id: skill.id, type: "skill_deleted" });
+    expect((await oldSkills(tenant, `/v1/skills/${skill.id}`)).status).toBe(404);
+  });
+
+  it("adds a version to a skill left with none, which becomes its latest again", async () => {
+    const tenant = await newTenant();
+    const skill = (await oldSkills(tenant, "/v1/skills", { method: "POST", body: skillForm("again", "One.") })).body;
+    await oldSkills(tenant, `/v1/skills/${skill.id}/versions/${skill.latest_version}`, { method: "DELETE" });
+    const added = (await oldSkills(tenant, `/v1/skills/${skill.id}/versions`, { method: "POST", body: skillForm("again", "Two.") })).body;
+    expect((await oldSkills(tenant, `/v1/skills/${skill.id}`)).body.latest_version).toBe(added.version);
+    expect((await tenant.client.beta.skills.retrieve(skill.id)).latest_version_id).toBe(added.id);
+  });
 });
 
 describe("files-api-2025-04-14", () => {

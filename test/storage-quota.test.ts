@@ -10,7 +10,7 @@ const blobCount = async (workspaceId: string) => (await env.BLOBS.list({ prefix:
 
 /** The SDK's error for a refused upload, with the code and the limit it names. */
 async function quotaError(promise: Promise<unknown>) {
-  const err = await promise.catch((e) => e);
+  const err: any = await promise.catch((e) => e);
   expect(err).toBeInstanceOf(Anthropic.StorageQuotaExceededError);
   expect(err.status).toBe(400);
   expect(err.errorCode).toBe("storage_quota_exceeded");

@@ -41,7 +41,7 @@ function betaFor(path: string): { value: string; required: boolean; description:
     return { value: FILES_API_BETA, required: false, description: `Optional. \`${FILES_API_BETA}\` (SDKs before 0.122) lists files in that beta's \`Page\` shape (\`has_more\`, \`first_id\`, \`last_id\`; paged with \`before_id\` / \`after_id\`).` };
   }
   if (path.startsWith("/v1/skills")) {
-    return { value: SKILLS_BETA, required: false, description: `Optional. \`${SKILLS_BETA}\` (SDKs before 0.122) selects that beta's shapes: \`display_title\` for \`display_name\` (in the form too), \`latest_version\` and a version's \`version\` as Unix-microsecond numbers (accepted in \`{version}\`), \`source\` as a string, a version's \`directory\`.` };
+    return { value: SKILLS_BETA, required: false, description: `Optional. \`${SKILLS_BETA}\` (SDKs before 0.122) selects that beta's shapes: \`display_title\` for \`display_name\` (in the form too), \`latest_version\` and a version's \`version\` as Unix-microsecond numbers (accepted in \`{version}\`), \`source\` as a string, a version's \`directory\`; a skill's last version may be deleted (\`latest_version: null\`), as that beta allowed before deleting the skill.` };
   }
   return undefined;
 }

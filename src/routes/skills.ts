@@ -213,7 +213,9 @@ skillRoutes.delete("/:skill_id/versions/:version", async (c) => {
   if (versionId === LATEST) throw badRequest("version: delete a version by its id, not \"latest\"");
   const { version } = await findSkillVersion(db, skill.workspaceId, skill.id, versionId);
 
-  // One statement decides, so two concurrent deletes cannot leave a skill with no version.
+  // One statement decides, so two concurrent deletes cannot leave a skill with no version (unless the
+  // request's beta allows that: schemas/legacy-betas.ts).
+  const shapes = skillShapes(c.var.betas);
   const others = db
     .select({ n: count() })
     .from(skillVersions)
@@ -221,7 +223,7 @@ skillRoutes.delete("/:skill_id/versions/:version", async (c) => {
   const [deleted] = await db.batch([
     db
       .delete(skillVersions)
-      .where(and(eq(skillVersions.id, version.id), sql`(${others}) > 0`))
+      .where(and(eq(skillVersions.id, version.id), shapes.lastVersionDeletable ? undefined : sql`(${others}) > 0`))
       .returning({ id: skillVersions.id }),
     db
       .update(skills)
@@ -238,5 +240,5 @@ skillRoutes.delete("/:skill_id/versions/:version", async (c) => {
     throw conflict(`version ${version.id} is the only version of skill ${skill.id}; delete the skill instead`);
   }
   await c.env.BLOBS.delete(version.blobKey);
-  return c.json(skillShapes(c.var.betas).deletedVersion(version));
+  return c.json(shapes.deletedVersion(version));
 });

@@ -36,6 +36,8 @@ export interface SkillShapes {
   skill(row: SkillRow): object;
   version(row: SkillVersionRow): object;
   deletedVersion(row: SkillVersionRow): object;
+  /** Whether a skill's last version may be deleted on its own (leaving the skill with none), as this beta allowed. */
+  lastVersionDeletable: boolean;
 }
 
 const CURRENT_SKILLS: SkillShapes = {
@@ -43,6 +45,7 @@ const CURRENT_SKILLS: SkillShapes = {
   skill: skillJson,
   version: skillVersionJson,
   deletedVersion: (row) => deletedSkillVersionJson(row.id),
+  lastVersionDeletable: false,
 };
 
 /** `SkillCreateResponse` / `VersionCreateResponse` and kin of SDK 0.120, from the current JSON. */
@@ -50,10 +53,13 @@ const SKILLS_2025_10_02: SkillShapes = {
   fields: ({ display_title, ...rest }) => (display_title === undefined ? rest : { ...rest, display_name: display_title }),
   skill(row) {
     const { display_name, latest_version_id, source, ...rest } = skillJson(row);
-    return { ...rest, display_title: display_name, latest_version: legacyVersionNumber(latest_version_id), source: source.type };
+    const latest_version = latest_version_id ? legacyVersionNumber(latest_version_id) : null;
+    return { ...rest, display_title: display_name, latest_version, source: source.type };
   },
   version: (row) => ({ ...skillVersionJson(row), directory: row.name, version: legacyVersionNumber(row.id) }),
   deletedVersion: (row) => deletedSkillVersionJson(legacyVersionNumber(row.id)),
+  // That beta refused to delete a skill with versions, so its clients delete every version first.
+  lastVersionDeletable: true,
 };
 
 export const skillShapes = (betas: readonly string[]): SkillShapes =>

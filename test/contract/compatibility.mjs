@@ -13,9 +13,6 @@
 const DREAM_SESSION = "No session runs a dream here (each runs in its own DreamRunner Durable Object), so `session_id` stays `null`.";
 const ORG_WEBHOOKS =
   "An organization is a workspace here. `enabled_events` takes exactly the SDK's organization event types; the workspace events (agents, sessions, deployments...) this server also delivers are subscribed with the extra field `workspace_events`.";
-const OLD_SKILLS_BETA_DELETE =
-  "With `skills-2025-10-02` (SDKs before 0.122), which refused to delete a skill that still had versions, a skill's last version still cannot be deleted on its own (409): delete the skill, which takes its versions.";
-
 /** @type {Record<string, MethodEntry>} */
 export const METHODS = {
   "beta.agents.create": { status: "served" },
@@ -105,7 +102,7 @@ export const METHODS = {
   "beta.skills.versions.create": { status: "served" },
   "beta.skills.versions.retrieve": { status: "served" },
   "beta.skills.versions.list": { status: "served" },
-  "beta.skills.versions.delete": { status: "differs", how: OLD_SKILLS_BETA_DELETE },
+  "beta.skills.versions.delete": { status: "served" },
   "beta.skills.versions.download": { status: "served" },
   "beta.deployments.create": { status: "served" },
   "beta.deployments.retrieve": { status: "served" },

@@ -53,6 +53,7 @@ export async function findSkillVersion(
     row = sameMillisecond.find((v) => legacyVersionNumber(v.id) === version);
   } else {
     const versionId = !version || version === LATEST ? skill.latestVersionId : version;
+    if (versionId === NO_VERSION) throw notFound("skill version", version ?? LATEST);
     [row] = await db
       .select()
       .from(skillVersions)
@@ -133,6 +134,12 @@ export async function storeSkillVersion(
   };
 }
 
-/** SQL for "the newest remaining version of this skill": ids sort by creation time. */
+/**
+ * A skill's `latest_version_id` when it has no version left: only `skills-2025-10-02` clients may delete the last
+ * one (that beta refused to delete a skill that still had versions, so its clients delete them all first).
+ */
+export const NO_VERSION = "";
+
+/** SQL for "the newest remaining version of this skill" (ids sort by creation time), or `NO_VERSION`. */
 export const newestVersionId = (skillId: string) =>
-  sql`(select max(${skillVersions.id}) from ${skillVersions} where ${skillVersions.skillId} = ${skillId})`;
+  sql`coalesce((select max(${skillVersions.id}) from ${skillVersions} where ${skillVersions.skillId} = ${skillId}), ${NO_VERSION})`;
