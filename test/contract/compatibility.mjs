@@ -13,6 +13,7 @@
 const DREAM_SESSION = "No session runs a dream here (each runs in its own DreamRunner Durable Object), so `session_id` stays `null`.";
 const ORG_WEBHOOKS =
   "An organization is a workspace here. `enabled_events` takes exactly the SDK's organization event types; the workspace events (agents, sessions, deployments...) this server also delivers are subscribed with the extra field `workspace_events`.";
+
 /** @type {Record<string, MethodEntry>} */
 export const METHODS = {
   "beta.agents.create": { status: "served" },
