@@ -15,7 +15,8 @@ import {
   partText,
   uploadLimit,
 } from "../lib/multipart";
-import { paginate, paginateByIds } from "../lib/pagination";
+import { paginate } from "../lib/pagination";
+import { paginateById } from "../webhooks/page";
 import { putChunks } from "../lib/r2-upload";
 import { assertStorageFits } from "../limits/storage-quota";
 import { nowIso } from "../lib/time";
@@ -128,14 +129,16 @@ fileRoutes.get("/", validate("query", listFilesQuery), async (c) => {
   }
 
   const list = {
-    params: query,
     idColumn: files.id,
     where: and(inWorkspace, scope),
     fetch: (q: { where: SQL | undefined; orderBy: SQL; limit: number }) =>
       db.select().from(files).where(q.where).orderBy(q.orderBy).limit(q.limit),
     map: fileJson,
   };
-  return c.json(oldPage ? await paginateByIds(list) : await paginate(list));
+  if (!oldPage) return c.json(await paginate({ ...list, params: query }));
+  if (query.before_id && query.after_id) throw badRequest("before_id: pass after_id or before_id, not both");
+  const { limit, before_id, after_id } = query;
+  return c.json(await paginateById({ ...list, query: { limit, before_id, after_id, order: "desc" } }));
 });
 
 fileRoutes.get("/:file_id", async (c) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { files } from "../db/schema";
-import { idPageParams, pageParams } from "../lib/pagination";
+import { pageParams } from "../lib/pagination";
 import { FILES_API_BETA } from "./legacy-betas";
 
 export type FileRow = typeof files.$inferSelect;
@@ -11,8 +11,8 @@ export type FileRow = typeof files.$inferSelect;
  */
 export const listFilesQuery = pageParams.extend({
   scope_id: z.string().min(1).optional(),
-  before_id: idPageParams.shape.before_id.describe(`With \`anthropic-beta: ${FILES_API_BETA}\` only: ${idPageParams.shape.before_id.description}`),
-  after_id: idPageParams.shape.after_id.describe(`With \`anthropic-beta: ${FILES_API_BETA}\` only: ${idPageParams.shape.after_id.description}`),
+  before_id: z.string().min(1).optional().describe(`With \`anthropic-beta: ${FILES_API_BETA}\` only: the page of files just before (newer than) this id.`),
+  after_id: z.string().min(1).optional().describe(`With \`anthropic-beta: ${FILES_API_BETA}\` only: the page of files just after (older than) this id.`),
 });
 
 /** Text fields of the upload form besides `file`. */
