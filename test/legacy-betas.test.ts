@@ -55,6 +55,11 @@ describe("skills-2025-10-02", () => {
     const first = await oldSkills(tenant, `/v1/skills/${skillId}/versions/${created.body.latest_version}`);
     expect(first.body).toMatchObject({ id: current.latest_version_id, version: created.body.latest_version });
 
+    // A bad title is named as the request named it.
+    const blank = await oldSkills(tenant, "/v1/skills", { method: "POST", body: skillForm("blank", "x", { display_title: " " }) });
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.message).toMatch(/^display_title: /);
+
     // Without the beta the old field name is not the current one.
     const refused = await raw("/v1/skills", { method: "POST", apiKey: tenant.apiKey, body: skillForm("other", "x", { display_title: "T" }) });
     expect(refused.status).toBe(400);
@@ -150,6 +155,9 @@ describe("files-api-2025-04-14", () => {
     expect(newer.body).toMatchObject({ data: [{ id: c }, { id: b }], has_more: false });
     const empty = await oldFiles(tenant, `/v1/files?after_id=${a}`);
     expect(empty.body).toEqual({ data: [], has_more: false, first_id: null, last_id: null });
+
+    const byIds = await oldFiles(tenant, `/v1/files?ids[]=${a}&ids[]=${c}`);
+    expect(byIds.body).toMatchObject({ data: [{ id: c }, { id: a }], has_more: false, first_id: c, last_id: a });
 
     // Each beta pages its own way; a request mixing them is refused rather than half read.
     expect((await oldFiles(tenant, `/v1/files?before_id=${a}&after_id=${c}`)).status).toBe(400);

@@ -16,7 +16,7 @@ import {
   uploadLimit,
 } from "../lib/multipart";
 import { paginate } from "../lib/pagination";
-import { paginateById } from "../webhooks/page";
+import { idPage, paginateById } from "../webhooks/page";
 import { putChunks } from "../lib/r2-upload";
 import { assertStorageFits } from "../limits/storage-quota";
 import { nowIso } from "../lib/time";
@@ -125,7 +125,7 @@ fileRoutes.get("/", validate("query", listFilesQuery), async (c) => {
       .where(and(inWorkspace, scope, inArray(files.id, ids)))
       .orderBy(desc(files.id));
     const data = rows.map(fileJson);
-    return c.json(oldPage ? { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null } : { data, next_page: null });
+    return c.json(oldPage ? idPage(data, data.length, false) : { data, next_page: null });
   }
 
   const list = {

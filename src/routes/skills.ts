@@ -79,8 +79,9 @@ async function readSkillForm<T extends z.ZodType>(c: Context<AppEnv>, schema: T)
       fields[part.name] = await partText(part);
     }
   }
-  const parsed = schema.safeParse(skillShapes(c.var.betas).fields(fields));
-  if (!parsed.success) throw badRequest(describeIssues(parsed.error.issues));
+  const shapes = skillShapes(c.var.betas);
+  const parsed = schema.safeParse(shapes.fields(fields));
+  if (!parsed.success) throw badRequest(describeIssues(parsed.error.issues.map(shapes.issue)));
   return { bundle: await readSkillBundle(uploads, maxBytes), fields: parsed.data as z.infer<T> };
 }
 

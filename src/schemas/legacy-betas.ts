@@ -29,10 +29,18 @@ export const isLegacyVersionNumber = (version: string) => /^\d+$/.test(version);
 /** The creation millisecond a legacy version number names: its version's id starts with that time part. */
 export const legacyVersionMillis = (version: string) => Math.floor(Number(version) / 1000);
 
+/** Issues of the current schema, as `describeIssues` reads them. */
+interface Issue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+}
+
 /** The shapes of skills and their versions a request gets, by its betas. */
 export interface SkillShapes {
-  /** The multipart text fields as the current schema names them (`display_title` was `display_name`'s old name). */
+  /** The multipart text fields as the current schema names them. */
   fields(raw: Record<string, string>): Record<string, string>;
+  /** A schema issue about a renamed field, under the name the request used. */
+  issue(issue: Issue): Issue;
   skill(row: SkillRow): object;
   version(row: SkillVersionRow): object;
   deletedVersion(row: SkillVersionRow): object;
@@ -42,6 +50,7 @@ export interface SkillShapes {
 
 const CURRENT_SKILLS: SkillShapes = {
   fields: (raw) => raw,
+  issue: (issue) => issue,
   skill: skillJson,
   version: skillVersionJson,
   deletedVersion: (row) => deletedSkillVersionJson(row.id),
@@ -50,7 +59,9 @@ const CURRENT_SKILLS: SkillShapes = {
 
 /** `SkillCreateResponse` / `VersionCreateResponse` and kin of SDK 0.120, from the current JSON. */
 const SKILLS_2025_10_02: SkillShapes = {
+  // `display_title` was `display_name`'s name.
   fields: ({ display_title, ...rest }) => (display_title === undefined ? rest : { ...rest, display_name: display_title }),
+  issue: (issue) => (issue.path?.[0] === "display_name" ? { ...issue, path: ["display_title", ...issue.path.slice(1)] } : issue),
   skill(row) {
     const { display_name, latest_version_id, source, ...rest } = skillJson(row);
     const latest_version = latest_version_id ? legacyVersionNumber(latest_version_id) : null;
