@@ -1,7 +1,11 @@
 // The forms on a tool card the session waits on: a custom tool's result, or a built-in tool's confirmation.
 import { h } from "./dom.js";
 
-/** @typedef {import("./timeline.js").Answer} Answer */
+/**
+ * What the user answered on a waiting tool card.
+ * @typedef {{ kind: "result", toolUseId: string, content: string, isError: boolean }
+ *   | { kind: "confirmation", toolUseId: string, result: "allow" | "deny", denyMessage?: string }} Answer
+ */
 
 /** @param {any} event @param {(answer: Answer) => Promise<void>} onAnswer */
 export function resultForm(event, onAnswer) {

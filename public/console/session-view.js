@@ -176,7 +176,7 @@ export class SessionView {
     if (waited !== this.waitingForHands && this.session && !STATUS_OF_EVENT[event.type]) this.render(this.session);
     // The server's word (session.status_running's waiting_for_hands) labels the tool calls in flight: work.list
     // takes the environment key only, so the console cannot look at the queue itself.
-    if (waited !== this.waitingForHands || (event.type === "agent.tool_use" && this.waitingForHands)) this.timeline.waitForHands(this.waitingForHands);
+    if (waited !== this.waitingForHands || (event.type === "agent.tool_use" && this.waitingForHands)) this.timeline.tools.waitForHands(this.waitingForHands);
     const status = STATUS_OF_EVENT[event.type];
     if (status && this.session) this.render({ ...this.session, status });
     if (event.type === "session.deleted") this.render({ ...this.session, status: "terminated" });
@@ -226,7 +226,7 @@ export class SessionView {
     const env = await this.api.getEnvironment(id).catch(() => undefined);
     if (!env || this.destroyed) return;
     this.environment.textContent = `env: ${env.name}`;
-    this.timeline.setHands(env.config?.type);
+    this.timeline.tools.setHands(env.config?.type);
   }
 
   /** @param {import("./live.js").LiveState} state @param {string} [detail] */
@@ -285,7 +285,7 @@ export class SessionView {
     if (!(await this.post([{ type: "user.interrupt" }]))) this.interruptButton.disabled = false;
   }
 
-  /** @param {import("./timeline.js").Answer} answer */
+  /** @param {import("./answer-forms.js").Answer} answer */
   async answer(answer) {
     const event =
       answer.kind === "result"
@@ -312,7 +312,7 @@ export class SessionView {
     try {
       const res = await this.api.sendEvents(this.sessionId, events);
       for (const event of res.data ?? []) this.add(event);
-      this.timeline.markMine((res.data ?? []).map((e) => e.id));
+      this.timeline.tools.markMine((res.data ?? []).map((e) => e.id));
       return true;
     } catch (err) {
       toast(/** @type {Error} */ (err).message);
