@@ -58,3 +58,20 @@ async function busy(button, fn) {
     for (const b of buttons) b.disabled = false;
   }
 }
+
+/** The event that answers a tool card: a custom tool's result, or a built-in tool's confirmation. @param {Answer} answer */
+export function answerEvent(answer) {
+  return answer.kind === "result"
+    ? {
+        type: "user.custom_tool_result",
+        custom_tool_use_id: answer.toolUseId,
+        content: answer.content ? [{ type: "text", text: answer.content }] : [],
+        is_error: answer.isError,
+      }
+    : {
+        type: "user.tool_confirmation",
+        tool_use_id: answer.toolUseId,
+        result: answer.result,
+        ...(answer.result === "deny" && answer.denyMessage && { deny_message: answer.denyMessage }),
+      };
+}
