@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CredentialRow } from "../db/schema/vaults";
+import { parseHttpsUrl } from "./https-url";
 import { displayName, metadata, metadataPatch } from "./vaults";
 
 /**
@@ -11,20 +12,11 @@ import { displayName, metadata, metadataPatch } from "./vaults";
 /** Any write-only secret: tokens, client secrets, variable values. */
 const secret = z.string().min(1).max(64 * 1024);
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /** Secrets travel to these URLs, so https only (plain http just for a local development server). */
 const secureUrl = z
   .string()
   .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
-    } catch {
-      return false;
-    }
-  }, "must be an absolute https URL");
+  .refine((value) => parseHttpsUrl(value) !== null, "must be an absolute https URL");
 
 const futureTimestamp = z.iso
   .datetime({ offset: true })
