@@ -129,8 +129,8 @@ describe("workflow runs", () => {
     const judge = requests.find((r) => JSON.stringify(r.messages).includes("Report of the previous phase (Gather)"));
     expect(JSON.stringify(judge.messages)).toContain("found 3 files");
     expect(judge.messages).toHaveLength(1);
-    // Only the coordinator is offered the workflow tool (subagents are disabled: no delegation tools).
-    expect(requests[0].tools.map((t: { name: string }) => t.name)).toEqual(["start_workflow_run"]);
+    // Only the coordinator is offered the workflow tools (subagents are disabled: no delegation tools).
+    expect(requests[0].tools.map((t: { name: string }) => t.name)).toEqual(["start_workflow_run", "stop_workflow_run", "get_workflow_run"]);
 
     // The run's outcome reached the coordinator, which read it.
     const answers = events.filter((e) => e.type === "agent.message").map((e: any) => e.content[0].text);
