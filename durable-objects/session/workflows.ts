@@ -3,7 +3,7 @@ import type { ThreadTx } from "./threads";
 import { liveThreads, MAX_LIVE_THREADS, rosterFrom } from "./threads";
 import { ToolError } from "./tool-error";
 import type { EventDraft, SessionAgent, SessionState } from "./types";
-import { MAX_WORKFLOW_RUN_THREADS, parsePlan, RefusedRun, type WorkflowRun, type WorkflowsState, type WorkflowStep } from "./workflows/plan";
+import { MAX_OPEN_WORKFLOW_RUNS, MAX_WORKFLOW_RUN_THREADS, parsePlan, RefusedRun, type WorkflowRun, type WorkflowsState, type WorkflowStep } from "./workflows/plan";
 import { START_WORKFLOW_TOOL, STOP_WORKFLOW_TOOL, WORKFLOW_STATUS_TOOL } from "./workflows/tools";
 
 export type { WorkflowRun, WorkflowsState } from "./workflows/plan";
@@ -36,9 +36,6 @@ export { WORKFLOW_TOOL_DEFINITIONS } from "./workflows/tools";
  * Limits (workflows/plan.ts): 5 open runs, 20 phases, 8 agents per phase, 12 threads per run, the session's 25
  * live threads, 3600 s per run.
  */
-
-/** Runs of one session that have not ended; one more is refused with `max_workflow_runs_error`. */
-export const MAX_OPEN_WORKFLOW_RUNS = 5;
 
 /** What the session's agent may do with workflows, or undefined when they are disabled (or unusable: no agent to run). */
 export function initialWorkflows(agent: SessionAgent): WorkflowsState | undefined {

@@ -3,6 +3,8 @@ import { newId } from "../../../src/lib/ids";
 import type { RosterEntry, ThreadAgent, ThreadTx } from "../threads";
 import { ToolError } from "../tool-error";
 
+/** Runs of one session that have not ended; one more is refused (`max_workflow_runs_error`). */
+export const MAX_OPEN_WORKFLOW_RUNS = 5;
 /** Phases in one plan. More is refused (`program_error`). */
 export const MAX_WORKFLOW_PHASES = 20;
 /** Agents working in parallel in one phase. More is refused (`program_error`). */
