@@ -52,6 +52,35 @@ async function settled(client: Anthropic, sessionId: string, runs = 1, timeout =
   );
 }
 
+/** Kills the session's Durable Object instance, as an eviction or a crash would. */
+const crash = (sessionId: string) => runInDurableObject(stubOf(sessionId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
+
+/** Crashes the session once `count` run threads each have a model call under way. */
+async function crashWhileWorking(client: Anthropic, sessionId: string, count: number) {
+  await vi.waitFor(
+    async () => {
+      const children = (await threadsOf(client, sessionId)).filter((t) => t.parent_thread_id !== null);
+      expect(children).toHaveLength(count);
+      for (const child of children) {
+        const own = await collect(client.beta.sessions.threads.events.list(child.id, { session_id: sessionId }));
+        expect(types(own)).toContain("span.model_request_start");
+      }
+    },
+    { timeout: 5000, interval: 10 },
+  );
+  await crash(sessionId);
+}
+
+/** A run that ended with an error after starting one phase (which its end closed, or which had ended). */
+const ENDED_IN_ERROR_AFTER_ONE_PHASE = [
+  "workflow_run.created",
+  "workflow_run.status_running",
+  "workflow_run.phase_started",
+  "workflow_run.phase_ended",
+  "workflow_run.error",
+  "workflow_run.status_ended",
+];
+
 const RUN_OF_TWO_PHASES = [
   "workflow_run.created",
   "workflow_run.status_running",
@@ -182,14 +211,7 @@ describe("workflow runs", () => {
     });
     const { events, threads } = await settled(client, session.id, 1, 30_000);
     const run = runEvents(events);
-    expect(types(run)).toEqual([
-      "workflow_run.created",
-      "workflow_run.status_running",
-      "workflow_run.phase_started",
-      "workflow_run.phase_ended",
-      "workflow_run.error",
-      "workflow_run.status_ended",
-    ]);
+    expect(types(run)).toEqual(ENDED_IN_ERROR_AFTER_ONE_PHASE);
     const error = (run[4] as BetaManagedAgentsWorkflowRunErrorEvent).error;
     expect(error).toMatchObject({ type: "unknown_error", message: expect.stringContaining("retries_exhausted") });
     expect((run[5] as BetaManagedAgentsWorkflowRunStatusEndedEvent).result).toEqual({ type: "error", error });
@@ -224,29 +246,26 @@ describe("workflow runs", () => {
     expect(answers[answers.length - 1]).toContain("ok(42)");
   });
 
-  it("a crash mid-phase resumes the run from the log: every event once, the run completes", async () => {
+  const CRASH_CASES = [
+    { agents: "its agent", gather: "Worker:{{slow:60}} {{text:one two three four five six seven eight}}", reports: ["one two three four five six seven eight"] },
+    {
+      agents: "both its agents in parallel",
+      gather: "Worker:{{slow:60}} {{text:one two three four five six}} && Worker:{{slow:60}} {{text:seven eight nine ten}}",
+      reports: ["one two three four five six", "seven eight nine ten"],
+    },
+  ];
+  it.each(CRASH_CASES)("a crash mid-phase resumes $agents from the log: every event once, the run completes", async ({ gather, reports }) => {
     const { client, session } = await workflowSession();
-    await client.beta.sessions.events.send(session.id, {
-      events: [say("[[workflow:slow Gather=Worker:{{slow:60}} {{text:one two three four five six seven eight}} >> Judge=Worker:{{text:checked}}]]")],
-    });
-    await vi.waitFor(
-      async () => {
-        const threads = await threadsOf(client, session.id);
-        expect(threads).toHaveLength(2);
-        const own = await collect(client.beta.sessions.threads.events.list(threads[1].id, { session_id: session.id }));
-        expect(types(own)).toContain("span.model_request_start");
-      },
-      { timeout: 5000, interval: 10 },
-    );
+    await client.beta.sessions.events.send(session.id, { events: [say(`[[workflow:slow Gather=${gather} >> Judge=Worker:{{text:checked}}]]`)] });
+    await crashWhileWorking(client, session.id, reports.length);
 
-    await runInDurableObject(stubOf(session.id), (_instance, state) => state.abort("simulated crash")).catch(() => {});
-
-    const { events } = await settled(client, session.id, 1, 20_000);
+    const { events, threads } = await settled(client, session.id, 1, 20_000);
     expectWellFormedLog(events);
     expect(types(runEvents(events))).toEqual(RUN_OF_TWO_PHASES);
     expect((runEvents(events)[6] as BetaManagedAgentsWorkflowRunStatusEndedEvent).result).toEqual({ type: "completed" });
-    const judge = (await modelRequests(session.id)).find((r) => JSON.stringify(r.messages).includes("Report of the previous phase (Gather)"));
-    expect(JSON.stringify(judge.messages)).toContain("one two three four five six seven eight");
+    expect(threads.filter((t) => t.parent_thread_id !== null)).toHaveLength(reports.length + 1);
+    const judge = (await modelRequests(session.id)).find((r) => JSON.stringify(r.messages).includes("of the previous phase (Gather)"));
+    for (const report of reports) expect(JSON.stringify(judge.messages)).toContain(report);
     const state = await runInDurableObject(stubOf(session.id), (instance) => instance.inspect());
     expect(Object.values(state!.threads!.workflows!.runs)).toEqual([expect.objectContaining({ name: "slow", ended: true, current: 1 })]);
   });
@@ -331,14 +350,7 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
     const { client, session } = await workflowSession();
     await client.beta.sessions.events.send(session.id, { events: [say("[[workflow:slow timeout=1 Work=Worker:{{delay:6000}} {{text:too late}}]]")] });
     const { events, threads } = await settled(client, session.id, 1, 20_000);
-    expect(types(runEvents(events))).toEqual([
-      "workflow_run.created",
-      "workflow_run.status_running",
-      "workflow_run.phase_started",
-      "workflow_run.phase_ended",
-      "workflow_run.error",
-      "workflow_run.status_ended",
-    ]);
+    expect(types(runEvents(events))).toEqual(ENDED_IN_ERROR_AFTER_ONE_PHASE);
     const error = { type: "timeout_error", message: "the run reached its time limit of 1 seconds" };
     expect(ofType(events, "workflow_run.error")[0].error).toEqual(error);
     expect(ofType(events, "workflow_run.status_ended")[0].result).toEqual({ type: "error", error });
@@ -348,40 +360,12 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
     expect(answers[answers.length - 1]).toContain("ended with timeout_error");
   });
 
-  it("a crash while a phase's agents work in parallel resumes both from the log: every event once, the run completes", async () => {
-    const { client, session } = await workflowSession();
-    await client.beta.sessions.events.send(session.id, {
-      events: [say("[[workflow:split Gather=Worker:{{slow:60}} {{text:one two three four five six}} && Worker:{{slow:60}} {{text:seven eight nine ten}} >> Judge=Worker:{{text:checked}}]]")],
-    });
-    await vi.waitFor(
-      async () => {
-        const children = childThreads(await threadsOf(client, session.id));
-        expect(children).toHaveLength(2);
-        for (const child of children) {
-          const own = await collect(client.beta.sessions.threads.events.list(child.id, { session_id: session.id }));
-          expect(types(own)).toContain("span.model_request_start");
-        }
-      },
-      { timeout: 5000, interval: 10 },
-    );
-    await runInDurableObject(stubOf(session.id), (_instance, state) => state.abort("simulated crash")).catch(() => {});
-
-    const { events, threads } = await settled(client, session.id, 1, 20_000);
-    expectWellFormedLog(events);
-    expect(types(runEvents(events))).toEqual(RUN_OF_TWO_PHASES);
-    expect(ofType(events, "workflow_run.status_ended")[0].result).toEqual({ type: "completed" });
-    expect(childThreads(threads)).toHaveLength(3);
-    const judge = (await modelRequests(session.id)).find((r) => JSON.stringify(r.messages).includes("Reports of the previous phase (Gather)"));
-    expect(JSON.stringify(judge.messages)).toContain("one two three four five six");
-    expect(JSON.stringify(judge.messages)).toContain("seven eight nine ten");
-  });
-
   it("the time limit holds while the run idles and across a crash: the alarm ends the run", async () => {
     const { client, session } = await workflowSession({ tools: [lookupTool] });
     await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask timeout=2 Look=Worker:{{tool:lookup {"q":"x"}}}]]')] });
     const waiting = await waitForIdle(client, session.id);
     expect(types(runEvents(waiting))).toContain("workflow_run.status_idle");
-    await runInDurableObject(stubOf(session.id), (_instance, state) => state.abort("simulated crash")).catch(() => {});
+    await crash(session.id);
 
     const { events, threads } = await settled(client, session.id, 1, 20_000);
     expect(types(runEvents(events))).toEqual([
@@ -407,14 +391,7 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
     const agents = (n: number, text: string) => Array.from({ length: n }, (_, i) => `Worker:{{text:${text}${i}}}`).join(" && ");
     await client.beta.sessions.events.send(session.id, { events: [say(`[[workflow:big Wide=${agents(6, "a")} >> Wider=${agents(7, "b")}]]`)] });
     const { events, threads } = await settled(client, session.id, 1, 30_000);
-    expect(types(runEvents(events))).toEqual([
-      "workflow_run.created",
-      "workflow_run.status_running",
-      "workflow_run.phase_started",
-      "workflow_run.phase_ended",
-      "workflow_run.error",
-      "workflow_run.status_ended",
-    ]);
+    expect(types(runEvents(events))).toEqual(ENDED_IN_ERROR_AFTER_ONE_PHASE);
     const error = ofType(events, "workflow_run.error")[0].error;
     expect(error).toMatchObject({ type: "thread_limit_error", message: expect.stringContaining("at most 12 threads") });
     expect(childThreads(threads)).toHaveLength(6);
