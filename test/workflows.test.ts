@@ -409,6 +409,19 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
     expect(await threadsOf(client, session.id)).toHaveLength(1);
   });
 
+  it("a run thread archived by the client before it reported ends the run with unknown_error", async () => {
+    const { client, session } = await workflowSession({ tools: [lookupTool] });
+    await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask Look=Worker:{{tool:lookup {"q":"x"}}} >> Next=Worker:{{text:never}}]]')] });
+    await waitForIdle(client, session.id);
+    const [child] = childThreads(await threadsOf(client, session.id));
+    await client.beta.sessions.threads.archive(child.id, { session_id: session.id });
+    const { events, threads } = await settled(client, session.id);
+    expect(types(runEvents(events))).toEqual([...ENDED_IN_ERROR_AFTER_ONE_PHASE.slice(0, 3), "workflow_run.status_idle", ...ENDED_IN_ERROR_AFTER_ONE_PHASE.slice(3)]);
+    expect(ofType(events, "workflow_run.error")[0].error).toEqual({ type: "unknown_error", message: expect.stringContaining("ended before it reported") });
+    expect(childThreads(threads)).toHaveLength(1);
+    expect(answersOf(events).at(-1)).toContain("ended with unknown_error");
+  });
+
   it("archiving the session ends its open run: error, end, its waiting thread terminated", async () => {
     const { client, session } = await workflowSession({ tools: [lookupTool] });
     await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask Look=Worker:{{tool:lookup {"q":"x"}}}]]')] });

@@ -33,8 +33,12 @@ export { WORKFLOW_TOOL_DEFINITIONS } from "./workflows/tools";
  * thread (threads.ts), so a run gets the threads' durability for free: its state lives in `ThreadsState.workflows`,
  * saved with the log in the same SQLite transaction, and a crash mid-run resumes its threads from the log. The
  * time limit is a deadline in that state: the runner's alarm is armed for it and ends the run (thread-runner.ts).
- * Limits (workflows/plan.ts): 5 open runs, 20 phases, 8 agents per phase, 12 threads per run, the session's 25
- * live threads, 3600 s per run.
+ * Limits (workflows/plan.ts): 5 open runs (`max_workflow_runs_error`); 20 phases and 8 agents per phase
+ * (`program_error`, the plan refused); 12 threads per run and the session's 25 live threads (`thread_limit_error`,
+ * at the phase that would pass them); 3600 s per run, or the plan's lower `timeout_seconds` (`timeout_error`). A run
+ * ends with `unknown_error` when one of its agents cannot finish (retries exhausted, budget spent), when the client
+ * archives one of its threads before it reported, or when the session is archived. The agent checks on a run with
+ * `get_workflow_run` and stops it with `stop_workflow_run` (its threads are cut off and terminate).
  */
 
 /** What the session's agent may do with workflows, or undefined when they are disabled (or unusable: no agent to run). */
