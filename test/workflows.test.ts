@@ -280,7 +280,7 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
   it("a phase of several agents runs them at the same time and ends when the last reports; the next phase reads every report", async () => {
     const { client, session } = await workflowSession();
     await client.beta.sessions.events.send(session.id, {
-      events: [say("[[workflow:fan Gather=Worker:{{delay:400}} {{text:left half}} && Worker:{{delay:400}} {{text:right half}} >> Judge=Worker:{{text:judged}}]]")],
+      events: [say("[[workflow:fan Gather=Worker:{{delay:1000}} {{text:left half}} && Worker:{{delay:1000}} {{text:right half}} >> Judge=Worker:{{text:judged}}]]")],
     });
     const { events, threads } = await settled(client, session.id);
     expectWellFormedLog(events);
@@ -362,7 +362,7 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
 
   it("the time limit holds while the run idles and across a crash: the alarm ends the run", async () => {
     const { client, session } = await workflowSession({ tools: [lookupTool] });
-    await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask timeout=2 Look=Worker:{{tool:lookup {"q":"x"}}}]]')] });
+    await client.beta.sessions.events.send(session.id, { events: [say('[[workflow:ask timeout=3 Look=Worker:{{tool:lookup {"q":"x"}}}]]')] });
     const waiting = await waitForIdle(client, session.id);
     expect(types(runEvents(waiting))).toContain("workflow_run.status_idle");
     await crash(session.id);
