@@ -4,7 +4,7 @@ import type { EventDraft, SessionState } from "./types";
 /**
  * `session.usage`: the session's cumulative usage and budget as a stored event, so a client following the stream
  * (or reading the log later) sees spend grow without polling `sessions.retrieve`. The contract calls it a
- * periodic snapshot; Anthropic's budgets guide has the stream deliver it as the turn ends. Here that is exactly
+ * periodic snapshot; Anthropic's budgets cookbook has the stream deliver it as the turn ends. Here that is exactly
  * one snapshot immediately before every `session.status_idle` the session shows (a finished turn, a pause for
  * the client, retries exhausted, the budget reached): the point where usage stops moving and a client decides
  * what to do next. It is session-wide (every thread's tokens, overlapping running time counted once), so a
