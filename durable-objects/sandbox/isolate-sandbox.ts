@@ -8,6 +8,7 @@ import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../
 import { SqliteFs, normalize, type FsQuota } from "./sqlite-fs";
 import { putSnapshot, readSnapshot } from "./snapshot";
 import { SANDBOX_EXECUTION_LIMITS } from "./execution-limits";
+import { withReadOnlyRoots } from "./fs/read-only-roots";
 
 const WORKDIR = "/workspace";
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -27,6 +28,7 @@ export class IsolateSandbox implements SandboxBackend {
   readonly workdir = WORKDIR;
   private readonly fs: SqliteFs;
   private readonly bash: Bash;
+  private readOnlyRoots: string[] = [];
 
   constructor(
     private readonly sql: SqlStorage,
@@ -47,7 +49,7 @@ export class IsolateSandbox implements SandboxBackend {
       CREATE TABLE IF NOT EXISTS isolate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.bash = new Bash({
-      fs: this.fs,
+      fs: withReadOnlyRoots(this.fs, () => this.readOnlyRoots),
       cwd: WORKDIR,
       env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp" },
       fetch: policyFetch(network, secrets, outbound),
@@ -113,6 +115,22 @@ export class IsolateSandbox implements SandboxBackend {
     } catch (err) {
       throw toSandboxError(err);
     }
+  }
+
+  async makeDirectory(path: string): Promise<void> {
+    try {
+      await this.fs.mkdir(path, { recursive: true });
+    } catch (err) {
+      throw toSandboxError(err);
+    }
+  }
+
+  async removeFile(path: string): Promise<void> {
+    await this.fs.rm(path, { force: true });
+  }
+
+  setReadOnlyRoots(roots: string[]) {
+    this.readOnlyRoots = roots.map(normalize);
   }
 
   async stat(path: string): Promise<SandboxEntry | null> {

@@ -1,7 +1,7 @@
 import type { Env } from "../../src/env";
 import { database } from "../../src/db/client";
 import { findFile } from "../../src/db/queries/files";
-import { findSession } from "../../src/db/queries/sessions";
+import type { StoredResource } from "../../src/db/schema/sessions";
 import type { SandboxBackend } from "../../src/hands/sandbox";
 import { cloneRepository } from "../../src/hands/clone-repository";
 
@@ -14,14 +14,13 @@ import { cloneRepository } from "../../src/hands/clone-repository";
 export async function mountNewFiles(
   env: Env,
   scope: { workspaceId: string; sessionId: string },
+  resources: StoredResource[],
   sandbox: SandboxBackend,
   mounted: Set<string>,
 ): Promise<boolean> {
   const db = database(env.DB);
-  const session = await findSession(db, scope.workspaceId, scope.sessionId).catch(() => null);
-  if (!session) return false;
   let changed = false;
-  for (const resource of session.resources) {
+  for (const resource of resources) {
     if (mounted.has(resource.id)) continue;
     if (resource.type === "github_repository") {
       try {

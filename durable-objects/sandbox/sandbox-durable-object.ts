@@ -12,6 +12,12 @@ import { IsolateSandbox } from "./isolate-sandbox";
 import { loadEgressSecrets, placeholderEnv } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
 import { mountNewFiles } from "./mount-resources";
+import { withMemoryMounts } from "./memory-mounts";
+import { SqlMountBaseline } from "./memory-baseline";
+import { database } from "../../src/db/client";
+import { findSession } from "../../src/db/queries/sessions";
+import type { StoredResource } from "../../src/db/schema/sessions";
+import { memoryMountsOf } from "../../src/sessions/memory-mounts";
 import { MAX_FILE_BYTES } from "./execution-limits";
 import { loadWorkspaceLimits } from "../../src/limits/workspace-limits";
 
@@ -53,6 +59,7 @@ interface ToolUseRow extends Record<string, string | number | null> {
  */
 export class SandboxDurableObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly memoryBaseline: SqlMountBaseline;
   private backend?: SandboxBackend;
   /** Replaced in tests to observe delivery without the session plane. */
   deliver: (scope: Scope, token: string, event: ToolResultEvent) => Promise<DeliveryOutcome> = (scope, token, event) =>
@@ -86,6 +93,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS tool_uses_status ON tool_uses (status, seq);
     `);
+    this.memoryBaseline = new SqlMountBaseline(this.sql);
   }
 
   /**
@@ -128,6 +136,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
     await sandbox.destroy();
     this.deleteMeta("provisioned");
     this.deleteMeta("mounted_resources");
+    this.memoryBaseline.clear();
     this.backend = undefined;
     return handle;
   }
@@ -193,17 +202,22 @@ export class SandboxDurableObject extends DurableObject<Env> {
     } catch (err) {
       return toolResult(row.id, `Error: the sandbox could not be provisioned: ${err instanceof Error ? err.message : String(err)}`, true);
     }
-    await this.mountResources(sandbox);
-    return runToolUse(sandbox, { id: row.id, name: row.name, input: JSON.parse(row.input) });
+    const scope = this.scope()!;
+    const db = database(this.env.DB);
+    const resources = (await findSession(db, scope.workspaceId, scope.sessionId).catch(() => null))?.resources ?? [];
+    await this.mountResources(sandbox, resources);
+    const toolUse = { id: row.id, name: row.name, input: JSON.parse(row.input) };
+    const memory = { db, sandbox, baseline: this.memoryBaseline, scope, enforcesReadOnly: !this.env.SANDBOX_CONTAINERS };
+    return withMemoryMounts(memory, memoryMountsOf(resources), toolUse, (roots) => runToolUse(sandbox, toolUse, undefined, roots));
   }
 
   /** Session resources added since the last tool use reach the sandbox now (mount-resources.ts). */
-  private async mountResources(sandbox: SandboxBackend) {
+  private async mountResources(sandbox: SandboxBackend, resources: StoredResource[]) {
     const scope = this.scope();
     if (!scope) return;
     const mounted = new Set<string>(JSON.parse(this.getMeta("mounted_resources") ?? "[]"));
     try {
-      if (await mountNewFiles(this.env, scope, sandbox, mounted)) this.setMeta("mounted_resources", JSON.stringify([...mounted]));
+      if (await mountNewFiles(this.env, scope, resources, sandbox, mounted)) this.setMeta("mounted_resources", JSON.stringify([...mounted]));
     } catch (err) {
       console.error(JSON.stringify({ level: "error", message: "mounting session resources failed", session: scope.sessionId, error: String(err) }));
     }
@@ -237,6 +251,9 @@ export class SandboxDurableObject extends DurableObject<Env> {
     if (!(await this.backend.isProvisioned())) {
       const environment = await this.environment(scope);
       await retry(PROVISION_ATTEMPTS, () => this.backend!.provision(environment));
+      // A fresh sandbox (or a container that lost its disk) holds none of the mounts: they are all copied again.
+      this.deleteMeta("mounted_resources");
+      this.memoryBaseline.clear();
       const latest = this.latestBackup();
       if (latest) await this.backend.restore(latest);
       // After the restore, which replaces the workspace: the skills are always the session's current ones.
