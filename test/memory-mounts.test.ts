@@ -109,7 +109,7 @@ describe("memory stores mounted in a cloud session", () => {
   it("brings changes made through the API into the mount before the next tool call, and saves deletions", async () => {
     const { client, notes, session } = await setup();
     await turn(client, session.id, [tool("bash", { command: "cat /mnt/memory/team-notes/facts.md" })]);
-    const [facts] = await collect(client.beta.memoryStores.memories.list(notes.id));
+    const [facts] = (await collect(client.beta.memoryStores.memories.list(notes.id))) as Array<{ id: string }>;
     await client.beta.memoryStores.memories.update(facts.id, { memory_store_id: notes.id, content: "the sky is grey\n" });
     await client.beta.memoryStores.memories.create(notes.id, { path: "/added.md", content: "from the API\n" });
     const results = await turn(
