@@ -92,6 +92,8 @@ describe("memory stores mounted in a cloud session", () => {
       tool("bash", { command: "echo spaces > /mnt/memory/style-guide/rules/tabs.md" }),
       tool("bash", { command: "rm /mnt/memory/style-guide/rules/tabs.md" }),
       tool("bash", { command: "cat /mnt/memory/style-guide/rules/tabs.md; ls /mnt/memory/style-guide" }),
+      tool("bash", { command: "ln -s /mnt/memory/style-guide/rules/tabs.md /workspace/tabs-link.md" }),
+      tool("write", { file_path: "tabs-link.md", content: "spaces\n" }),
     ]);
     expect(results.slice(0, 2)).toEqual([
       { error: true, text: "write: /mnt/memory/style-guide/new.md is inside read-only directory /mnt/memory/style-guide" },
@@ -101,6 +103,8 @@ describe("memory stores mounted in a cloud session", () => {
     expect(results[2].text).toMatch(/read-only file system/i);
     expect(results[3].error).toBe(true);
     expect(results[4]).toEqual({ error: false, text: "use tabs\nrules" });
+    // A link elsewhere does not lead a write into the read-only mount.
+    expect(results[6]).toEqual({ error: true, text: "write: tabs-link.md: read-only file system" });
     expect(await contents(client, style.id)).toEqual({ "/rules/tabs.md": "use tabs\n" });
     const versions = await collect(client.beta.memoryStores.memoryVersions.list(style.id));
     expect(versions).toHaveLength(1);

@@ -34,9 +34,16 @@ export async function withMemoryMounts(
   if (!mounts.length) return run({ allowed: [], readOnly: [] });
   const sync = new MemorySync(ctx.db, ctx.sandbox, ctx.baseline, ctx.scope);
   const readOnly = mounts.filter((m) => m.readOnly).map((m) => m.mountPath);
-  ctx.sandbox.setReadOnlyRoots(readOnly);
+  // Read-only for the tool only: the sync itself fills and repairs the mounts.
+  ctx.sandbox.setReadOnlyRoots([]);
   for (const mount of mounts) await guarded(mount, "mounting", () => sync.pull(mount));
-  const result = await run({ allowed: mounts.map((m) => m.mountPath), readOnly });
+  ctx.sandbox.setReadOnlyRoots(readOnly);
+  let result: ToolResultEvent;
+  try {
+    result = await run({ allowed: mounts.map((m) => m.mountPath), readOnly });
+  } finally {
+    ctx.sandbox.setReadOnlyRoots([]);
+  }
   for (const [mount, paths] of changedBy(toolUse, mounts, ctx)) await guarded(mount, "saving", () => sync.push(mount, paths));
   const notes = sync.takeNotes();
   if (!notes.length) return result;
@@ -48,16 +55,20 @@ export async function withMemoryMounts(
 
 /**
  * The mounts a tool use may have changed, with the memory paths to check (undefined: every file). `write` and
- * `edit` change the one file they name (and refuse read-only mounts themselves); bash may change anything.
+ * `edit` change the one file they name (and refuse read-only mounts themselves); bash may change anything. Where
+ * the backend cannot keep the shell out of read-only mounts, those are checked after any writing tool (a symlink
+ * made with bash could lead a `write` there).
  */
 function changedBy(toolUse: ToolUse, mounts: MemoryMount[], ctx: MemoryMountContext): Array<[MemoryMount, string[] | undefined]> {
-  if (toolUse.name === "bash") return mounts.filter((m) => !m.readOnly || !ctx.enforcesReadOnly).map((m) => [m, undefined]);
-  if (toolUse.name !== "write" && toolUse.name !== "edit") return [];
+  const writes = toolUse.name === "bash" || toolUse.name === "write" || toolUse.name === "edit";
+  if (!writes) return [];
+  const unguarded = ctx.enforcesReadOnly ? [] : mounts.filter((m) => m.readOnly).map((m): [MemoryMount, undefined] => [m, undefined]);
+  if (toolUse.name === "bash") return [...mounts.filter((m) => !m.readOnly).map((m): [MemoryMount, undefined] => [m, undefined]), ...unguarded];
   const filePath = (toolUse.input as { file_path?: unknown } | null)?.file_path;
-  if (typeof filePath !== "string") return [];
+  if (typeof filePath !== "string") return unguarded;
   const abs = normalizePath(filePath.startsWith("/") ? filePath : `${ctx.sandbox.workdir}/${filePath}`);
   const mount = mounts.find((m) => !m.readOnly && isWithin(m.mountPath, abs) && abs !== m.mountPath);
-  return mount ? [[mount, [abs.slice(mount.mountPath.length)]]] : [];
+  return mount ? [[mount, [abs.slice(mount.mountPath.length)]], ...unguarded] : unguarded;
 }
 
 async function guarded(mount: MemoryMount, doing: string, fn: () => Promise<void>) {
