@@ -167,7 +167,7 @@ describe("memory store attachments", () => {
     expect(session.resources.map((r) => (r as { mount_path: string }).mount_path)).toEqual(["/mnt/memory/notes", `/mnt/memory/notes-${b.id}`]);
   });
 
-  it("refuses more than 8 stores, the same store twice, and instructions over 4096 characters", async () => {
+  it("refuses more than 8 stores, the same store twice, and instructions over 4096 characters, on sessions and deployments", async () => {
     const { client, agent, environment } = await sessionTenant(toolset, cloud);
     const stores = await Promise.all(Array.from({ length: 9 }, (_, i) => client.beta.memoryStores.create({ name: `s${i}` })));
     const attach = (ids: string[], instructions?: string) =>
@@ -181,5 +181,16 @@ describe("memory store attachments", () => {
     await expectRejected(attach([stores[0].id], "x".repeat(4097)), 400, "invalid_request_error", /instructions/);
     const sessions = await collect(client.beta.sessions.list());
     expect(sessions).toHaveLength(0);
+    // A deployment's sessions must be able to take its stores: it is held to the same rules when created.
+    const deploy = (ids: string[]) =>
+      client.beta.deployments.create({
+        name: "nightly",
+        agent: agent.id,
+        environment_id: environment.id,
+        initial_events: [say("go")],
+        resources: ids.map((id) => ({ type: "memory_store" as const, memory_store_id: id })),
+      });
+    await expectRejected(deploy(stores.map((s) => s.id)), 400, "invalid_request_error", /resources: a session can have at most 8 memory stores \(got 9\)/);
+    await expectRejected(deploy([stores[0].id, stores[0].id]), 400, "invalid_request_error", /attached more than once/);
   });
 });

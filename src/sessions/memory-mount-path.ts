@@ -39,14 +39,16 @@ export function memoryMountPaths(stores: Array<{ id: string; name: string }>): s
   });
 }
 
-/** The session-level rules on `memory_store` resources: at most 8, each store once. */
-export function assertMemoryStoreAttachments(storeIds: string[]) {
+/** Why these `memory_store` attachments break the session-level rules (at most 8, each store once), if they do. */
+export function memoryAttachmentProblem(storeIds: string[]): string | undefined {
   if (storeIds.length > MAX_MEMORY_STORES_PER_SESSION) {
-    throw badRequest(`resources: a session can have at most ${MAX_MEMORY_STORES_PER_SESSION} memory stores (got ${storeIds.length})`);
+    return `a session can have at most ${MAX_MEMORY_STORES_PER_SESSION} memory stores (got ${storeIds.length})`;
   }
-  const seen = new Set<string>();
-  for (const id of storeIds) {
-    if (seen.has(id)) throw badRequest(`resources: memory store ${id} is attached more than once`);
-    seen.add(id);
-  }
+  const duplicate = storeIds.find((id, i) => storeIds.indexOf(id) !== i);
+  return duplicate ? `memory store ${duplicate} is attached more than once` : undefined;
+}
+
+export function assertMemoryStoreAttachments(storeIds: string[]) {
+  const problem = memoryAttachmentProblem(storeIds);
+  if (problem) throw badRequest(`resources: ${problem}`);
 }
