@@ -182,10 +182,23 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
     throw new InvalidEvent(`session_thread_id: no thread ${event.session_thread_id} in this session`);
   }
   const id = t.emit({ type: "user.interrupt", ...(event.session_thread_id ? { session_thread_id: event.session_thread_id } : {}) });
+  const wasActive = cutTurn(t, "Interrupted by the user before the tool call completed.", ctx.inflightUsage);
+  interruptOutcome(t);
+  if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
+  return id;
+}
+
+/**
+ * Cuts the turn short (an interrupt; a thread whose workflow run ended): the model call in flight is aborted and
+ * what it spent so far booked; every tool use the turn still waited on gets `note` as its error result, so the
+ * conversation stays well formed; a late result of the old turn commits nothing (the epoch moves). Returns
+ * whether the turn had anything under way.
+ */
+export function cutTurn(t: Transition, note: string, inflightUsage?: ModelUsage): boolean {
   const turn = t.state.turn;
   const wasActive = turn.phase !== "idle" || turn.pending.length > 0;
   if (turn.inflightStartId) {
-    const usage = ctx.inflightUsage ?? zeroUsage();
+    const usage = inflightUsage ?? zeroUsage();
     addUsage(t.state, usage);
     t.emit({
       type: "span.model_request_end",
@@ -196,16 +209,13 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
     turn.inflightStartId = null;
     t.effects.abortModel = true;
   }
-  // Every tool use the turn still waited on gets a result, so the conversation stays well formed.
-  for (const pending of turn.pending) emitToolFailure(t, pending, "Interrupted by the user before the tool call completed.");
+  for (const pending of turn.pending) emitToolFailure(t, pending, note);
   turn.pending = [];
   turn.phase = "idle";
   turn.retryAt = null;
   turn.attempt = 0;
   turn.epoch++;
-  interruptOutcome(t);
-  if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
-  return id;
+  return wasActive;
 }
 
 function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { type: "user.tool_confirmation" }>): string {

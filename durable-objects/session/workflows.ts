@@ -1,60 +1,45 @@
-import type Anthropic from "@anthropic-ai/sdk";
 import type { BetaManagedAgentsWorkflowRunErrorObject, BetaManagedAgentsWorkflowRunResult } from "@anthropic-ai/sdk/resources/beta/sessions/events";
-import { newId } from "../../src/lib/ids";
-import type { RosterEntry, ThreadAgent, ThreadTx } from "./threads";
+import type { ThreadTx } from "./threads";
 import { liveThreads, MAX_LIVE_THREADS, rosterFrom } from "./threads";
 import { ToolError } from "./tool-error";
-import type { EventDraft, SessionAgent } from "./types";
+import type { EventDraft, SessionAgent, SessionState } from "./types";
+import { MAX_OPEN_WORKFLOW_RUNS, MAX_WORKFLOW_RUN_THREADS, parsePlan, RefusedRun, type WorkflowRun, type WorkflowsState, type WorkflowStep } from "./workflows/plan";
+import { START_WORKFLOW_TOOL, STOP_WORKFLOW_TOOL, WORKFLOW_STATUS_TOOL } from "./workflows/tools";
+
+export type { WorkflowRun, WorkflowsState } from "./workflows/plan";
+export { WORKFLOW_TOOL_DEFINITIONS } from "./workflows/tools";
 
 /**
- * Workflow runs (`multiagent_20261001.workflows`): background work the primary thread's agent starts by writing a
- * plan, which the server then carries out while the agent keeps working or ends its turn. A run's agents work in
- * ordinary child threads (threads.ts), tagged with the run, so a run gets the threads' durability for free: its
- * state lives in `ThreadsState.workflows`, saved with the log in the same SQLite transaction, and a crash mid-run
- * resumes the phase's thread from the log like any other thread's turn.
+ * Workflow runs (`multiagent_20261001.workflows`).
  *
- * The plan this server runs is a sequence of phases, each carried out by one agent thread: a phase's agent gets
- * the phase's task and the previous phase's report; the last phase's report goes back to the primary thread as a
- * message from that thread. (The hosted API's plans are programs that can fan a phase out to many agents; see the
- * README's threads row for what is not supported yet.)
+ * The contract (SDK 1.15 `workflow_run.*` events and the multiagent config; platform docs "Workflow runs"):
+ * - Only the session's agent starts a run, by writing a plan; the server carries it out in the background while
+ *   the agent keeps working or ends its turn. A run's agents work in session threads the server creates as the
+ *   plan needs them (`session.thread_created` and the thread carry `workflow_run_id`). No event the client sends
+ *   ends a run; the agent can stop it (result `stopped`), and archiving the session ends it.
+ * - Events: `created` (once, first; the plan's phases, possibly none), `status_running` / `status_idle` (each time
+ *   the run starts or resumes / goes idle, whatever the cause), `phase_started` / `phase_ended` (once per phase
+ *   entered, the end naming its start, before the run's end), `error` (before an error end, same error; with a
+ *   null run id when the error kept a run from being created), `status_ended` (once, last: `completed`, which
+ *   says the plan finished, not that the work succeeded; `stopped`; or `error`).
+ * - Errors: `program_error` (the plan failed or was refused), `thread_limit_error` (the run passed the threads a
+ *   run may create), `timeout_error` (its time limit), `max_workflow_runs_error` (no run created: the session's
+ *   open runs are at their limit), `unknown_error` (anything else).
+ *
+ * What this server runs: a plan is a list of phases carried out in order (the hosted API's plans are programs
+ * that can branch and loop; not supported). A phase is one agent with a task, or several agents at once, each on a
+ * task of its own (fan-out); it ends when all of them have reported, and the next phase's agents get the reports.
+ * The last phase's reports go back to the primary thread as a message. Each agent works in an ordinary child
+ * thread (threads.ts), so a run gets the threads' durability for free: its state lives in `ThreadsState.workflows`,
+ * saved with the log in the same SQLite transaction, and a crash mid-run resumes its threads from the log. The
+ * time limit is a deadline in that state: the runner's alarm is armed for it and ends the run (thread-runner.ts).
+ * Limits (workflows/plan.ts): 5 open runs (`max_workflow_runs_error`); 20 phases and 8 agents per phase
+ * (`program_error`, the plan refused); 12 threads per run and the session's 25 live threads (`thread_limit_error`,
+ * at the phase that would pass them); 3600 s per run, or the plan's lower `timeout_seconds` (`timeout_error`). A run
+ * ends with `unknown_error` when one of its agents cannot finish (retries exhausted, budget spent), when the client
+ * archives one of its threads before it reported, or when the session is archived. The agent checks on a run with
+ * `get_workflow_run` and stops it with `stop_workflow_run` (its threads are cut off and terminate).
  */
-
-export const WORKFLOW_TOOL = "start_workflow_run";
-/** Runs of one session that have not ended; one more is refused with `max_workflow_runs_error`. */
-export const MAX_OPEN_WORKFLOW_RUNS = 5;
-/** Phases in one plan, so threads one run can create (each phase runs one thread). */
-export const MAX_WORKFLOW_PHASES = 20;
-
-export interface WorkflowPhase {
-  id: string;
-  name: string;
-  description: string | null;
-  agent: ThreadAgent;
-  task: string;
-  /** The `workflow_run.phase_started` event, once the phase has started. */
-  startedEventId?: string;
-  threadId?: string;
-}
-
-export interface WorkflowRun {
-  id: string;
-  name: string;
-  description: string | null;
-  phases: WorkflowPhase[];
-  /** Index of the phase under way. */
-  current: number;
-  /** Its phase's thread waits without having finished (`workflow_run.status_idle` was the last status). */
-  idle?: boolean;
-  ended: boolean;
-}
-
-export interface WorkflowsState {
-  /** Predefined agents a plan may use, by name (separate from the subagents roster). */
-  roster: RosterEntry[];
-  /** Whether a plan may define agents inline. */
-  inline: boolean;
-  runs: Record<string, WorkflowRun>;
-}
 
 /** What the session's agent may do with workflows, or undefined when they are disabled (or unusable: no agent to run). */
 export function initialWorkflows(agent: SessionAgent): WorkflowsState | undefined {
@@ -65,30 +50,38 @@ export function initialWorkflows(agent: SessionAgent): WorkflowsState | undefine
   return roster.length || inline ? { roster, inline, runs: {} } : undefined;
 }
 
+/** The workflow tools, run by the brain in the transition of the call: each returns the tool's result text. */
+export const WORKFLOW_TOOLS: Record<string, (tx: ThreadTx, input: Record<string, unknown>) => string> = {
+  [START_WORKFLOW_TOOL]: startWorkflowRun,
+  [STOP_WORKFLOW_TOOL]: (tx, input) => {
+    const run = ownRun(tx, input);
+    if (run.ended) throw new ToolError(`workflow run ${run.id} has already ended (${run.result})`);
+    end(tx, run, { type: "stopped" });
+    return JSON.stringify({ workflow_run_id: run.id, result: { type: "stopped" } });
+  },
+  [WORKFLOW_STATUS_TOOL]: (tx, input) => JSON.stringify(runStatus(ownRun(tx, input))),
+};
+
 type RunEvent = EventDraft & { type: `workflow_run.${string}` };
+/** Workflow events belong to the session (primary) stream. */
+const emit = (tx: ThreadTx, draft: RunEvent) => tx.t.emit(draft);
+const workflowsOf = (s: SessionState) => s.threads?.workflows;
+const openSteps = (run: WorkflowRun) => (run.ended ? [] : run.phases[run.current].steps.filter((step) => step.threadId && step.report === undefined));
 
-class RefusedRun extends ToolError {
-  constructor(readonly error: BetaManagedAgentsWorkflowRunErrorObject) {
-    super(error.message);
-  }
-}
-
-/** The `start_workflow_run` tool: validates the plan, creates the run and starts its first phase. Returns the tool's result text. */
-export function startWorkflowRun(tx: ThreadTx, input: Record<string, unknown>): string {
-  const s = tx.t.state;
-  const workflows = s.threads!.workflows!;
+function startWorkflowRun(tx: ThreadTx, input: Record<string, unknown>): string {
+  const workflows = workflowsOf(tx.t.state)!;
   try {
     const open = Object.values(workflows.runs).filter((r) => !r.ended).length;
     if (open >= MAX_OPEN_WORKFLOW_RUNS) {
       throw new RefusedRun({ type: "max_workflow_runs_error", message: `at most ${MAX_OPEN_WORKFLOW_RUNS} workflow runs may be open in a session; wait for one to end` });
     }
-    const run = parsePlan(tx, workflows, input);
+    const run = parsePlan(tx, workflows, input, Date.now());
     workflows.runs[run.id] = run;
     const phases = run.phases.map((p) => ({ id: p.id, name: p.name, description: p.description }));
     emit(tx, { type: "workflow_run.created", workflow_run_id: run.id, name: run.name, description: run.description, phases });
     emit(tx, { type: "workflow_run.status_running", workflow_run_id: run.id });
-    startPhase(tx, run, null);
-    return JSON.stringify({ workflow_run_id: run.id, phases: phases.map((p) => ({ id: p.id, name: p.name })) });
+    startPhase(tx, run, []);
+    return JSON.stringify({ workflow_run_id: run.id, phases: phases.map((p) => ({ id: p.id, name: p.name })), timeout_seconds: run.timeoutSeconds });
   } catch (err) {
     // A run that could not be created is still announced, with no run id, as the contract has it.
     if (err instanceof RefusedRun) emit(tx, { type: "workflow_run.error", workflow_run_id: null, error: err.error });
@@ -96,133 +89,148 @@ export function startWorkflowRun(tx: ThreadTx, input: Record<string, unknown>): 
   }
 }
 
-function parsePlan(tx: ThreadTx, workflows: WorkflowsState, input: Record<string, unknown>): WorkflowRun {
-  const refuse = (message: string) => new RefusedRun({ type: "program_error", message });
-  const phases = input.phases;
-  if (!Array.isArray(phases) || phases.length === 0) throw refuse("phases: a non-empty array of {name, agent, task} is required");
-  if (phases.length > MAX_WORKFLOW_PHASES) throw refuse(`phases: at most ${MAX_WORKFLOW_PHASES} phases per plan`);
-  const parsed = phases.map((raw, i): WorkflowPhase => {
-    const phase = (raw ?? {}) as Record<string, unknown>;
-    if (typeof phase.name !== "string" || !phase.name.trim()) throw refuse(`phases[${i}].name: a non-empty string is required`);
-    if (typeof phase.task !== "string" || !phase.task.trim()) throw refuse(`phases[${i}].task: a non-empty string is required`);
-    let agent: ThreadAgent;
-    try {
-      agent = tx.pick(phase.agent, workflows.roster, workflows.inline);
-    } catch (err) {
-      if (err instanceof ToolError) throw refuse(`phases[${i}].${err.message}`);
-      throw err;
-    }
-    return { id: newId("wfph"), name: phase.name, description: optionalText(phase.description), agent, task: phase.task };
-  });
-  const name = typeof input.name === "string" && input.name.trim() ? input.name : `workflow ${Object.keys(workflows.runs).length + 1}`;
-  return { id: newId("wfrun"), name, description: optionalText(input.description), phases: parsed, current: 0, ended: false };
+/** The run a stop or status call names: one of this session's (a tool error otherwise; no run event). */
+function ownRun(tx: ThreadTx, input: Record<string, unknown>): WorkflowRun {
+  const id = input.workflow_run_id;
+  const run = typeof id === "string" ? workflowsOf(tx.t.state)!.runs[id] : undefined;
+  if (!run) throw new ToolError(`workflow_run_id: no workflow run ${String(id)} in this session`);
+  return run;
 }
 
-const optionalText = (v: unknown) => (typeof v === "string" && v ? v : null);
+function runStatus(run: WorkflowRun) {
+  const phase = (i: number) => (i < run.current || run.phases[i].closed ? "ended" : i === run.current && run.phases[i].startedEventId ? "running" : "pending");
+  return {
+    workflow_run_id: run.id,
+    name: run.name,
+    status: run.ended ? "ended" : run.idle ? "idle" : "running",
+    result: run.result ?? null,
+    seconds_left: run.ended ? null : Math.max(0, Math.round((run.deadline - Date.now()) / 1000)),
+    phases: run.phases.map((p, i) => ({ id: p.id, name: p.name, status: phase(i), agents: p.steps.length, reported: p.steps.filter((s) => s.report !== undefined).length })),
+  };
+}
 
-/** Enters phase `run.current`: announces it and hands its task (and the previous phase's report) to a new thread. */
-function startPhase(tx: ThreadTx, run: WorkflowRun, previous: { name: string; report: string } | null) {
+/** Enters phase `run.current`: announces it and hands each step's task (and the previous phase's reports) to a new thread. */
+function startPhase(tx: ThreadTx, run: WorkflowRun, previous: WorkflowStep[]) {
   const s = tx.t.state;
   const phase = run.phases[run.current];
   const live = liveThreads(s).filter((r) => r.parentId).length;
-  if (live >= MAX_LIVE_THREADS) {
-    return end(tx, run, { type: "error", error: { type: "thread_limit_error", message: `at most ${MAX_LIVE_THREADS} threads may be open in a session at once` } });
+  const limit = (message: string) => end(tx, run, { type: "error", error: { type: "thread_limit_error", message } });
+  if (run.threadsCreated + phase.steps.length > MAX_WORKFLOW_RUN_THREADS) {
+    return limit(`a workflow run may create at most ${MAX_WORKFLOW_RUN_THREADS} threads; phase ${phase.id} needs ${phase.steps.length} more after ${run.threadsCreated}`);
+  }
+  if (live + phase.steps.length > MAX_LIVE_THREADS) {
+    return limit(`at most ${MAX_LIVE_THREADS} threads may be open in a session at once; phase ${phase.id} needs ${phase.steps.length} with ${live} open`);
   }
   phase.startedEventId = emit(tx, { type: "workflow_run.phase_started", workflow_run_id: run.id, workflow_run_phase_id: phase.id });
   const primary = s.threads!.primaryId;
-  phase.threadId = tx.spawn(primary, phase.agent, run.id);
-  const text = previous ? `${phase.task}\n\nReport of the previous phase (${previous.name}):\n${previous.report}` : phase.task;
-  tx.deliver(phase.threadId, primary, [{ type: "text", text }]);
+  const handover = reportsText(`the previous phase (${run.phases[run.current - 1]?.name})`, previous);
+  for (const step of phase.steps) {
+    step.threadId = tx.spawn(primary, step.agent, run.id);
+    run.threadsCreated++;
+    tx.deliver(step.threadId, primary, [{ type: "text", text: previous.length ? `${step.task}\n\n${handover}` : step.task }]);
+  }
 }
 
-/** A run's thread finished its turn (`failed`: it stopped before finishing): the run moves to its next phase, or ends. */
+/** "Report of X:\n..." for one step; numbered, with each agent's name, for several. */
+function reportsText(of: string, steps: WorkflowStep[]): string {
+  if (steps.length === 1) return `Report of ${of}:\n${steps[0].report}`;
+  return `Reports of ${of}, one per agent:\n\n` + steps.map((step, i) => `[${i + 1}] ${step.agent.name}:\n${step.report}`).join("\n\n");
+}
+
+/** A run's thread finished its turn (`failed`: it stopped before finishing): its step is done; the phase ends with its last step. */
 export function workflowThreadReported(tx: ThreadTx, threadId: string, report: string, failed: string | null) {
-  const s = tx.t.state;
-  const runId = s.threads!.byId[threadId].workflowRunId!;
-  const run = s.threads!.workflows?.runs[runId];
-  const phase = run?.phases[run.current];
-  // A follow-up turn of a thread whose phase is over (or of an ended run) changes nothing.
-  if (!run || run.ended || phase?.threadId !== threadId) return;
+  const found = stepOf(tx.t.state, threadId);
+  // A follow-up turn of a thread whose step is over (or of an ended run) changes nothing.
+  if (!found || found.step.report !== undefined) return;
+  const { run, step } = found;
+  step.report = report;
+  step.waiting = false;
+  const phase = run.phases[run.current];
+  if (failed) return end(tx, run, { type: "error", error: { type: "unknown_error", message: `an agent of phase ${phase.id} stopped before finishing: ${failed}` } });
+  if (phase.steps.some((other) => other.report === undefined)) return follow(tx, run);
   closePhase(tx, run);
-  if (failed) return end(tx, run, { type: "error", error: { type: "unknown_error", message: `phase ${phase.id} stopped before finishing: ${failed}` } }, threadId, report);
   if (run.current + 1 < run.phases.length) {
     run.current++;
-    return startPhase(tx, run, { name: phase.name, report });
+    return startPhase(tx, run, phase.steps);
   }
-  end(tx, run, { type: "completed" }, threadId, report);
+  end(tx, run, { type: "completed" }, { from: threadId, text: reportsText("its last phase", phase.steps) });
 }
 
-/** The run of thread `threadId` follows its phase's thread: idle while it waits unfinished, running when it runs again. */
-export function workflowThreadStatus(tx: ThreadTx, threadId: string, moved: { ran: boolean; idle: boolean }) {
-  const s = tx.t.state;
-  const run = s.threads!.workflows?.runs[s.threads!.byId[threadId].workflowRunId!];
-  if (!run || run.ended || run.phases[run.current].threadId !== threadId) return;
-  if (moved.ran && run.idle) {
-    run.idle = false;
-    emit(tx, { type: "workflow_run.status_running", workflow_run_id: run.id });
+/** A run's thread moved: the run idles while every open step's thread waits unfinished, and runs again when one runs. */
+export function workflowThreadStatus(tx: ThreadTx, threadId: string, moved: { ran: boolean; idle: boolean; terminated: boolean }) {
+  const found = stepOf(tx.t.state, threadId);
+  if (!found || found.step.report !== undefined) return;
+  const { run, step } = found;
+  if (moved.terminated) {
+    // Archived by the client before it reported: the phase can never end.
+    return end(tx, run, { type: "error", error: { type: "unknown_error", message: `a thread of phase ${run.phases[run.current].id} ended before it reported` } });
   }
-  if (moved.idle && !run.idle) {
-    run.idle = true;
-    emit(tx, { type: "workflow_run.status_idle", workflow_run_id: run.id });
-  }
+  if (moved.ran) step.waiting = false;
+  if (moved.idle) step.waiting = true;
+  follow(tx, run);
+}
+
+function follow(tx: ThreadTx, run: WorkflowRun) {
+  const open = openSteps(run);
+  const idle = open.length > 0 && open.every((step) => step.waiting);
+  if (idle === Boolean(run.idle)) return;
+  run.idle = idle;
+  emit(tx, { type: idle ? "workflow_run.status_idle" : "workflow_run.status_running", workflow_run_id: run.id });
+}
+
+/** The open run and step of the current phase that thread `threadId` works on. */
+function stepOf(s: SessionState, threadId: string): { run: WorkflowRun; step: WorkflowStep } | undefined {
+  const run = workflowsOf(s)?.runs[s.threads!.byId[threadId].workflowRunId!];
+  const step = run && !run.ended ? run.phases[run.current].steps.find((st) => st.threadId === threadId) : undefined;
+  return step ? { run: run!, step } : undefined;
 }
 
 function closePhase(tx: ThreadTx, run: WorkflowRun) {
   const phase = run.phases[run.current];
-  if (!phase.startedEventId) return;
+  if (!phase.startedEventId || phase.closed) return;
+  phase.closed = true;
   emit(tx, { type: "workflow_run.phase_ended", workflow_run_id: run.id, workflow_run_phase_id: phase.id, phase_started_id: phase.startedEventId });
 }
 
-/** Ends the run: its error (if any), its end, and its outcome to the primary thread, which started it. */
-function end(tx: ThreadTx, run: WorkflowRun, result: BetaManagedAgentsWorkflowRunResult, from?: string, report?: string) {
+/**
+ * Ends the run: the threads still working on it stop, its phase closes, then its error (if any) and its end. The
+ * outcome goes to the primary thread, which started it, unless the agent stopped it itself (or the session is
+ * being archived: `quiet`, nothing may start a turn).
+ */
+function end(tx: ThreadTx, run: WorkflowRun, result: BetaManagedAgentsWorkflowRunResult, last?: { from: string; text: string }, quiet = false) {
+  const working = openSteps(run);
   run.ended = true;
+  run.result = result.type;
+  for (const step of working) tx.terminate(step.threadId!, "The workflow run ended before this tool call completed.");
+  closePhase(tx, run);
   if (result.type === "error") emit(tx, { type: "workflow_run.error", workflow_run_id: run.id, error: result.error });
   emit(tx, { type: "workflow_run.status_ended", workflow_run_id: run.id, result });
+  if (result.type === "stopped" || quiet) return;
   const primary = tx.t.state.threads!.primaryId;
   const outcome = result.type === "error" ? `ended with ${result.error.type}: ${result.error.message}` : result.type;
-  const text = `Workflow run ${run.id} (${run.name}) ${outcome}.` + (report ? `\n\nReport of its last phase:\n${report}` : "");
-  // From the last phase's thread when there was one, so the primary reads it as that agent's report.
-  tx.deliver(primary, from ?? primary, [{ type: "text", text }]);
+  const text = `Workflow run ${run.id} (${run.name}) ${outcome}.` + (last ? `\n\n${last.text}` : "");
+  // From the last reporting thread when there was one, so the primary reads it as that agent's report.
+  tx.deliver(primary, last?.from ?? primary, [{ type: "text", text }]);
 }
 
-/** Workflow events belong to the session (primary) stream. */
-const emit = (tx: ThreadTx, draft: RunEvent) => tx.t.emit(draft);
+/** Epoch ms of the earliest time limit of the session's open runs, or null. */
+export function nextWorkflowDeadline(s: SessionState): number | null {
+  const open = Object.values(workflowsOf(s)?.runs ?? {}).filter((r) => !r.ended);
+  return open.length ? Math.min(...open.map((r) => r.deadline)) : null;
+}
 
-/** What the primary thread's model is offered to start a run. */
-export const WORKFLOW_TOOL_DEFINITION: Anthropic.Tool = {
-  name: WORKFLOW_TOOL,
-  description:
-    "Start a workflow run: background work that carries out a plan of phases in order, each phase by one agent in a thread " +
-    "of its own. A phase's agent gets its task and the previous phase's report. Returns at once with the run's " +
-    "workflow_run_id; the last phase's report arrives later as a message. Agents see nothing of your conversation but " +
-    "their task, so include every path, constraint and the report format each needs.",
-  input_schema: {
-    type: "object",
-    properties: {
-      name: { type: "string", description: "A short name for the run." },
-      description: { type: "string" },
-      phases: {
-        type: "array",
-        description: `The plan, in order (at most ${MAX_WORKFLOW_PHASES} phases).`,
-        items: {
-          type: "object",
-          properties: {
-            name: { type: "string" },
-            description: { type: "string" },
-            agent: {
-              description: "A predefined agent's name or, where allowed, an inline agent {name, system, description}.",
-              anyOf: [
-                { type: "string" },
-                { type: "object", properties: { name: { type: "string" }, system: { type: "string" }, description: { type: "string" } }, required: ["name"] },
-              ],
-            },
-            task: { type: "string" },
-          },
-          required: ["name", "agent", "task"],
-        },
-      },
-    },
-    required: ["phases"],
-  },
-};
+/** Ends every open run whose time limit has passed (`timeout_error`). */
+export function expireWorkflowRuns(tx: ThreadTx, now: number) {
+  for (const run of Object.values(workflowsOf(tx.t.state)?.runs ?? {})) {
+    if (run.ended || run.deadline > now) continue;
+    const error: BetaManagedAgentsWorkflowRunErrorObject = { type: "timeout_error", message: `the run reached its time limit of ${run.timeoutSeconds} seconds` };
+    end(tx, run, { type: "error", error });
+  }
+}
 
+/** The session is being archived: its open runs end with it, and their threads stop. */
+export function endWorkflowRunsOnArchive(tx: ThreadTx) {
+  for (const run of Object.values(workflowsOf(tx.t.state)?.runs ?? {})) {
+    if (!run.ended) end(tx, run, { type: "error", error: { type: "unknown_error", message: "the session was archived" } }, undefined, true);
+  }
+}
