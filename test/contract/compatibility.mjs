@@ -174,8 +174,8 @@ export const EVENTS = {
   "session.updated": { status: "produced" },
   "session.deleted": { status: "produced" },
   "session.usage": {
-    status: "not_produced",
-    why: "Usage is on `sessions.retrieve` and on each `span.model_request_end`; periodic `session.usage` snapshots are not emitted yet.",
+    status: "produced",
+    note: "One snapshot immediately before every `session.status_idle` (stored, so `events.list` has it too): the session's cumulative tokens, `list_cost` and `active_seconds` as `sessions.retrieve` reports them, and its budget. No snapshots mid-turn; `server_tool_use` is not tracked.",
   },
   "span.model_request_start": { status: "produced" },
   "span.model_request_end": { status: "produced" },
