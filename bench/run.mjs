@@ -19,6 +19,7 @@ import { turnOverhead } from "./turn-overhead.mjs";
 import { startFloor } from "./lib/floor-stack.mjs";
 import { versusFloor } from "./versus-floor.mjs";
 import { handsConcurrency } from "./hands-concurrency.mjs";
+import { DEFAULT_MAX_LOOPS, DEFAULT_MIN_LOOPS } from "../scripts/local-workers.mjs";
 import { loadVersusFloor } from "./load-versus-floor.mjs";
 
 const args = parseArgs();
@@ -45,7 +46,7 @@ const benches = {
   fanout: (stack) => fanout(stack, { rounds: num(args, "rounds", 30) }),
   load: (stack) =>
     load(stack, { concurrency: num(args, "concurrency", 200), turns: num(args, "turns", 5), turnTimeoutS: num(args, "turn-timeout", 120) }),
-  hands: (stack) => handsConcurrency(stack, { sessions: num(args, "hands-sessions", 10), loops: num(args, "loops", 10) }),
+  hands: (stack) => handsConcurrency(stack, { sessions: num(args, "hands-sessions", 10), min: num(args, "loops", DEFAULT_MIN_LOOPS), max: num(args, "max-loops", DEFAULT_MAX_LOOPS) }),
   tools: (stack) => toolRoundTrip(stack, { samples: num(args, "tool-samples", 30) }),
   // Last: it leaves N sessions behind, which the others should not run on.
   scale: (stack) =>

@@ -16,7 +16,7 @@ export async function toolRoundTrip(stack, { samples = 30 } = {}) {
   }
   const { environment, agent, environmentKey } = await selfHostedSetup(t.client, "tools");
   const arrivals = new Map();
-  const stop = startWorker(stack, {
+  const { stop } = startWorker(stack, {
     environmentId: environment.id,
     environmentKey,
     onToolUse: (id, at) => arrivals.set(id, at),

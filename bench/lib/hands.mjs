@@ -35,11 +35,11 @@ export async function selfHostedSetup(client, name) {
 }
 
 /**
- * Runs the official EnvironmentWorker in this process, in `loops` loops (scripts/local-workers.mjs, as `npm start`
- * does), with a `bash` tool that notes when each tool use reaches it (`onToolUse(toolUseId, wallClockMs)`) and
- * answers after `runMs`. Returns a stop function.
+ * Runs the official EnvironmentWorker in this process, as `npm start` does: an elastic pool of `min`..`max` loops
+ * (scripts/local-workers.mjs), with a `bash` tool that notes when each tool use reaches it (`onToolUse(toolUseId, wallClockMs)`) and
+ * answers after `runMs`. Returns the pool (`stop()`, `peak()`, `served()`).
  */
-export function startWorker(stack, { environmentId, environmentKey, onToolUse = () => {}, runMs = 0, maxIdleMs = 60_000, loops = 1 }) {
+export function startWorker(stack, { environmentId, environmentKey, onToolUse = () => {}, runMs = 0, maxIdleMs = 60_000, min = 1, max = min }) {
   const bash = {
     name: "bash",
     description: "Runs a shell command (benchmark stand-in: records arrival, runs nothing)",
@@ -57,10 +57,12 @@ export function startWorker(stack, { environmentId, environmentKey, onToolUse = 
     environmentKey,
     workdir: mkdtempSync(path.join(tmpdir(), "ma-bench-worker-")),
     tools: [bash],
-    loops,
+    min,
+    max,
     maxIdleMs,
     memorySyncIntervalMs: null,
     logLevel: "off",
+    onScale: process.env.POOL_TRACE ? (e) => console.log(Math.round(performance.now()), "pool", e.size, e.reason) : undefined,
   });
-  return workers.stop;
+  return workers;
 }
