@@ -82,7 +82,8 @@ export function startLocalWorkers({
   function onClaim(id, loop) {
     loop.state = "serving";
     served.set(id, (served.get(id) ?? 0) + 1);
-    if (readyCount() === 0) grow(1, "an item was claimed and no other loop is polling");
+    // One loop at once when none is left polling, unless a `depth` answer is on its way (it counts this item).
+    if (readyCount() === 0 && !toppingUp) grow(1, "an item was claimed and no other loop is polling");
     void topUp();
   }
 
@@ -98,7 +99,9 @@ export function startLocalWorkers({
     try {
       const { depth } = await statsClient.beta.environments.work.stats(environmentId);
       // Loops started while the answer was on its way may have claimed some of those items already.
-      grow(depth - readyCount() - (next - startedBefore), `${depth} items queued`);
+      const deficit = depth - readyCount() - (next - startedBefore);
+      // And never leave the pool without a polling loop: it is the lookout for the next item.
+      grow(Math.max(deficit, readyCount() === 0 ? 1 : 0), `${depth} items queued`);
     } catch {
       // the next claim asks again
     } finally {
