@@ -5,18 +5,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { startLocalWorkers } from "../../scripts/local-workers.mjs";
+import { BETA, baseURL, client, stops, waitFor } from "./stack";
 
-const baseURL = inject("baseURL");
-const BETA = { "anthropic-beta": "managed-agents-2026-04-01" };
-const client = new Anthropic({ baseURL, apiKey: inject("apiKey"), maxRetries: 0, logLevel: "off" });
 const workdir = mkdtempSync(path.join(tmpdir(), "ma-e2e-pool-"));
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
-const pools = [];
-afterEach(async () => {
-  for (const pool of pools.splice(0)) await pool.stop();
-});
 
 async function selfHosted(name) {
   const environment = await client.beta.environments.create({ name: `${name}-${Date.now()}`, config: { type: "self_hosted" } });
@@ -38,18 +32,8 @@ function startPool(setup, options) {
     onError: (err) => errors.push(err),
     ...options,
   });
-  pools.push(pool);
+  stops.push(pool.stop);
   return { pool, scaled, errors };
-}
-
-async function waitFor(probe, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** A session whose agent runs one bash command through the pool; resolves its events once the turn has ended. */
