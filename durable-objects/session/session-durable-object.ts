@@ -23,9 +23,8 @@ import {
   initialTurn,
   retryDue,
   Transition,
-  updateConfig,
-  type ConfigPatch,
 } from "./session-state";
+import { updateConfig, type ConfigPatch } from "./session-config";
 import { StateStore } from "./state-store";
 import { ThreadRunner } from "./thread-runner";
 import { threadOwnView } from "./thread-view";

@@ -6,7 +6,9 @@ import type {
 } from "@anthropic-ai/sdk/resources/beta/sessions/threads";
 import { newId } from "../../src/lib/ids";
 import { primaryThreadId } from "./thread-view";
-import { acceptUserEvents, cutTurn, initialTurn, Transition, userBlocking } from "./session-state";
+import { acceptUserEvents, initialTurn, Transition, userBlocking } from "./session-state";
+import { cutTurn } from "./turn-cut";
+import { addUsageDelta } from "./usage-totals";
 import type { ModelUsage } from "./model-call";
 import { ToolError } from "./tool-error";
 import { initialWorkflows, nextWorkflowDeadline, WORKFLOW_TOOLS, workflowThreadReported, workflowThreadStatus, type WorkflowsState } from "./workflows";
@@ -19,7 +21,6 @@ import {
   type SessionAgent,
   type SessionState,
   type SessionStatus,
-  type SessionUsage,
   type TurnState,
   type UserEventParams,
 } from "./types";
@@ -508,18 +509,6 @@ export const liveThreads = (s: SessionState) => Object.values(s.threads!.byId).f
 
 /** Phases of every live thread's turn (the runner schedules by them). */
 export const threadTurns = (s: SessionState) => liveThreads(s).map((r) => ({ id: r.id, turn: turnOf(s, r.id) }));
-
-function addUsageDelta(total: SessionUsage, before: SessionUsage, after: SessionUsage) {
-  const d = (k: "input_tokens" | "output_tokens" | "cache_read_input_tokens") => (after[k] ?? 0) - (before[k] ?? 0);
-  total.input_tokens = (total.input_tokens ?? 0) + d("input_tokens");
-  total.output_tokens = (total.output_tokens ?? 0) + d("output_tokens");
-  total.cache_read_input_tokens = (total.cache_read_input_tokens ?? 0) + d("cache_read_input_tokens");
-  const c = (u: SessionUsage, k: "ephemeral_1h_input_tokens" | "ephemeral_5m_input_tokens") => u.cache_creation?.[k] ?? 0;
-  total.cache_creation = {
-    ephemeral_1h_input_tokens: c(total, "ephemeral_1h_input_tokens") + c(after, "ephemeral_1h_input_tokens") - c(before, "ephemeral_1h_input_tokens"),
-    ephemeral_5m_input_tokens: c(total, "ephemeral_5m_input_tokens") + c(after, "ephemeral_5m_input_tokens") - c(before, "ephemeral_5m_input_tokens"),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Rendering (`sessions.threads.*`).
