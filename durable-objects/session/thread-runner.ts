@@ -8,7 +8,8 @@ import { runMcpToolUses } from "./mcp/run";
 import { runServerToolUses } from "./web-fetch";
 import type { ModelCall } from "./model-call";
 import { MAX_MODEL_CALLS_PER_TURN, retryDue, type Transition } from "./session-state";
-import { threadTurns, threadView, ThreadTx } from "./threads";
+import { threadTurns, threadView } from "./thread-state";
+import { ThreadTx } from "./threads";
 import { expireWorkflowRuns, nextWorkflowDeadline, WORKFLOW_TOOL_DEFINITIONS } from "./workflows";
 import type { PendingToolUse, SessionEvent, SessionState, StoredEvent, UserEventParams } from "./types";
 

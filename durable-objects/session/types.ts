@@ -1,5 +1,5 @@
 import type { OutcomeState } from "./outcomes";
-import type { ThreadsState } from "./threads";
+import type { ThreadsState } from "./thread-state";
 import type {
   BetaManagedAgentsSessionEvent,
   BetaManagedAgentsEventParams,
