@@ -1,9 +1,11 @@
 import type { BetaManagedAgentsSessionThread, BetaManagedAgentsSessionThreadStatus } from "@anthropic-ai/sdk/resources/beta/sessions/threads";
+import { decodeCursor, encodeCursor } from "../../src/lib/pagination";
+import type { LogScope } from "./event-log";
 import { primaryThreadId } from "./thread-view";
 import type { ThreadRecord } from "./thread-state";
-import type { SessionState } from "./types";
+import { fail, ok, type RpcResult, type SessionState } from "./types";
 
-/** Threads as `sessions.threads.*` render them; a single-agent session shows its primary thread only. */
+/** Threads as `sessions.threads.*` render and page them; a single-agent session shows its primary thread only. */
 
 export function threadJson(s: SessionState, id: string, now = Date.now()): BetaManagedAgentsSessionThread {
   const primaryId = primaryThreadId(s.sessionId);
@@ -53,3 +55,24 @@ export function threadsPage(s: SessionState, query: ThreadListQuery, after?: str
 }
 
 export const hasThread = (s: SessionState, id: string) => threadIds(s).includes(id);
+
+/** `sessions.threads.list`: the cursor must name one of the session's threads. */
+export function threadListPage(s: SessionState, query: ThreadListQuery): RpcResult<{ data: BetaManagedAgentsSessionThread[]; next_page: string | null }> {
+  let after: string | undefined;
+  if (query.page) {
+    try {
+      after = decodeCursor(query.page).after;
+    } catch {
+      return fail("invalid_request_error", "page: invalid page cursor");
+    }
+    if (!hasThread(s, after)) return fail("invalid_request_error", "page: invalid page cursor");
+  }
+  const { data, last } = threadsPage(s, query, after);
+  return ok({ data, next_page: last ? encodeCursor({ after: last, order: "asc" }) : null });
+}
+
+/** A thread's part of the log: the primary's is the session's own view; a child's, its own events. `null`: no such thread. */
+export function threadScope(s: SessionState, threadId: string): LogScope | undefined | null {
+  if (!hasThread(s, threadId)) return null;
+  return threadId === primaryThreadId(s.sessionId) ? undefined : { kind: "thread", thread: threadId };
+}
