@@ -116,7 +116,7 @@ export interface SessionState extends Lifecycle {
   listCostNano?: number;
   /** Outcomes defined so far, the open one last (outcomes.ts). */
   outcomes?: OutcomeState[];
-  /** A multiagent session's threads (threads.ts); absent for a single-agent session. */
+  /** A multiagent session's threads (thread-state.ts); absent for a single-agent session. */
   threads?: ThreadsState;
 }
 
