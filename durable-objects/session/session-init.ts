@@ -6,7 +6,7 @@ import type { SessionState, UserEventParams } from "./types";
 /** What `sessions.create` hands the new session's object: its identity and configuration, then its first events. */
 export type InitInput = Pick<
   SessionState,
-  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget"
+  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget" | "memoryMounts"
 > & { initialEvents?: UserEventParams[]; maxEvents?: number };
 
 /** A new session's state: idle, nothing used, and the threads its agent may spawn (none for a single agent). */
@@ -28,6 +28,7 @@ export function newSessionState(input: InitInput): SessionState {
     turn: initialTurn(),
     mirrorSeq: 0,
     budget: input.budget ?? null,
+    ...(input.memoryMounts?.length ? { memoryMounts: input.memoryMounts } : {}),
   };
   state.threads = initialThreads(state);
   return state;
