@@ -262,6 +262,7 @@ export class ThreadTx {
     deliverMessage(this, to, from, content);
   }
 }
+
 /** Events the client answers, or sent itself, on a child thread's behalf. */
 function needsClient(draft: EventDraft): boolean {
   switch (draft.type) {
