@@ -1,0 +1,33 @@
+import releaseSync from "@jitl/quickjs-wasmfile-release-sync";
+// The engine's WebAssembly, compiled at upload (Workers forbid compiling code at run time: no eval, no new Function).
+// A path, not the package's "./wasm" export: wrangler and the test pool pick their wasm loader by the ".wasm" ending.
+import quickjsWasm from "../../../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm";
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
+
+/**
+ * The sandboxed JavaScript engine workflow programs run in: QuickJS compiled to WebAssembly, one instance per
+ * isolate. Instantiating it is asynchronous, but a program runs inside a state transition, which is synchronous;
+ * so the session's runner loads it (`loadProgramEngine`) before any transition of a session that may run
+ * workflows, and the transition takes it as loaded (`programEngine`).
+ */
+
+let engine: QuickJSWASMModule | undefined;
+let loading: Promise<QuickJSWASMModule> | undefined;
+
+export function loadProgramEngine(): Promise<QuickJSWASMModule> {
+  if (engine) return Promise.resolve(engine);
+  loading ??= newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: quickjsWasm })).then(
+    (loaded) => (engine = loaded),
+    (err) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
+}
+
+/** The loaded engine; the caller's runner awaited `loadProgramEngine` first. */
+export function programEngine(): QuickJSWASMModule {
+  if (!engine) throw new Error("the workflow program engine is not loaded (loadProgramEngine was not awaited)");
+  return engine;
+}
