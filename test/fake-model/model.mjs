@@ -262,6 +262,7 @@ function buildResponse(body, directives, step, stepCount, prompt, paused = new S
     ...directives.filter((d) => d.kind === "tool"),
     ...directives.filter((d) => d.kind === "spawn" || d.kind === "message").map((d) => delegation(d, body.messages)),
     ...directives.filter((d) => d.kind === "workflow").map(workflowPlan),
+    ...directives.filter((d) => d.kind === "program").map(workflowProgram),
     ...directives.filter((d) => d.kind === "stop_workflow" || d.kind === "workflow_status").map((d) => workflowCall(d, body.messages)),
   ];
   let text;
@@ -393,6 +394,24 @@ function workflowPlan(d) {
     });
   const plan = { name, ...(timeout ? { timeout_seconds: Number(timeout[1]) } : {}), phases };
   return { kind: "tool", arg: `start_workflow_run ${JSON.stringify(plan)}` };
+}
+
+/**
+ * `[[program:RunName timeout=5 <JavaScript>]]` as a `start_workflow_run` call with that program (the body of an
+ * async function using `agent({name, task})` and `phase(name, fn)`); `timeout=N` (optional) is the run's
+ * `timeout_seconds`. `{{`/`}}` in the source become `[[`/`]]`, so each agent's task can carry directives of its own
+ * (write `} }` where the code itself closes two braces).
+ * @param {Directive} d @returns {Directive}
+ */
+function workflowProgram(d) {
+  const space = d.arg.search(/\s/);
+  const name = space === -1 ? d.arg : d.arg.slice(0, space);
+  let program = space === -1 ? "" : d.arg.slice(space + 1).trim();
+  const timeout = program.match(/^timeout=(\d+)\s+/);
+  if (timeout) program = program.slice(timeout[0].length);
+  program = program.replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]");
+  const input = { name, ...(timeout ? { timeout_seconds: Number(timeout[1]) } : {}), program };
+  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify(input)}` };
 }
 
 /**

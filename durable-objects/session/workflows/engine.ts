@@ -12,18 +12,16 @@ import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } f
  */
 
 let engine: QuickJSWASMModule | undefined;
-let loading: Promise<QuickJSWASMModule> | undefined;
 
-export function loadProgramEngine(): Promise<QuickJSWASMModule> {
-  if (engine) return Promise.resolve(engine);
-  loading ??= newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: quickjsWasm })).then(
-    (loaded) => (engine = loaded),
-    (err) => {
-      loading = undefined;
-      throw err;
-    },
-  );
-  return loading;
+/**
+ * Loads the engine unless loaded. Each caller that finds it missing loads its own (a few milliseconds, until the
+ * first is done): a promise from another request's context cannot be awaited in a Worker.
+ */
+export async function loadProgramEngine(): Promise<QuickJSWASMModule> {
+  if (engine) return engine;
+  const loaded = await newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: quickjsWasm }));
+  engine ??= loaded;
+  return engine;
 }
 
 /** The loaded engine; the caller's runner awaited `loadProgramEngine` first. */

@@ -104,7 +104,7 @@ export function replay(run: WorkflowRun, resolve: (spec: Record<string, unknown>
           if (jobs.value === 0) break;
         }
         if (limit) return limit;
-        return settled(vm, promise);
+        return settled(vm, promise, steps);
       } finally {
         promise.dispose();
       }
@@ -126,14 +126,11 @@ function callOf(spec: unknown, resolve: (spec: Record<string, unknown>) => Threa
   }
 }
 
-function settled(vm: QuickJSContext, promise: QuickJSHandle): ReplayOutcome {
+function settled(vm: QuickJSContext, promise: QuickJSHandle, steps: number): ReplayOutcome {
   const state = vm.getPromiseState(promise);
   if (state.type === "pending") return { type: "waiting" };
-  if (state.type === "rejected") {
-    const message = errorText(vm, state.error);
-    state.error.dispose();
-    return { type: "failed", message: `the program threw ${message}` };
-  }
+  // A limit hit inside an async function rejects its promise rather than stopping the job queue.
+  if (state.type === "rejected") return failed(vm, state.error, steps);
   const value = vm.dump(state.value) as unknown;
   state.value.dispose();
   const text = typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value);
