@@ -1,4 +1,6 @@
-import releaseSync from "@jitl/quickjs-wasmfile-release-sync";
+import type { QuickJSSyncVariant } from "@jitl/quickjs-ffi-types";
+import moduleLoader from "@jitl/quickjs-wasmfile-release-sync/emscripten-module";
+import { QuickJSFFI } from "@jitl/quickjs-wasmfile-release-sync/ffi";
 // The engine's WebAssembly, compiled at upload (Workers forbid compiling code at run time: no eval, no new Function).
 // A path, not the package's "./wasm" export: wrangler and the test pool pick their wasm loader by the ".wasm" ending.
 import quickjsWasm from "../../../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm";
@@ -10,6 +12,9 @@ import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } f
  * so the session's runner loads it (`loadProgramEngine`) before any transition of a session that may run
  * workflows, and the transition takes it as loaded (`programEngine`).
  */
+
+/** The release build's parts imported up front: the package's own variant imports them dynamically, per load. */
+const releaseSync: QuickJSSyncVariant = { type: "sync", importFFI: async () => QuickJSFFI, importModuleLoader: async () => moduleLoader };
 
 let engine: QuickJSWASMModule | undefined;
 
