@@ -58,6 +58,32 @@ describe("workflow programs", () => {
     expect(answersOf(events).at(-1)).toContain('{"count":4,"verdict":"reduced"}');
   });
 
+  it("runs at most 8 of a run's agents at once: later calls wait for a report; declared phases are announced up front", async () => {
+    const input = {
+      name: "wide",
+      phases: [{ name: "Read", description: "ten readers" }, { name: "Sum" }],
+      program: 'const r = await phase("Read", () => Promise.all([...Array(10).keys()].map((i) => agent({ name: "Worker", task: "reader " + i })))); return await phase("Sum", async () => r.length + " reports");',
+    };
+    const fixture = await workflowSession();
+    const { client, session } = fixture;
+    await client.beta.sessions.events.send(session.id, { events: [say(`[[tool:start_workflow_run ${JSON.stringify(input)}]]`)] });
+    const { events, threads } = await settled(client, session.id);
+    const [created] = ofType(events, "workflow_run.created");
+    expect(created.phases).toEqual([
+      { id: expect.any(String), name: "Read", description: "ten readers" },
+      { id: expect.any(String), name: "Sum", description: null },
+    ]);
+    expect(ofType(events, "workflow_run.phase_started").map((e) => e.workflow_run_phase_id)).toEqual(created.phases.map((p) => p.id));
+    expect(childThreads(threads)).toHaveLength(10);
+    // The 9th thread was created only once one of the first 8 had finished its turn.
+    const at = (id: string) => events.findIndex((e) => e.id === id);
+    const spawned = ofType(events, "session.thread_created").map((e) => at(e.id));
+    const firstDone = events.findIndex((e) => e.type === "session.thread_status_idle");
+    expect(firstDone).toBeGreaterThan(spawned[7]);
+    expect(spawned[8]).toBeGreaterThan(firstDone);
+    expect(answersOf(events).at(-1)).toContain("10 reports");
+  });
+
   it("branches on an agent's result: only the branch the program chose runs", async () => {
     const program = `
       const answer = await agent({ name: "Worker", task: "Is it ready? {{text:yes, ready}}" });
