@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { collect } from "./helpers/assertions";
 import { expectWellFormedLog, modelRequests, say, types, waitForIdle } from "./helpers/sessions";
-import { answersOf, childThreads, crash, ofType, runEvents, settled, stubOf, threadsOf, workflowSession } from "./helpers/workflows";
+import { answersOf, childThreads, crash, ofType, RUN_OF_TWO_PHASES, runEvents, settled, stubOf, threadsOf, workflowSession } from "./helpers/workflows";
 
 /** Starts a run of `program` (the fake model's `[[program:...]]` directive) in a fresh workflow session. */
 async function runProgram(name: string, program: string, timeout?: number) {
@@ -26,15 +26,7 @@ describe("workflow programs", () => {
     const { client, session } = await runProgram("fan", program);
     const { events, threads } = await settled(client, session.id);
     expectWellFormedLog(events);
-    expect(types(runEvents(events))).toEqual([
-      "workflow_run.created",
-      "workflow_run.status_running",
-      "workflow_run.phase_started",
-      "workflow_run.phase_ended",
-      "workflow_run.phase_started",
-      "workflow_run.phase_ended",
-      "workflow_run.status_ended",
-    ]);
+    expect(types(runEvents(events))).toEqual(RUN_OF_TWO_PHASES);
     // The program declared no phases: created knew the one it entered before its first wait.
     expect(ofType(events, "workflow_run.created")[0].phases.map((p) => p.name)).toEqual(["Read"]);
     const [read, reduce] = ofType(events, "workflow_run.phase_started");
@@ -109,11 +101,19 @@ describe("workflow programs", () => {
     expect(answersOf(events).at(-1)).toContain("ended with program_error");
   });
 
-  it("a program that loops forever ends with program_error at its CPU limit; one that is not JavaScript is refused", async () => {
+  it("a program that loops forever, eats memory or recurses without end ends with program_error at that limit; one that is not JavaScript is refused", async () => {
     const { client, session } = await runProgram("spin", `await phase("Spin", async () => { while (true) {} });`);
     const { events } = await settled(client, session.id);
     expect(types(runEvents(events))).toEqual(["workflow_run.created", "workflow_run.status_running", "workflow_run.phase_started", "workflow_run.phase_ended", "workflow_run.error", "workflow_run.status_ended"]);
     expect(ofType(events, "workflow_run.error")[0].error).toEqual({ type: "program_error", message: expect.stringContaining("CPU limit") });
+
+    const hungry = await runProgram("hungry", `const all = []; while (true) all.push("x".repeat(1000000) + all.length);`);
+    const ate = await settled(hungry.client, hungry.session.id);
+    expect(ofType(ate.events, "workflow_run.error")[0].error).toEqual({ type: "program_error", message: expect.stringContaining("memory limit of 16777216 bytes") });
+
+    const deep = await runProgram("deep", `const down = (n) => [n].map((x) => down(x + 1))[0]; return down(0);`);
+    const fell = await settled(deep.client, deep.session.id);
+    expect(ofType(fell.events, "workflow_run.error")[0].error).toEqual({ type: "program_error", message: expect.stringContaining("stack limit of 131072 bytes") });
 
     const broken = await runProgram("broken", "return agent({ name: ");
     const refused = await waitForIdle(broken.client, broken.session.id);

@@ -7,7 +7,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/beta/sessions/events";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { answersOf, childThreads, crash, crashWhileWorking, ofType, runEvents, settled, stubOf, threadsOf, workflowSession } from "./helpers/workflows";
+import { answersOf, childThreads, crash, crashWhileWorking, ofType, RUN_OF_TWO_PHASES, runEvents, settled, stubOf, threadsOf, workflowSession } from "./helpers/workflows";
 import { collect } from "./helpers/assertions";
 import { allEvents, expectWellFormedLog, lookupTool, modelRequests, say, types, waitForIdle } from "./helpers/sessions";
 
@@ -21,15 +21,6 @@ const ENDED_IN_ERROR_AFTER_ONE_PHASE = [
   "workflow_run.status_ended",
 ];
 
-const RUN_OF_TWO_PHASES = [
-  "workflow_run.created",
-  "workflow_run.status_running",
-  "workflow_run.phase_started",
-  "workflow_run.phase_ended",
-  "workflow_run.phase_started",
-  "workflow_run.phase_ended",
-  "workflow_run.status_ended",
-];
 
 describe("workflow runs", () => {
   it("runs a plan's phases in order, each in a thread of its agent, the previous report handed on, the last one back to the agent", async () => {

@@ -48,7 +48,7 @@ export { loadProgramEngine } from "./workflows/engine";
  * Limits (workflows/plan.ts): 5 open runs (`max_workflow_runs_error`); a program of 100,000 characters that
  * compiles, 20 declared phases (`program_error`, the run refused); 100 agent calls per run (`thread_limit_error`),
  * 8 of them working at once and the session's 25 live threads (more wait for a slot; `thread_limit_error` if the
- * run has none and can get none); per replay 400 interpreter slices of CPU, 16 MiB of heap, 512 KiB of stack
+ * run has none and can get none); per replay 400 interpreter slices of CPU, 16 MiB of heap, 128 KiB of stack
  * (`program_error` naming the limit); 3600 s per run, or the input's lower `timeout_seconds` (`timeout_error`).
  * A run ends with `unknown_error` when one of its agents cannot finish (retries exhausted, budget spent), when the
  * client archives one of its threads before it reported, or when the session is archived. The agent checks on a

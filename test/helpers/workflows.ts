@@ -71,3 +71,14 @@ export const ofType = <T extends Event["type"]>(events: Event[], type: T) => eve
 export const answersOf = (events: Event[]) => ofType(events, "agent.message").map((e) => (e.content[0] as { text: string }).text);
 export const childThreads = (threads: Awaited<ReturnType<typeof threadsOf>>) => threads.filter((t) => t.parent_thread_id !== null);
 
+
+/** The run events of a run of two phases that completed. */
+export const RUN_OF_TWO_PHASES = [
+  "workflow_run.created",
+  "workflow_run.status_running",
+  "workflow_run.phase_started",
+  "workflow_run.phase_ended",
+  "workflow_run.phase_started",
+  "workflow_run.phase_ended",
+  "workflow_run.status_ended",
+];

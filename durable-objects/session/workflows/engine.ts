@@ -16,6 +16,13 @@ import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } f
 /** The release build's parts imported up front: the package's own variant imports them dynamically, per load. */
 const releaseSync: QuickJSSyncVariant = { type: "sync", importFFI: async () => QuickJSFFI, importModuleLoader: async () => moduleLoader };
 
+/**
+ * The engine's WebAssembly memory, at most: every replay's runtime allocates from it (one at a time), each held to
+ * its own heap limit. Without a maximum, some allocations past a runtime's limit grow the memory towards 2 GiB
+ * before failing, which would take the isolate (128 MB) down with it.
+ */
+const ENGINE_MEMORY_PAGES = { initial: 256, maximum: 768 }; // 16 MiB, 48 MiB (64 KiB pages)
+
 let engine: QuickJSWASMModule | undefined;
 
 /**
@@ -24,7 +31,7 @@ let engine: QuickJSWASMModule | undefined;
  */
 export async function loadProgramEngine(): Promise<QuickJSWASMModule> {
   if (engine) return engine;
-  const loaded = await newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: quickjsWasm }));
+  const loaded = await newQuickJSWASMModuleFromVariant(newVariant(releaseSync, { wasmModule: quickjsWasm, wasmMemory: new WebAssembly.Memory(ENGINE_MEMORY_PAGES) }));
   engine ??= loaded;
   return engine;
 }
@@ -33,4 +40,9 @@ export async function loadProgramEngine(): Promise<QuickJSWASMModule> {
 export function programEngine(): QuickJSWASMModule {
   if (!engine) throw new Error("the workflow program engine is not loaded (loadProgramEngine was not awaited)");
   return engine;
+}
+
+/** The engine failed in a way that may have left its memory broken (a host stack overflow, an abort): the next load starts afresh. */
+export function discardProgramEngine(): void {
+  engine = undefined;
 }

@@ -23,8 +23,11 @@ export const MAX_PHASE_AGENTS = 8;
 export const MAX_PROGRAM_STEPS = 400;
 /** Heap of one replay's QuickJS runtime; past it the run ends (`program_error`). */
 export const MAX_PROGRAM_MEMORY_BYTES = 16 * 1024 * 1024;
-/** Stack of one replay's QuickJS runtime; past it the run ends (`program_error`). */
-export const MAX_PROGRAM_STACK_BYTES = 512 * 1024;
+/**
+ * Stack of one replay's QuickJS runtime; past it the run ends (`program_error`). The interpreter recurses on the
+ * host's own stack, so this stays well under it (at 512 KiB, deep recursion overflowed the host's stack first).
+ */
+export const MAX_PROGRAM_STACK_BYTES = 128 * 1024;
 /** A run's result (the program's return value, as text) is cut at this many characters. */
 export const MAX_RESULT_CHARS = 100_000;
 

@@ -1,7 +1,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import type { ThreadAgent } from "../threads";
 import { ToolError } from "../tool-error";
-import { programEngine } from "./engine";
+import { discardProgramEngine, programEngine } from "./engine";
 import type { WorkflowRun } from "./journal";
 import { MAX_PROGRAM_MEMORY_BYTES, MAX_PROGRAM_STACK_BYTES, MAX_PROGRAM_STEPS, MAX_RESULT_CHARS, MAX_WORKFLOW_RUN_AGENTS } from "./plan";
 import { installProgramApi } from "./program-api";
@@ -37,16 +37,19 @@ const wrap = (program: string) => `(async () => {\n${program}\n})()`;
 
 /** Whether the program compiles: undefined, or the syntax error. */
 export function syntaxError(program: string): string | undefined {
-  return withContext(() => false, (vm) => {
-    const result = vm.evalCode(wrap(program), "workflow.js", { compileOnly: true });
-    if (!result.error) {
-      result.value.dispose();
-      return undefined;
-    }
-    const message = errorText(vm, result.error);
-    result.error.dispose();
-    return message;
-  });
+  const outcome = guarded(() =>
+    withContext(() => false, (vm): ReplayOutcome => {
+      const result = vm.evalCode(wrap(program), "workflow.js", { compileOnly: true });
+      if (!result.error) {
+        result.value.dispose();
+        return { type: "waiting" };
+      }
+      const message = errorText(vm, result.error);
+      result.error.dispose();
+      return { type: "failed", message };
+    }),
+  );
+  return outcome.type === "failed" ? outcome.message : undefined;
 }
 
 /** Replays `run`'s program; `resolve` turns an agent call's spec into the agent it runs (a ToolError otherwise). */
@@ -56,7 +59,7 @@ export function replay(run: WorkflowRun, resolve: (spec: Record<string, unknown>
   let phases = 0;
   let limit: ReplayOutcome | undefined;
   let steps = 0;
-  const outcome = withContext(
+  const outcome = guarded(() => withContext(
     () => ++steps > MAX_PROGRAM_STEPS,
     (vm, rt): ReplayOutcome => {
       installProgramApi(
@@ -109,7 +112,7 @@ export function replay(run: WorkflowRun, resolve: (spec: Record<string, unknown>
         promise.dispose();
       }
     },
-  );
+  ));
   return { trace, added, outcome: limit ?? outcome };
 }
 
@@ -141,6 +144,8 @@ function failed(vm: QuickJSContext, error: QuickJSHandle, steps: number): Replay
   const message = errorText(vm, error);
   error.dispose();
   if (steps > MAX_PROGRAM_STEPS) return { type: "failed", message: `the program passed its CPU limit (${MAX_PROGRAM_STEPS} interpreter slices per replay): does it loop forever?` };
+  // Out of memory with no room left for an error object, the engine throws null.
+  if (message === "null") return { type: "failed", message: `the program threw null: it passed its memory limit of ${MAX_PROGRAM_MEMORY_BYTES} bytes, or threw null itself` };
   if (/out of memory/i.test(message)) return { type: "failed", message: `the program passed its memory limit of ${MAX_PROGRAM_MEMORY_BYTES} bytes` };
   if (/stack overflow/i.test(message)) return { type: "failed", message: `the program passed its stack limit of ${MAX_PROGRAM_STACK_BYTES} bytes (runaway recursion?)` };
   return { type: "failed", message: `the program threw ${message}` };
@@ -154,6 +159,16 @@ function errorText(vm: QuickJSContext, error: QuickJSHandle): string {
     return `${typeof e.name === "string" ? e.name : "Error"}: ${String(e.message)}`;
   }
   return typeof dumped === "string" ? dumped : JSON.stringify(dumped) ?? String(dumped);
+}
+
+/** The engine itself failing (not the program throwing) ends the run rather than the session's transition. */
+function guarded(run: () => ReplayOutcome): ReplayOutcome {
+  try {
+    return run();
+  } catch (err) {
+    discardProgramEngine();
+    return { type: "failed", message: `the program engine failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` };
+  }
 }
 
 /** A fresh runtime and context with the program limits, disposed afterwards. */
