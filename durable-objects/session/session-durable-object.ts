@@ -54,7 +54,7 @@ import {
 /** What `sessions.create` hands the new session's object: its identity and configuration, then its first events. */
 export type InitInput = Pick<
   SessionState,
-  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget"
+  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget" | "memoryMounts"
 > & { initialEvents?: UserEventParams[]; maxEvents?: number };
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
@@ -140,6 +140,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       turn: initialTurn(),
       mirrorSeq: 0,
       budget: input.budget ?? null,
+      ...(input.memoryMounts?.length ? { memoryMounts: input.memoryMounts } : {}),
     };
     state.threads = initialThreads(state);
     if (!input.initialEvents?.length) {

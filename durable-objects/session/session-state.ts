@@ -2,6 +2,7 @@ import { chargeListCost } from "./budget";
 import { denialText, evaluatePermission } from "./auto-permission";
 import { emitServerBlock } from "./web-tools";
 import { primaryThreadId } from "./thread-view";
+import { usageSnapshotDraft } from "./usage-snapshots";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -75,6 +76,8 @@ export class Transition {
     s.updatedAt = at;
     s.mirrorSeq++;
     if (next === "idle") {
+      // The session's cumulative usage goes out right before every idle (usage-snapshots.ts says why there).
+      this.emit(usageSnapshotDraft(s, this.now));
       this.emit({
         type: "session.status_idle",
         stop_reason: stop?.reason ?? { type: "end_turn" },

@@ -210,6 +210,8 @@ export class ThreadTx {
     let terminated = false;
     const texts: string[] = [];
     for (const draft of sub.drafts) {
+      // Usage is session-wide: the session's own idle (`settle`) carries the snapshot, never a thread's.
+      if (draft.type === "session.usage") continue;
       const threadType = STATUS_EVENTS[draft.type as keyof typeof STATUS_EVENTS];
       if (threadType) {
         if (draft.type === "session.status_idle") stop = { reason: draft.stop_reason, details: draft.stop_details } as IdleStop;

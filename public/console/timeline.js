@@ -4,7 +4,7 @@
 import { h } from "./dom.js";
 import { ModelRequestSpans } from "./model-request-spans.js";
 import { ToolCards } from "./tool-cards.js";
-import { content, divider, idleLabel, retryLabel, stamp, threadMessage } from "./timeline-parts.js";
+import { content, divider, idleLabel, retryLabel, stamp, threadMessage, usageLabel } from "./timeline-parts.js";
 
 export class Timeline {
   /** @param {HTMLElement} root @param {import("./tool-cards.js").ToolCardOptions} options */
@@ -118,6 +118,8 @@ export class Timeline {
         return divider("Terminated", "terminated", event);
       case "session.deleted":
         return divider("Session deleted", "terminated", event);
+      case "session.usage":
+        return h("div.span.usage", null, h("span.dot"), h("span", { text: usageLabel(event) }), stamp(event));
       case "session.error":
         return h(
           "div.error-card",
