@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, lt, type SQL } from "drizzle-orm";
 import type { AppEnv, Env } from "../env";
 import { database, type Database } from "../db/client";
 import { dreams, sessions } from "../db/schema";
-import { findMemoryStore } from "../db/queries/memory";
+import { findMemoryStore } from "../db/queries/memory/lookups";
 import { findDream, finish, zeroDreamUsage } from "../dreams/store";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";

@@ -4,7 +4,7 @@ import { and, eq, gte, isNull, lte } from "drizzle-orm";
 import type { AppEnv } from "../env";
 import { database } from "../db/client";
 import { memories, memoryStores, memoryVersions } from "../db/schema";
-import { findMemoryStore } from "../db/queries/memory";
+import { findMemoryStore } from "../db/queries/memory/lookups";
 import { badRequest } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { paginate } from "../lib/pagination";
