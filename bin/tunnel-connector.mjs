@@ -114,6 +114,11 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
       } else if (frame.type === "cancel") {
         inflight.get(frame.id)?.destroy();
         inflight.delete(frame.id);
+      } else if (frame.type === "goodbye") {
+        // Final: stop now; `close` would come only when the TCP connection ends, up to 30 s later.
+        log(`the deployment closed the tunnel: ${frame.reason || frame.code} — not retrying`);
+        stop(1);
+        socket.terminate();
       }
     });
     socket.on("unexpected-response", (_req, res) => {
@@ -126,11 +131,11 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
     socket.on("close", (code, reason) => {
       for (const req of inflight.values()) req.destroy();
       inflight.clear();
+      if (stopped) return;
       if (code === 4401 || code === 4410) {
         log(`the deployment closed the tunnel: ${String(reason) || code} — not retrying`);
         return stop(1);
       }
-      if (stopped) return;
       log(`disconnected (${code}); reconnecting in ${backoff} ms`);
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 30_000);

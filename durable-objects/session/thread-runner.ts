@@ -9,7 +9,7 @@ import { runServerToolUses } from "./web-fetch";
 import type { ModelCall } from "./model-call";
 import { MAX_MODEL_CALLS_PER_TURN, retryDue, type Transition } from "./session-state";
 import { threadTurns, threadView, ThreadTx } from "./threads";
-import { expireWorkflowRuns, nextWorkflowDeadline, WORKFLOW_TOOL_DEFINITIONS } from "./workflows";
+import { expireWorkflowRuns, loadProgramEngine, nextWorkflowDeadline, WORKFLOW_TOOL_DEFINITIONS } from "./workflows";
 import type { PendingToolUse, SessionEvent, SessionState, StoredEvent, UserEventParams } from "./types";
 
 /** What the runner needs from the session's Durable Object. */
@@ -148,6 +148,8 @@ export class ThreadRunner {
 
   /** One transition over threads; afterwards, the effects only the runner can apply. */
   private async transact(fn: (tx: ThreadTx) => void): Promise<StoredEvent[]> {
+    // A transition may run a workflow program, synchronously: its engine must be loaded first (once per isolate).
+    if (this.deps.state()?.threads?.workflows) await loadProgramEngine();
     let tx!: ThreadTx;
     const events = await this.deps.commit((t) => {
       tx = new ThreadTx(t, (id) => this.inflight.get(id)?.call.usage);

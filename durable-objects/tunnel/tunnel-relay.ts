@@ -71,7 +71,7 @@ export class TunnelRelay extends DurableObject<Env> {
     const before = await this.ctx.storage.get<TunnelState>("state");
     await this.ctx.storage.put("state", state);
     for (const socket of this.ctx.getWebSockets()) {
-      if (state.archived) socket.close(CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
+      if (state.archived) closeFinally(socket, CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
       else if (before?.trust.join() !== state.trust.join()) send(socket, { type: "trust", trust: state.trust });
     }
   }
@@ -88,8 +88,8 @@ export class TunnelRelay extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [tokenId ?? ""]);
-    if (!state || state.archived) server.close(CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
-    else if (tokenId !== state.tokenId) server.close(CLOSE_TOKEN_REJECTED, "tunnel token rotated or invalid");
+    if (!state || state.archived) closeFinally(server, CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
+    else if (tokenId !== state.tokenId) closeFinally(server, CLOSE_TOKEN_REJECTED, "tunnel token rotated or invalid");
     else send(server, { type: "hello", tunnel_id: state.tunnelId, domain: state.domain, trust: state.trust });
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -231,3 +231,9 @@ const concat = (chunks: Uint8Array[]) => {
 };
 
 const nullBodyStatus = (status: number) => status === 101 || status === 204 || status === 205 || status === 304;
+
+/** A close the connector must not retry: said in a frame first, so it stops now rather than when `ws` sees the close. */
+function closeFinally(socket: WebSocket, code: number, reason: string) {
+  send(socket, { type: "goodbye", code, reason });
+  socket.close(code, reason);
+}

@@ -10,7 +10,13 @@ export type RelayFrame =
   | { type: "trust"; trust: string[] }
   | { type: "request"; id: string; method: string; url: string; headers: [string, string][]; body: string | null }
   /** The brain gave up on a request (timeout, abort): the connector stops sending it. */
-  | { type: "cancel"; id: string };
+  | { type: "cancel"; id: string }
+  /**
+   * Sent just before a final close (4401 / 4410): the connector stops on it rather than on the close itself, which
+   * `ws` reports only once the TCP connection ends, up to 30 s later where the host keeps it open after the close
+   * handshake (wrangler dev does).
+   */
+  | { type: "goodbye"; code: number; reason: string };
 
 /**
  * A connector's answer to one request: a `response` head, `data` chunks and an `end`, or an `error` instead. `seq`
