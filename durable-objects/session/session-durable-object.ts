@@ -523,8 +523,14 @@ export class SessionDurableObject extends DurableObject<Env> {
     this.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
     const { effects } = t;
     // Commits inside a model step mirror once, after it (d1-mirror.ts); the one that starts a turn mirrors before its
-    // acknowledgement, since a list filtered by status right after `events.send` must see the session running.
+    // acknowledgement, since a list filtered by status right after `events.send` must see the session running. That
+    // write is sent first, so the alarm and the model step's start run while D1 answers.
     const inStep = this.stepping !== undefined;
+    let mirrored: Promise<void> | undefined;
+    if (t.state.mirrorSeq !== before) {
+      if (inStep) this.mirror.later((write) => this.ctx.waitUntil(write));
+      else mirrored = this.mirror.flush();
+    }
     if (effects.abortModel) {
       this.inflight?.abort.abort();
       this.fanout.clearPreviews();
@@ -540,10 +546,7 @@ export class SessionDurableObject extends DurableObject<Env> {
         this.runSoon();
       }
     } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
-    if (t.state.mirrorSeq !== before) {
-      if (inStep) this.mirror.later((write) => this.ctx.waitUntil(write));
-      else await this.mirror.flush();
-    }
+    await mirrored;
     return events;
   }
 
