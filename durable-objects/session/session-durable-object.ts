@@ -518,9 +518,10 @@ export class SessionDurableObject extends DurableObject<Env> {
       return stored;
     });
     this.current = t.state;
-    this.countModelTokens(t.state, totalTokens(t.state.usage) - tokensBefore);
     this.fanout.publish(events);
     this.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
+    // After the subscribers have the events: the quota object's call would otherwise be sent ahead of them.
+    this.countModelTokens(t.state, totalTokens(t.state.usage) - tokensBefore);
     const { effects } = t;
     // Commits inside a model step mirror once, after it (d1-mirror.ts); the one that starts a turn mirrors before its
     // acknowledgement, since a list filtered by status right after `events.send` must see the session running. That
