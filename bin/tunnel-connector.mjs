@@ -48,8 +48,11 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
 
   function forward(frame) {
     const incoming = new URL(frame.url);
+    // This request's answer frames, numbered so the relay applies them in order (src/tunnels/protocol.ts).
+    let seq = 0;
+    const reply = (answer) => send({ ...answer, id: frame.id, seq: seq++ });
     if (!trust.length) {
-      return send({ type: "error", id: frame.id, message: "the tunnel has no CA certificate: the connector verifies servers against none" });
+      return reply({ type: "error", message: "the tunnel has no CA certificate: the connector verifies servers against none" });
     }
     const origin = new URL(routes[incoming.hostname] ?? target);
     const headers = Object.fromEntries(frame.headers.filter(([k]) => !HOP.has(k.toLowerCase())));
@@ -72,11 +75,11 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
         for (let i = 0; i < res.rawHeaders.length; i += 2) {
           if (!HOP.has(res.rawHeaders[i].toLowerCase())) responseHeaders.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
         }
-        send({ type: "response", id: frame.id, status: res.statusCode ?? 502, headers: responseHeaders });
-        res.on("data", (chunk) => send({ type: "data", id: frame.id, chunk: chunk.toString("base64") }));
+        reply({ type: "response", status: res.statusCode ?? 502, headers: responseHeaders });
+        res.on("data", (chunk) => reply({ type: "data", chunk: chunk.toString("base64") }));
         res.on("end", () => {
           inflight.delete(frame.id);
-          send({ type: "end", id: frame.id });
+          reply({ type: "end" });
         });
       },
     );
@@ -84,7 +87,7 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
     req.on("error", (err) => {
       inflight.delete(frame.id);
       log(`request ${frame.method} ${incoming.pathname} failed: ${err.message}`);
-      send({ type: "error", id: frame.id, message: `the connector could not reach ${origin.origin}: ${err.message}` });
+      reply({ type: "error", message: `the connector could not reach ${origin.origin}: ${err.message}` });
     });
     req.end(body);
   }
@@ -111,6 +114,11 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
       } else if (frame.type === "cancel") {
         inflight.get(frame.id)?.destroy();
         inflight.delete(frame.id);
+      } else if (frame.type === "goodbye") {
+        // Final: stop now; `close` would come only when the TCP connection ends, up to 30 s later.
+        log(`the deployment closed the tunnel: ${frame.reason || frame.code} — not retrying`);
+        stop(1);
+        socket.terminate();
       }
     });
     socket.on("unexpected-response", (_req, res) => {
@@ -123,11 +131,11 @@ export function startConnector({ url, token, target, routes = {}, allowPlainHttp
     socket.on("close", (code, reason) => {
       for (const req of inflight.values()) req.destroy();
       inflight.clear();
+      if (stopped) return;
       if (code === 4401 || code === 4410) {
         log(`the deployment closed the tunnel: ${String(reason) || code} — not retrying`);
         return stop(1);
       }
-      if (stopped) return;
       log(`disconnected (${code}); reconnecting in ${backoff} ms`);
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 30_000);

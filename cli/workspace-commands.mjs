@@ -50,7 +50,13 @@ const describeEvent = (event) => {
     .join("")
     .replace(/\s+/g, " ")
     .slice(0, 120);
-  const detail = event.name ? ` ${event.name}` : event.stop_reason?.type ? ` (${event.stop_reason.type})` : "";
+  const detail = event.name
+    ? ` ${event.name}`
+    : event.stop_reason?.type
+      ? ` (${event.stop_reason.type})`
+      : event.type === "session.usage"
+        ? ` ${tokens(event.usage)}${event.usage?.list_cost ? `, ${money(event.usage.list_cost)}` : ""}`
+        : "";
   return `${event.processed_at ?? ""}  ${event.id}  ${event.type}${detail}${text ? `  ${text}` : ""}`;
 };
 

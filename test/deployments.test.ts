@@ -325,7 +325,7 @@ describe("deployments: pause, unpause, run", () => {
     const session = await client.beta.sessions.retrieve(run.session_id!);
     expect(session).toMatchObject({ agent: { id: agent.id, version: 1 }, environment_id: environment.id });
     const events = await waitForIdle(client, session.id);
-    expect(types(events)).toEqual(["user.message", "session.status_running", "span.model_request_start", "agent.message", "span.model_request_end", "session.status_idle"]);
+    expect(types(events)).toEqual(["user.message", "session.status_running", "span.model_request_start", "agent.message", "span.model_request_end", "session.usage", "session.status_idle"]);
     expect(events.find((e) => e.type === "agent.message")).toMatchObject({ content: [{ type: "text", text: "Echo: Run the weekly scan." }] });
 
     const after = await client.beta.deployments.retrieve(deployment.id);

@@ -152,7 +152,12 @@ describe("MCP servers called by the brain", () => {
     await client.beta.sessions.events.send(session.id, { events: [say("first")] });
     let events = await waitForIdle(client, session.id);
     expect(events.find((e) => e.type === "session.error")).toMatchObject({
-      error: { type: "mcp_connection_failed_error", mcp_server_name: "tools", retry_status: { type: "retrying" } },
+      error: {
+        type: "mcp_connection_failed_error",
+        mcp_server_name: "tools",
+        message: "could not connect to MCP server tools: it answered HTTP 503",
+        retry_status: { type: "retrying" },
+      },
     });
 
     mcp.down = false;

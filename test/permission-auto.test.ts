@@ -77,6 +77,8 @@ describe("permission_policy auto", () => {
       ["builtin", "write", { file_path: "src/a.ts", content: "" }, "allow"],
       ["builtin", "write", { file_path: "/workspace/a.ts", content: "" }, "allow"],
       ["builtin", "edit", { file_path: "/tmp/x" }, "allow"],
+      ["builtin", "write", { file_path: "/mnt/memory/notes/today.md", content: "" }, "allow"],
+      ["builtin", "write", { file_path: "/mnt/memory-not/x", content: "" }, "ask"],
       ["builtin", "write", { file_path: "../../etc/hosts" }, "ask"],
       ["builtin", "write", { file_path: "/workspace/../etc/hosts" }, "deny"],
       ["builtin", "edit", { file_path: "/usr/bin/env" }, "deny"],

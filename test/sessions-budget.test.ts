@@ -40,6 +40,8 @@ describe("sessions: budgets", () => {
     });
     const events = await waitForIdle(client, session.id, 2);
     expect(idleStops(events)).toEqual(["requires_action", "budget_reached"]);
+    // The snapshot before the budget_reached idle shows why: the cost past the cap it carries.
+    expect(events.at(-2)).toMatchObject({ type: "session.usage", usage: { list_cost: { amount: "2", currency: "USD" } }, budget: budget("1") });
     expect(events.some((e) => e.type === "agent.message")).toBe(false);
     expect(await modelRequests(session.id)).toHaveLength(1);
     expect((await client.beta.sessions.retrieve(session.id))).toMatchObject({ status: "idle", usage: { list_cost: { amount: "2" } } });
@@ -47,7 +49,7 @@ describe("sessions: budgets", () => {
     // Every later turn stops the same way, without calling the model.
     await client.beta.sessions.events.send(session.id, { events: [say("again")] });
     const later = await waitForIdle(client, session.id, 3);
-    expect(types(later).slice(-3)).toEqual(["user.message", "session.status_running", "session.status_idle"]);
+    expect(types(later).slice(-4)).toEqual(["user.message", "session.status_running", "session.usage", "session.status_idle"]);
     expect(idleStops(later).at(-1)).toBe("budget_reached");
     expect(await modelRequests(session.id)).toHaveLength(1);
   });

@@ -11,13 +11,14 @@ describe("sessions: context compaction", () => {
     await waitForIdle(client, session.id);
     await client.beta.sessions.events.send(session.id, { events: [say("second question")] });
     const events = await waitForIdle(client, session.id, 2);
-    expect(types(events).slice(-7)).toEqual([
+    expect(types(events).slice(-8)).toEqual([
       "user.message",
       "session.status_running",
       "agent.thread_context_compacted",
       "span.model_request_start",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     const compacted = events.find((e) => e.type === "agent.thread_context_compacted")!;
@@ -54,7 +55,8 @@ describe("sessions: context compaction", () => {
       events: [{ type: "user.custom_tool_result", custom_tool_use_id: toolUse.id, content: [{ type: "text", text: "a huge result" }] }],
     });
     const events = await waitForIdle(client, session.id, 2);
-    expect(events.at(-2)).toMatchObject({ type: "session.error", error: { type: "compaction_limit_reached_error", retry_status: { type: "exhausted" } } });
+    expect(events.at(-3)).toMatchObject({ type: "session.error", error: { type: "compaction_limit_reached_error", retry_status: { type: "exhausted" } } });
+    expect(events.at(-2)).toMatchObject({ type: "session.usage" });
     expect(events.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "retries_exhausted" } });
     expect(events.some((e) => e.type === "agent.thread_context_compacted")).toBe(false);
     expect(await modelRequests(session.id)).toHaveLength(1);

@@ -72,6 +72,8 @@ describe("sessions: create and retrieve", () => {
         id: expect.stringMatching(/^sesrsc_/),
         type: "memory_store",
         memory_store_id: store.id,
+        name: "prefs",
+        mount_path: "/mnt/memory/prefs",
         access: "read_only",
         description: "What the user likes",
         instructions: null,

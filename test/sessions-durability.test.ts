@@ -1,20 +1,7 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
+import { crashSession as crash, sessionStub as stubOf } from "./helpers/crash";
 import { allEvents, expectWellFormedLog, modelRequests, say, sessionTenant, types, waitForEvents, waitForIdle } from "./helpers/sessions";
-
-const stubOf = (sessionId: string) =>
-  env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
-
-/**
- * Kills the session's Durable Object instance, as an eviction or a crash would: in-flight work dies with it and
- * the next request or alarm gets a fresh instance over the same storage. (Only this object: other test files
- * share the runtime.)
- */
-async function crash(sessionId: string) {
-  await runInDurableObject(stubOf(sessionId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
-}
 
 describe("sessions: durability", () => {
   it("survives the Durable Object dying mid model call: the step is redone, nothing lost or duplicated", async () => {
@@ -37,6 +24,7 @@ describe("sessions: durability", () => {
       "span.model_request_start",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     expect(events.slice(0, 3)).toEqual(before);
@@ -49,7 +37,7 @@ describe("sessions: durability", () => {
     // And the session carries on normally.
     await client.beta.sessions.events.send(session.id, { events: [say("still here?")] });
     const later = await waitForIdle(client, session.id, 2);
-    expect((later[later.length - 3] as any).content[0].text).toBe("Echo: still here?");
+    expect((later[later.length - 4] as any).content[0].text).toBe("Echo: still here?");
   });
 
   it("keeps acknowledged events across a restart while idle or waiting on a tool", async () => {

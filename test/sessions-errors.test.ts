@@ -30,10 +30,11 @@ describe("sessions: interrupts", () => {
       "span.model_request_start",
       "user.interrupt",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     expect(events[4]).toMatchObject({ model_request_start_id: events[2].id, is_error: false });
-    expect(events[5]).toMatchObject({ stop_reason: { type: "end_turn" } });
+    expect(events[6]).toMatchObject({ stop_reason: { type: "end_turn" } });
     expect((await client.beta.sessions.retrieve(session.id)).status).toBe("idle");
 
     await client.beta.sessions.events.send(session.id, { events: [say("again")] });
@@ -50,8 +51,8 @@ describe("sessions: interrupts", () => {
     const use = (await waitForIdle(client, session.id)).find((e) => e.type === "agent.custom_tool_use")!;
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt" }] });
     const events = await allEvents(client, session.id);
-    expect(types(events).slice(-3)).toEqual(["user.interrupt", "agent.tool_result", "session.status_idle"]);
-    expect(events[events.length - 2]).toMatchObject({ tool_use_id: use.id, is_error: true });
+    expect(types(events).slice(-4)).toEqual(["user.interrupt", "agent.tool_result", "session.usage", "session.status_idle"]);
+    expect(events[events.length - 3]).toMatchObject({ tool_use_id: use.id, is_error: true });
     expect(events[events.length - 1]).toMatchObject({ stop_reason: { type: "end_turn" } });
     await expect(
       client.beta.sessions.events.send(session.id, { events: [{ type: "user.custom_tool_result", custom_tool_use_id: use.id }] }),
@@ -94,6 +95,7 @@ describe("sessions: model errors", () => {
       "span.model_request_start",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     expect(events[3]).toMatchObject({ model_request_start_id: events[2].id, is_error: true });
@@ -102,7 +104,7 @@ describe("sessions: model errors", () => {
       error: { type: "model_overloaded_error", retry_status: { type: "retrying" } },
     });
     expect((events[13] as any).content[0].text).toBe("made it");
-    expect(events[15]).toMatchObject({ stop_reason: { type: "end_turn" } });
+    expect(events[16]).toMatchObject({ stop_reason: { type: "end_turn" } });
     expect(await modelRequests(session.id)).toHaveLength(3);
     expectWellFormedLog(events);
   });
@@ -137,10 +139,11 @@ describe("sessions: model errors", () => {
       "span.model_request_start",
       "span.model_request_end",
       "session.error",
+      "session.usage",
       "session.status_idle",
     ]);
     expect(events[4]).toMatchObject({ error: { type: "model_request_failed_error", retry_status: { type: "exhausted" } } });
-    expect(events[5]).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
+    expect(events[6]).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
   });
 
   it("retries a stream cut mid-message and an error event inside the stream", async () => {

@@ -95,7 +95,8 @@ describe("session events: list", () => {
       await waitForIdle(client, session.id, i + 1);
     }
     const everything = await allEvents(client, session.id);
-    expect(everything).toHaveLength(8 * 6);
+    // Per turn: user.message, status_running, model span start, agent.message, span end, session.usage, status_idle.
+    expect(everything).toHaveLength(8 * 7);
     expectWellFormedLog(everything);
 
     // Small pages: the SDK follows next_page until the end; nothing skipped, nothing repeated.
@@ -112,6 +113,10 @@ describe("session events: list", () => {
     expect(types(messages)).toEqual(Array.from({ length: 8 }, () => ["user.message", "agent.message"]).flat());
     const idles = await allEvents(client, session.id, { types: ["session.status_idle"] });
     expect(idles).toHaveLength(8);
+    // Each turn's usage snapshot is listable by type, cumulative: the last one holds every turn's tokens.
+    const snapshots = (await allEvents(client, session.id, { types: ["session.usage"] })) as any[];
+    expect(snapshots).toHaveLength(8);
+    expect(snapshots.at(-1).usage.output_tokens).toBe((await client.beta.sessions.retrieve(session.id)).usage.output_tokens);
 
     const pivot = everything[20];
     const gte = await allEvents(client, session.id, { "created_at[gte]": pivot.processed_at!, limit: 4 });

@@ -32,6 +32,7 @@ describe("sessions: outcomes", () => {
       "span.outcome_evaluation_start",
       "span.outcome_evaluation_ongoing",
       "span.outcome_evaluation_end",
+      "session.usage",
       "session.status_idle",
     ]);
     const defined = events[0] as any;

@@ -32,16 +32,18 @@ describe("sessions: a turn", () => {
       "agent.thinking",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     expectWellFormedLog(events);
-    const [, , start, thinking, message, end, idle] = events as any[];
+    const [, , start, thinking, message, end, usage, idle] = events as any[];
     expect(thinking).toEqual({ id: thinking.id, type: "agent.thinking", processed_at: thinking.processed_at });
     expect(message.content).toEqual([{ type: "text", text: "Echo: Hello there" }]);
     expect(end).toMatchObject({ model_request_start_id: start.id, is_error: false });
     expect(end.model_usage.input_tokens).toBeGreaterThan(0);
     expect(end.model_usage.output_tokens).toBeGreaterThan(0);
     expect(idle).toMatchObject({ stop_reason: { type: "end_turn" }, stop_details: null });
+    expect(usage.usage).toMatchObject({ input_tokens: end.model_usage.input_tokens, output_tokens: end.model_usage.output_tokens });
 
     // The model saw the agent's model, system prompt and the conversation.
     const [request] = await modelRequests(session.id);
@@ -119,27 +121,29 @@ describe("sessions: a turn", () => {
       "span.model_request_start",
       "agent.custom_tool_use",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
     const use = events[3] as any;
     expect(use).toMatchObject({ type: "agent.custom_tool_use", name: "lookup", input: { q: "order 1234" } });
-    expect(events[5]).toMatchObject({ stop_reason: { type: "requires_action", event_ids: [use.id] } });
+    expect(events[6]).toMatchObject({ stop_reason: { type: "requires_action", event_ids: [use.id] } });
     expect((await client.beta.sessions.retrieve(session.id)).status).toBe("idle");
 
     await client.beta.sessions.events.send(session.id, {
       events: [{ type: "user.custom_tool_result", custom_tool_use_id: use.id, content: [{ type: "text", text: "shipped" }] }],
     });
     events = await waitForIdle(client, session.id, 2);
-    expect(types(events).slice(6)).toEqual([
+    expect(types(events).slice(7)).toEqual([
       "user.custom_tool_result",
       "session.status_running",
       "span.model_request_start",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
-    expect((events[9] as any).content[0].text).toBe("It shipped.");
-    expect(events[11]).toMatchObject({ stop_reason: { type: "end_turn" } });
+    expect((events[10] as any).content[0].text).toBe("It shipped.");
+    expect(events[13]).toMatchObject({ stop_reason: { type: "end_turn" } });
     expectWellFormedLog(events);
 
     // The model got the result under the tool use's id.
@@ -202,16 +206,17 @@ describe("sessions: a turn", () => {
       events: [{ type: "user.tool_result", tool_use_id: use.id, content: [{ type: "text", text: "a.txt" }] }],
     });
     events = await waitForIdle(client, session.id, 2);
-    expect(types(events).slice(-7)).toEqual([
+    expect(types(events).slice(-8)).toEqual([
       "user.tool_confirmation",
       "session.status_running",
       "user.tool_result",
       "span.model_request_start",
       "agent.message",
       "span.model_request_end",
+      "session.usage",
       "session.status_idle",
     ]);
-    expect((events[events.length - 3] as any).content[0].text).toBe("Done. Tool results: ok(a.txt)");
+    expect((events[events.length - 4] as any).content[0].text).toBe("Done. Tool results: ok(a.txt)");
   });
 
   it("asks before an always_ask tool: deny gives the model a denial result and never dispatches it", async () => {
@@ -260,6 +265,8 @@ describe("sessions: a turn", () => {
       evaluation: { type: "always_allow" },
     });
     expect(types(events)).not.toContain("session.status_idle");
+    // Still mid-turn: no usage snapshot until the session goes idle.
+    expect(types(events)).not.toContain("session.usage");
     expect((await client.beta.sessions.retrieve(session.id)).status).toBe("running");
 
     // A message sent meanwhile waits for the next model request, after the tool result.

@@ -1,4 +1,4 @@
-import { Bash } from "just-bash/browser";
+import { Bash, type IFileSystem } from "just-bash/browser";
 import type { HandsEnvironment, NetworkPolicy } from "../../src/hands/environment";
 import { placeholderEnv, type EgressSecret } from "../../src/hands/egress-secrets";
 import type { OutboundPolicy } from "../../src/lib/outbound-guard";
@@ -8,6 +8,7 @@ import type { BackupHandle, ExecResult, SandboxBackend, SandboxEntry } from "../
 import { SqliteFs, normalize, type FsQuota } from "./sqlite-fs";
 import { putSnapshot, readSnapshot } from "./snapshot";
 import { SANDBOX_EXECUTION_LIMITS } from "./execution-limits";
+import { withReadOnlyRoots } from "./fs/read-only-roots";
 
 const WORKDIR = "/workspace";
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -26,7 +27,10 @@ const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 export class IsolateSandbox implements SandboxBackend {
   readonly workdir = WORKDIR;
   private readonly fs: SqliteFs;
+  /** `fs` as the tools see it: read-only roots refuse changes (the memory sync lifts them while it works). */
+  private readonly toolFs: IFileSystem;
   private readonly bash: Bash;
+  private readOnlyRoots: string[] = [];
 
   constructor(
     private readonly sql: SqlStorage,
@@ -42,12 +46,13 @@ export class IsolateSandbox implements SandboxBackend {
     outbound: OutboundPolicy = { allowLoopback: false, ownHosts: [] },
   ) {
     this.fs = new SqliteFs(sql, quota);
+    this.toolFs = withReadOnlyRoots(this.fs, () => this.readOnlyRoots);
     sql.exec(`
       CREATE TABLE IF NOT EXISTS shell_state (id INTEGER PRIMARY KEY CHECK (id = 1), cwd TEXT NOT NULL, env TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS isolate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.bash = new Bash({
-      fs: this.fs,
+      fs: this.toolFs,
       cwd: WORKDIR,
       env: { HOME: WORKDIR, USER: "user", TMPDIR: "/tmp" },
       fetch: policyFetch(network, secrets, outbound),
@@ -108,11 +113,27 @@ export class IsolateSandbox implements SandboxBackend {
 
   async writeFile(path: string, content: string | Uint8Array): Promise<void> {
     try {
-      await this.fs.mkdir(parentOf(path), { recursive: true });
-      await this.fs.writeFile(path, content);
+      await this.toolFs.mkdir(parentOf(path), { recursive: true });
+      await this.toolFs.writeFile(path, content);
     } catch (err) {
       throw toSandboxError(err);
     }
+  }
+
+  async makeDirectory(path: string): Promise<void> {
+    try {
+      await this.toolFs.mkdir(path, { recursive: true });
+    } catch (err) {
+      throw toSandboxError(err);
+    }
+  }
+
+  async removeFile(path: string): Promise<void> {
+    await this.toolFs.rm(path, { force: true });
+  }
+
+  setReadOnlyRoots(roots: string[]) {
+    this.readOnlyRoots = roots.map(normalize);
   }
 
   async stat(path: string): Promise<SandboxEntry | null> {

@@ -1,7 +1,7 @@
 import type { Env } from "../../src/env";
-import { database } from "../../src/db/client";
+import { database, type Database } from "../../src/db/client";
 import { findFile } from "../../src/db/queries/files";
-import { findSession } from "../../src/db/queries/sessions";
+import type { StoredResource } from "../../src/db/schema/sessions";
 import type { SandboxBackend } from "../../src/hands/sandbox";
 import { cloneRepository } from "../../src/hands/clone-repository";
 
@@ -9,19 +9,34 @@ import { cloneRepository } from "../../src/hands/clone-repository";
  * Copies the session's `file` and `github_repository` resources the sandbox has not received yet to their
  * mount paths (repositories: src/hands/clone-repository.ts, the only reader of their tokens). Runs before
  * each tool use, so a resource added mid-session reaches the sandbox on the next one. `mounted` holds the
- * resource ids already copied into this sandbox (reset when the sandbox is torn down).
+ * resource ids already copied into this sandbox (reset when the sandbox is torn down). Failures are logged:
+ * the tool use runs regardless.
  */
 export async function mountNewFiles(
   env: Env,
   scope: { workspaceId: string; sessionId: string },
+  resources: StoredResource[],
   sandbox: SandboxBackend,
   mounted: Set<string>,
 ): Promise<boolean> {
-  const db = database(env.DB);
-  const session = await findSession(db, scope.workspaceId, scope.sessionId).catch(() => null);
-  if (!session) return false;
+  try {
+    return await copyNew(env, database(env.DB), scope, resources, sandbox, mounted);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", message: "mounting session resources failed", session: scope.sessionId, error: String(err) }));
+    return false;
+  }
+}
+
+async function copyNew(
+  env: Env,
+  db: Database,
+  scope: { workspaceId: string; sessionId: string },
+  resources: StoredResource[],
+  sandbox: SandboxBackend,
+  mounted: Set<string>,
+): Promise<boolean> {
   let changed = false;
-  for (const resource of session.resources) {
+  for (const resource of resources) {
     if (mounted.has(resource.id)) continue;
     if (resource.type === "github_repository") {
       try {

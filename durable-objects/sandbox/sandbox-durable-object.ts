@@ -1,4 +1,3 @@
-import { outboundPolicy } from "../../src/lib/outbound-guard";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import type { ToolUse } from "../../src/hands";
@@ -8,12 +7,14 @@ import { runToolUse, toolResult, type ToolResultEvent } from "../../src/hands/to
 import { deliverToolResult, type DeliveryOutcome } from "../../src/hands/deliver";
 import { mintSessionsToken } from "../../src/hands/tokens";
 import type { ContainerClient } from "../../src/hands/containers/container-sandbox";
-import { IsolateSandbox } from "./isolate-sandbox";
-import { loadEgressSecrets, placeholderEnv } from "../../src/hands/egress-secrets";
 import { installSkills } from "../../src/hands/skills";
 import { mountNewFiles } from "./mount-resources";
-import { MAX_FILE_BYTES } from "./execution-limits";
-import { loadWorkspaceLimits } from "../../src/limits/workspace-limits";
+import { createSandboxBackend, retry } from "./create-backend";
+import { withMemoryMounts } from "./memory-mounts";
+import { SqlMountBaseline } from "./memory-baseline";
+import { database } from "../../src/db/client";
+import { findSession } from "../../src/db/queries/sessions";
+import { memoryMountsOf } from "../../src/sessions/memory-mounts";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -53,6 +54,7 @@ interface ToolUseRow extends Record<string, string | number | null> {
  */
 export class SandboxDurableObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly memoryBaseline: SqlMountBaseline;
   private backend?: SandboxBackend;
   /** Replaced in tests to observe delivery without the session plane. */
   deliver: (scope: Scope, token: string, event: ToolResultEvent) => Promise<DeliveryOutcome> = (scope, token, event) =>
@@ -86,6 +88,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS tool_uses_status ON tool_uses (status, seq);
     `);
+    this.memoryBaseline = new SqlMountBaseline(this.sql);
   }
 
   /**
@@ -128,6 +131,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
     await sandbox.destroy();
     this.deleteMeta("provisioned");
     this.deleteMeta("mounted_resources");
+    this.memoryBaseline.clear();
     this.backend = undefined;
     return handle;
   }
@@ -193,20 +197,15 @@ export class SandboxDurableObject extends DurableObject<Env> {
     } catch (err) {
       return toolResult(row.id, `Error: the sandbox could not be provisioned: ${err instanceof Error ? err.message : String(err)}`, true);
     }
-    await this.mountResources(sandbox);
-    return runToolUse(sandbox, { id: row.id, name: row.name, input: JSON.parse(row.input) });
-  }
-
-  /** Session resources added since the last tool use reach the sandbox now (mount-resources.ts). */
-  private async mountResources(sandbox: SandboxBackend) {
-    const scope = this.scope();
-    if (!scope) return;
+    const scope = this.scope()!;
+    const db = database(this.env.DB);
+    const resources = (await findSession(db, scope.workspaceId, scope.sessionId).catch(() => null))?.resources ?? [];
+    // Session resources added since the last tool use reach the sandbox now (mount-resources.ts).
     const mounted = new Set<string>(JSON.parse(this.getMeta("mounted_resources") ?? "[]"));
-    try {
-      if (await mountNewFiles(this.env, scope, sandbox, mounted)) this.setMeta("mounted_resources", JSON.stringify([...mounted]));
-    } catch (err) {
-      console.error(JSON.stringify({ level: "error", message: "mounting session resources failed", session: scope.sessionId, error: String(err) }));
-    }
+    if (await mountNewFiles(this.env, scope, resources, sandbox, mounted)) this.setMeta("mounted_resources", JSON.stringify([...mounted]));
+    const toolUse = { id: row.id, name: row.name, input: JSON.parse(row.input) };
+    const memory = { db, sandbox, baseline: this.memoryBaseline, scope, enforcesReadOnly: !this.env.SANDBOX_CONTAINERS };
+    return withMemoryMounts(memory, memoryMountsOf(resources), toolUse, (roots) => runToolUse(sandbox, toolUse, undefined, roots));
   }
 
   /** True once the result is settled (accepted, or refused for good); false to retry later. */
@@ -237,6 +236,9 @@ export class SandboxDurableObject extends DurableObject<Env> {
     if (!(await this.backend.isProvisioned())) {
       const environment = await this.environment(scope);
       await retry(PROVISION_ATTEMPTS, () => this.backend!.provision(environment));
+      // A fresh sandbox (or a container that lost its disk) holds none of the mounts: they are all copied again.
+      this.deleteMeta("mounted_resources");
+      this.memoryBaseline.clear();
       const latest = this.latestBackup();
       if (latest) await this.backend.restore(latest);
       // After the restore, which replaces the workspace: the skills are always the session's current ones.
@@ -250,24 +252,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
     return this.getMeta("provisioned") !== null;
   }
 
-  /** The deployment picks the backend: a container when SANDBOX_CONTAINERS is bound, else this isolate. */
   private async createBackend(scope: Scope): Promise<SandboxBackend> {
-    const [environment, secrets] = await Promise.all([this.environment(scope), loadEgressSecrets(this.env, scope.workspaceId, scope.sessionId)]);
-    if (this.env.SANDBOX_CONTAINERS) {
-      const { ContainerSandbox } = await import("../../src/hands/containers/container-sandbox");
-      // Only the placeholders go to the container; the egress reads the values per request.
-      return new ContainerSandbox(await this.connectContainer(scope), {
-        sessionId: scope.sessionId,
-        networking: environment.networking,
-        shellEnv: placeholderEnv(secrets),
-        secretScope: secrets.length ? { workspaceId: scope.workspaceId, sessionId: scope.sessionId } : null,
-        backupBucket: this.env.BACKUP_BUCKET,
-        presignedBackups: Boolean(this.env.R2_ACCESS_KEY_ID && this.env.R2_SECRET_ACCESS_KEY && this.env.BACKUP_BUCKET_NAME && this.env.CLOUDFLARE_ACCOUNT_ID),
-      });
-    }
-    const limits = await loadWorkspaceLimits(this.env, scope.workspaceId);
-    const quota = { maxBytes: limits.max_sandbox_bytes, maxFileBytes: MAX_FILE_BYTES };
-    return new IsolateSandbox(this.sql, this.env.BLOBS, `sandboxes/${scope.workspaceId}/${scope.sessionId}/`, environment.networking, secrets, quota, outboundPolicy(this.env));
+    return createSandboxBackend(this.env, this.sql, scope, await this.environment(scope), () => this.connectContainer(scope));
   }
 
   private async environment(scope: Scope): Promise<HandsEnvironment> {
@@ -318,16 +304,5 @@ export class SandboxDurableObject extends DurableObject<Env> {
 
   private deleteMeta(key: string) {
     this.sql.exec("DELETE FROM sandbox_meta WHERE key = ?", key);
-  }
-}
-
-async function retry<T>(attempts: number, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
-    }
   }
 }

@@ -19,6 +19,7 @@ import {
   type Transition,
 } from "./session-state";
 import { resolveTools } from "./tools";
+import { memoryPromptNote } from "../../src/sessions/memory-mounts";
 import type { SessionState } from "./types";
 
 /** What the brain needs from its Durable Object. */
@@ -81,7 +82,7 @@ export async function runModelStep(host: BrainHost): Promise<void> {
   let call: ModelCall | undefined;
   let result: ModelResult;
   const history = host.log.after(0);
-  const system = systemPrompt(state.agent.system, history);
+  const system = systemPrompt(state.agent.system, history, memoryPromptNote(state.memoryMounts ?? []));
   try {
     const messages = buildMessages(history, new Set(tools.definitions.map((t) => t.name)));
     await resolveFileBlocks(host.env, state.workspaceId, messages);

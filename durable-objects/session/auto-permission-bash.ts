@@ -12,7 +12,9 @@ import { isWithin, normalizePath } from "../../src/hands/toolset/paths";
 export type Verdict = "allow" | "ask" | "deny";
 
 /** Paths a confined write may touch. Relative paths are judged against /workspace (see `cd` below). */
-export const WORKSPACE_ROOTS = ["/workspace", "/tmp", "/mnt/session/outputs"];
+// The session's memory mounts count: the agent is meant to keep its memories there with the same file tools, and a
+// read_only mount refuses writes by itself, whatever the judge says.
+export const WORKSPACE_ROOTS = ["/workspace", "/tmp", "/mnt/session/outputs", "/mnt/memory"];
 export const SYSTEM_ROOTS = ["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/dev", "/proc", "/sys", "/root", "/var/lib", "/opt"];
 
 /** Commands that read and print, whatever their arguments, except the listed options (which write or execute). */

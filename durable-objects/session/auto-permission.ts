@@ -14,7 +14,7 @@ import { judgeCommand, SYSTEM_ROOTS, WORKSPACE_ROOTS } from "./auto-permission-b
  * | call | verdict |
  * | --- | --- |
  * | `read`, `glob`, `grep`, `web_search`, `web_fetch` (read-only; web_fetch keeps its own domain rules) | allow |
- * | `write` / `edit` inside the workspace (a relative path, `/workspace`, `/tmp`, `/mnt/session/outputs`) | allow |
+ * | `write` / `edit` inside the workspace (a relative path, `/workspace`, `/tmp`, `/mnt/session/outputs`, a memory mount under `/mnt/memory`) | allow |
  * | `write` / `edit` into a system directory (`/etc`, `/usr`, `/bin`, `/boot`, `/dev`, `/proc`, `/sys`...) | deny (`high_risk`) |
  * | `write` / `edit` anywhere else (outside the workspace) | ask (`indeterminate`) |
  * | `bash`, parsed with just-bash's shell parser (auto-permission-bash.ts), where every command is a literal name from the read-only list (`ls cat head tail wc grep rg find pwd echo printf test diff cut tr sort jq stat du df`... minus the options that write or run: `find -delete/-exec`, `sort -o`, `rg --pre`), `mkdir touch cp mv tee` whose every path is in the workspace, or `cd` into the workspace; output redirections only into the workspace or `/dev/null` | allow |

@@ -141,11 +141,12 @@ const resultText = (content: ReadonlyArray<{ type: string; text?: string }> | un
   (content ?? []).map((b) => (b.type === "text" ? b.text : `[${b.type}]`)).join(" ");
 
 /**
- * The system prompt of a model request: the agent's own, then every `system.message` the session received, in
- * order ("appended to the session's system context rather than replacing the top-level system prompt").
+ * The system prompt of a model request: the agent's own, the note on the session's memory stores, then every
+ * `system.message` the session received, in order ("appended to the session's system context rather than
+ * replacing the top-level system prompt").
  */
-export function systemPrompt(agentSystem: string | null | undefined, events: Iterable<StoredEvent>): string | undefined {
-  const parts = agentSystem ? [agentSystem] : [];
+export function systemPrompt(agentSystem: string | null | undefined, events: Iterable<StoredEvent>, memoryNote?: string): string | undefined {
+  const parts = [agentSystem, memoryNote].filter((part): part is string => Boolean(part));
   for (const { event } of events) {
     if (event.type === "system.message") parts.push(event.content.map((b) => b.text).join("\n"));
   }

@@ -29,7 +29,8 @@ import {
 import { StateStore } from "./state-store";
 import { ThreadRunner } from "./thread-runner";
 import { threadOwnView } from "./thread-view";
-import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, type ThreadListQuery } from "./threads";
+import { hasThread, initialThreads, primaryThreadId, threadJson, threadsPage, ThreadTx, type ThreadListQuery } from "./threads";
+import { endWorkflowRunsOnArchive } from "./workflows";
 import type { LogScope } from "./event-log";
 import { webhookTypesFor } from "./webhooks";
 import { SESSION_NOT_FOUND } from "../../src/db/queries/sessions";
@@ -53,7 +54,7 @@ import {
 /** What `sessions.create` hands the new session's object: its identity and configuration, then its first events. */
 export type InitInput = Pick<
   SessionState,
-  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget"
+  "sessionId" | "workspaceId" | "environmentId" | "agent" | "title" | "metadata" | "createdAt" | "budget" | "memoryMounts"
 > & { initialEvents?: UserEventParams[]; maxEvents?: number };
 
 /** How long a model step may run before the alarm assumes this instance died and redoes it. */
@@ -139,6 +140,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       turn: initialTurn(),
       mirrorSeq: 0,
       budget: input.budget ?? null,
+      ...(input.memoryMounts?.length ? { memoryMounts: input.memoryMounts } : {}),
     };
     state.threads = initialThreads(state);
     if (!input.initialEvents?.length) {
@@ -256,7 +258,11 @@ export class SessionDurableObject extends DurableObject<Env> {
 
   async archive(workspaceId: string): Promise<RpcResult<void>> {
     const wasArchived = Boolean(this.current?.archivedAt);
-    const result = await this.transition(workspaceId, (t) => archive(t));
+    const result = await this.transition(workspaceId, (t) => {
+      archive(t);
+      // Archiving is the one thing outside the agent that ends its workflow runs (platform docs, "Workflow runs").
+      if (t.state.threads?.workflows) endWorkflowRunsOnArchive(new ThreadTx(t));
+    });
     if (result.ok && !wasArchived && this.current) this.notify(this.current, ["session.archived"]);
     return result;
   }

@@ -2,6 +2,7 @@ import { chargeListCost } from "./budget";
 import { denialText, evaluatePermission } from "./auto-permission";
 import { emitServerBlock } from "./web-tools";
 import { primaryThreadId } from "./thread-view";
+import { usageSnapshotDraft } from "./usage-snapshots";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
@@ -75,6 +76,8 @@ export class Transition {
     s.updatedAt = at;
     s.mirrorSeq++;
     if (next === "idle") {
+      // The session's cumulative usage goes out right before every idle (usage-snapshots.ts says why there).
+      this.emit(usageSnapshotDraft(s, this.now));
       this.emit({
         type: "session.status_idle",
         stop_reason: stop?.reason ?? { type: "end_turn" },
@@ -182,10 +185,23 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
     throw new InvalidEvent(`session_thread_id: no thread ${event.session_thread_id} in this session`);
   }
   const id = t.emit({ type: "user.interrupt", ...(event.session_thread_id ? { session_thread_id: event.session_thread_id } : {}) });
+  const wasActive = cutTurn(t, "Interrupted by the user before the tool call completed.", ctx.inflightUsage);
+  interruptOutcome(t);
+  if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
+  return id;
+}
+
+/**
+ * Cuts the turn short (an interrupt; a thread whose workflow run ended): the model call in flight is aborted and
+ * what it spent so far booked; every tool use the turn still waited on gets `note` as its error result, so the
+ * conversation stays well formed; a late result of the old turn commits nothing (the epoch moves). Returns
+ * whether the turn had anything under way.
+ */
+export function cutTurn(t: Transition, note: string, inflightUsage?: ModelUsage): boolean {
   const turn = t.state.turn;
   const wasActive = turn.phase !== "idle" || turn.pending.length > 0;
   if (turn.inflightStartId) {
-    const usage = ctx.inflightUsage ?? zeroUsage();
+    const usage = inflightUsage ?? zeroUsage();
     addUsage(t.state, usage);
     t.emit({
       type: "span.model_request_end",
@@ -196,16 +212,13 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
     turn.inflightStartId = null;
     t.effects.abortModel = true;
   }
-  // Every tool use the turn still waited on gets a result, so the conversation stays well formed.
-  for (const pending of turn.pending) emitToolFailure(t, pending, "Interrupted by the user before the tool call completed.");
+  for (const pending of turn.pending) emitToolFailure(t, pending, note);
   turn.pending = [];
   turn.phase = "idle";
   turn.retryAt = null;
   turn.attempt = 0;
   turn.epoch++;
-  interruptOutcome(t);
-  if (wasActive) t.setStatus("idle", { reason: { type: "end_turn" } });
-  return id;
+  return wasActive;
 }
 
 function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { type: "user.tool_confirmation" }>): string {

@@ -9,7 +9,7 @@ import { runServerToolUses } from "./web-fetch";
 import type { ModelCall } from "./model-call";
 import { MAX_MODEL_CALLS_PER_TURN, retryDue, type Transition } from "./session-state";
 import { threadTurns, threadView, ThreadTx } from "./threads";
-import { WORKFLOW_TOOL_DEFINITION } from "./workflows";
+import { expireWorkflowRuns, loadProgramEngine, nextWorkflowDeadline, WORKFLOW_TOOL_DEFINITIONS } from "./workflows";
 import type { PendingToolUse, SessionEvent, SessionState, StoredEvent, UserEventParams } from "./types";
 
 /** What the runner needs from the session's Durable Object. */
@@ -42,6 +42,8 @@ export class ThreadRunner {
   private readonly runners = new Map<string, Promise<void>>();
   /** An alarm is running threads: newly due threads join it rather than wait for the next alarm. */
   private active = false;
+  /** While an alarm runs threads (and holds off the next alarm), this ends workflow runs at their time limit. */
+  private deadlineTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -60,17 +62,20 @@ export class ThreadRunner {
       if (turn.phase !== "retry_wait" || (turn.retryAt && Date.now() < turn.retryAt - 1000)) continue;
       await this.transact((tx) => tx.run(id, (t) => void retryDue(t)));
     }
+    await this.expireRuns();
     // If this instance dies mid-step, this alarm brings the steps back (each redone from the log).
     await this.deps.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     this.active = true;
     const errors: unknown[] = [];
     try {
       this.pump();
+      this.watchDeadlines();
       while (this.runners.size) {
         for (const result of await Promise.allSettled([...this.runners.values()])) if (result.status === "rejected") errors.push(result.reason);
       }
     } finally {
       this.active = false;
+      clearTimeout(this.deadlineTimer);
     }
     await this.rearm(true);
     if (errors.length) throw errors[0];
@@ -87,6 +92,25 @@ export class ThreadRunner {
     await this.rearm(false);
   }
 
+  /** Ends the workflow runs past their time limit, if any. */
+  private async expireRuns() {
+    const s = this.deps.state();
+    const deadline = s ? nextWorkflowDeadline(s) : null;
+    if (deadline !== null && deadline <= Date.now()) await this.transact((tx) => expireWorkflowRuns(tx, Date.now()));
+  }
+
+  private watchDeadlines() {
+    clearTimeout(this.deadlineTimer);
+    const s = this.deps.state();
+    const deadline = s ? nextWorkflowDeadline(s) : null;
+    if (!this.active || deadline === null) return;
+    this.deadlineTimer = setTimeout(() => {
+      this.expireRuns()
+        .catch((err) => console.error(JSON.stringify({ level: "error", message: "ending workflow runs at their time limit failed", error: String(err) })))
+        .finally(() => this.watchDeadlines());
+    }, Math.max(0, deadline - Date.now()));
+  }
+
   private turns() {
     const s = this.deps.state();
     return s?.threads ? threadTurns(s) : [];
@@ -96,8 +120,12 @@ export class ThreadRunner {
     const turns = this.turns();
     const storage = this.deps.ctx.storage;
     if (turns.some(({ turn }) => turn.phase === "model")) return storage.setAlarm(Date.now());
-    const retries = turns.filter(({ turn }) => turn.phase === "retry_wait").map(({ turn }) => turn.retryAt ?? Date.now());
-    if (retries.length) await storage.setAlarm(Math.min(...retries));
+    const wakeUps = turns.filter(({ turn }) => turn.phase === "retry_wait").map(({ turn }) => turn.retryAt ?? Date.now());
+    const s = this.deps.state();
+    const deadline = s ? nextWorkflowDeadline(s) : null;
+    // A run's time limit is durable: the alarm fires for it even with every thread waiting, or after a crash.
+    if (deadline !== null) wakeUps.push(deadline);
+    if (wakeUps.length) await storage.setAlarm(Math.min(...wakeUps));
     else if (deleteWhenIdle) await storage.deleteAlarm();
   }
 
@@ -120,6 +148,8 @@ export class ThreadRunner {
 
   /** One transition over threads; afterwards, the effects only the runner can apply. */
   private async transact(fn: (tx: ThreadTx) => void): Promise<StoredEvent[]> {
+    // A transition may run a workflow program, synchronously: its engine must be loaded first (once per isolate).
+    if (this.deps.state()?.threads?.workflows) await loadProgramEngine();
     let tx!: ThreadTx;
     const events = await this.deps.commit((t) => {
       tx = new ThreadTx(t, (id) => this.inflight.get(id)?.call.usage);
@@ -130,7 +160,10 @@ export class ThreadRunner {
     if (tx.abort.size) this.deps.fanout.clearPreviews();
     for (const { thread, uses } of tx.mcp) this.runMcp(thread, uses);
     for (const { thread, uses } of tx.server) this.runServerTools(thread, uses);
-    if (this.active) this.pump();
+    if (this.active) {
+      this.pump();
+      this.watchDeadlines();
+    }
     return events;
   }
 
@@ -190,7 +223,7 @@ export class ThreadRunner {
     const offer = await this.deps.mcp.offer(view);
     const threads = view.threads;
     if (!threads || id !== threads.primaryId) return offer;
-    const definitions = [...(threads.roster.length || threads.inline ? DELEGATION_TOOL_DEFINITIONS : []), ...(threads.workflows ? [WORKFLOW_TOOL_DEFINITION] : [])];
+    const definitions = [...(threads.roster.length || threads.inline ? DELEGATION_TOOL_DEFINITIONS : []), ...(threads.workflows ? WORKFLOW_TOOL_DEFINITIONS : [])];
     for (const definition of definitions) {
       if (offer.routes.has(definition.name)) continue;
       // Built-in and always allowed: `ThreadTx` runs them in the same transition as the call, never the hands.

@@ -6,10 +6,11 @@ import type {
 } from "@anthropic-ai/sdk/resources/beta/sessions/threads";
 import { newId } from "../../src/lib/ids";
 import { primaryThreadId } from "./thread-view";
-import { acceptUserEvents, emitToolFailure, initialTurn, Transition, userBlocking } from "./session-state";
+import { acceptUserEvents, cutTurn, initialTurn, Transition, userBlocking } from "./session-state";
 import type { ModelUsage } from "./model-call";
 import { ToolError } from "./tool-error";
-import { initialWorkflows, startWorkflowRun, WORKFLOW_TOOL, workflowThreadReported, workflowThreadStatus, type WorkflowsState } from "./workflows";
+import { initialWorkflows, nextWorkflowDeadline, WORKFLOW_TOOLS, workflowThreadReported, workflowThreadStatus, type WorkflowsState } from "./workflows";
+import { WORKFLOW_TOOL_NAMES } from "./workflows/tools";
 import {
   InvalidEvent,
   type EventDraft,
@@ -74,7 +75,7 @@ export interface ThreadsState {
 
 /** Concurrent child threads per session (archive finished ones to make room), as the hosted API limits them. */
 export const MAX_LIVE_THREADS = 25;
-export const DELEGATION_TOOLS = new Set(["list_agents", "send_to_agent", WORKFLOW_TOOL]);
+export const DELEGATION_TOOLS = new Set(["list_agents", "send_to_agent", ...WORKFLOW_TOOL_NAMES]);
 
 export { primaryThreadId };
 
@@ -206,12 +207,16 @@ export class ThreadTx {
 
     let stop: IdleStop | undefined;
     let ran = false;
+    let terminated = false;
     const texts: string[] = [];
     for (const draft of sub.drafts) {
+      // Usage is session-wide: the session's own idle (`settle`) carries the snapshot, never a thread's.
+      if (draft.type === "session.usage") continue;
       const threadType = STATUS_EVENTS[draft.type as keyof typeof STATUS_EVENTS];
       if (threadType) {
         if (draft.type === "session.status_idle") stop = { reason: draft.stop_reason, details: draft.stop_details } as IdleStop;
         if (draft.type === "session.status_running") ran = true;
+        if (draft.type === "session.status_terminated") terminated = true;
         // The primary's own status events give way to the session's, which `settle` derives.
         if (primary) {
           if (draft.type === "session.status_idle") this.noteIdle(stop);
@@ -253,7 +258,7 @@ export class ThreadTx {
     // with the shared budget spent, the parent's own next step then ends the session's turn with budget_reached.
     const failed = stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached" ? stop.reason.type : null;
     // A workflow run idles while its thread waits without having finished (on the client, or interrupted).
-    if (!primary && rec.workflowRunId) workflowThreadStatus(this, id, { ran, idle: Boolean(stop) && !finished && !failed });
+    if (!primary && rec.workflowRunId) workflowThreadStatus(this, id, { ran, idle: Boolean(stop) && !finished && !failed, terminated });
     if (!primary && finished) this.report(id, texts, null);
     if (!primary && failed) this.report(id, [...texts, `(this thread stopped before finishing: ${failed})`], failed);
     // A child whose model kept failing ends there (the contract: "a child thread then terminates").
@@ -263,6 +268,9 @@ export class ThreadTx {
   /** The session's status from its threads': running while any thread runs; idle (with what the client owes) otherwise. */
   settle() {
     const s = this.s;
+    // A retry's wake-up must not push the alarm past a workflow run's time limit (the alarm ends the run then).
+    const deadline = nextWorkflowDeadline(s);
+    if (deadline !== null && this.t.effects.wakeAt !== null) this.t.effects.wakeAt = Math.min(this.t.effects.wakeAt, deadline);
     const live = liveThreads(s);
     const statuses = new Set(live.map((r) => r.status));
     const next: SessionStatus = statuses.has("running") ? "running" : statuses.has("rescheduling") ? "rescheduling" : "idle";
@@ -336,14 +344,19 @@ export class ThreadTx {
     if (rec.status === "running" || rec.status === "rescheduling") {
       throw new InvalidEvent("a running thread cannot be archived; send user.interrupt with its session_thread_id first");
     }
-    if (userBlocking(rec.turn!.pending).length) this.idleSignal = true;
-    this.run(id, (sub) => {
-      for (const pending of sub.state.turn.pending) emitToolFailure(sub, pending, "The thread was archived before this tool call completed.");
-      sub.state.turn = { ...sub.state.turn, pending: [], phase: "idle", retryAt: null, epoch: sub.state.turn.epoch + 1 };
-      if (sub.state.status !== "terminated") sub.setStatus("terminated");
-    });
+    this.terminate(id, "The thread was archived before this tool call completed.");
     rec.archivedAt = new Date().toISOString();
     rec.updatedAt = rec.archivedAt;
+  }
+
+  /** Ends a child thread whatever it is doing: its model call is cut off, each tool use it waited on answered with `note`. */
+  terminate(id: string, note: string) {
+    const rec = this.s.threads!.byId[id];
+    if (userBlocking(rec.turn!.pending).length) this.idleSignal = true;
+    this.run(id, (sub) => {
+      cutTurn(sub, note, this.inflightUsage(id));
+      if (sub.state.status !== "terminated") sub.setStatus("terminated");
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -352,7 +365,8 @@ export class ThreadTx {
   private delegate(from: string, use: PendingToolUse) {
     let result: { text: string; isError: boolean };
     try {
-      const text = use.name === "list_agents" ? this.listAgents() : use.name === WORKFLOW_TOOL ? startWorkflowRun(this, use.input) : this.sendToAgent(from, use.input);
+      const workflowTool = WORKFLOW_TOOLS[use.name];
+      const text = workflowTool ? workflowTool(this, use.input) : use.name === "list_agents" ? this.listAgents() : this.sendToAgent(from, use.input);
       result = { text, isError: false };
     } catch (err) {
       if (!(err instanceof ToolError)) throw err;

@@ -1,3 +1,4 @@
+import type { MemoryMount } from "../../src/sessions/memory-mounts";
 import type { OutcomeState } from "./outcomes";
 import type { ThreadsState } from "./threads";
 import type {
@@ -118,6 +119,8 @@ export interface SessionState extends Lifecycle {
   outcomes?: OutcomeState[];
   /** A multiagent session's threads (threads.ts); absent for a single-agent session. */
   threads?: ThreadsState;
+  /** The memory stores attached at creation, described in every model request's system prompt. */
+  memoryMounts?: MemoryMount[];
 }
 
 /** RPC results carry API errors as data: an Error thrown across RPC loses its type and status. */

@@ -24,6 +24,8 @@ export class TunnelUnavailable extends Error {}
 
 /** A connector that has not started answering by then is taken as gone. */
 const RESPONSE_TIMEOUT_MS = 30_000;
+/** Frames of one request held while an earlier one is missing; more than this and the connector is taken as broken. */
+const MAX_EARLY_FRAMES = 64;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -39,8 +41,12 @@ function deferred<T>(): Deferred<T> {
 }
 
 interface Pending {
+  tunnelId: string;
   socket: WebSocket;
   head: Deferred<Response>;
+  /** The `seq` of the frame to apply next, and the frames that arrived ahead of it (see ConnectorFrame). */
+  next: number;
+  early: Map<number, ConnectorFrame>;
   /** A streamed answer (SSE): chunks are passed on as they come. */
   body?: ReadableStreamDefaultController<Uint8Array>;
   /** Any other answer: held until it is complete, then handed over whole. */
@@ -65,7 +71,7 @@ export class TunnelRelay extends DurableObject<Env> {
     const before = await this.ctx.storage.get<TunnelState>("state");
     await this.ctx.storage.put("state", state);
     for (const socket of this.ctx.getWebSockets()) {
-      if (state.archived) socket.close(CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
+      if (state.archived) closeFinally(socket, CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
       else if (before?.trust.join() !== state.trust.join()) send(socket, { type: "trust", trust: state.trust });
     }
   }
@@ -82,8 +88,8 @@ export class TunnelRelay extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [tokenId ?? ""]);
-    if (!state || state.archived) server.close(CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
-    else if (tokenId !== state.tokenId) server.close(CLOSE_TOKEN_REJECTED, "tunnel token rotated or invalid");
+    if (!state || state.archived) closeFinally(server, CLOSE_TUNNEL_ARCHIVED, "tunnel archived");
+    else if (tokenId !== state.tokenId) closeFinally(server, CLOSE_TOKEN_REJECTED, "tunnel token rotated or invalid");
     else send(server, { type: "hello", tunnel_id: state.tunnelId, domain: state.domain, trust: state.trust });
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -109,7 +115,7 @@ export class TunnelRelay extends DurableObject<Env> {
       }
       const head = deferred<Response>();
       const timer = setTimeout(() => this.fail(id, `tunnel ${state.tunnelId}: the connector did not answer within ${RESPONSE_TIMEOUT_MS / 1000} s`), RESPONSE_TIMEOUT_MS);
-      this.pending.set(id, { socket, head, timer });
+      this.pending.set(id, { tunnelId: state.tunnelId, socket, head, next: 0, early: new Map(), timer });
       return head.promise;
     }
     throw new TunnelUnavailable(`tunnel ${state.tunnelId} has no live connector`);
@@ -124,26 +130,46 @@ export class TunnelRelay extends DurableObject<Env> {
     }
     const pending = this.pending.get(frame.id);
     if (!pending || pending.socket !== socket) return;
+    const seq = frame.seq ?? pending.next;
+    if (seq < pending.next) return;
+    if (seq > pending.next) {
+      if (pending.early.size >= MAX_EARLY_FRAMES) {
+        this.fail(frame.id, `tunnel ${pending.tunnelId}: the connector's answer arrived more than ${MAX_EARLY_FRAMES} frames out of order`);
+      } else pending.early.set(seq, frame);
+      return;
+    }
+    // Apply this frame, then any held frames it unblocks, while the request is still open.
+    for (let next: ConnectorFrame | undefined = frame; next && this.pending.get(frame.id) === pending; next = takeNext(pending)) {
+      pending.next++;
+      this.apply(pending, next);
+    }
+  }
+
+  private apply(pending: Pending, frame: ConnectorFrame) {
+    const answered = pending.buffered !== undefined || pending.body !== undefined;
     switch (frame.type) {
       case "response": {
+        if (answered) return this.fail(frame.id, `tunnel ${pending.tunnelId}: the connector answered one request twice`);
         const streamed = frame.headers.some(([k, v]) => k.toLowerCase() === "content-type" && v.includes("text/event-stream"));
         if (!streamed) {
           pending.buffered = { status: frame.status, headers: frame.headers, chunks: [] };
-          break;
+          return;
         }
         clearTimeout(pending.timer);
         const body = new ReadableStream<Uint8Array>({ start: (controller) => void (pending.body = controller) });
         pending.head.resolve(new Response(body, { status: frame.status, headers: frame.headers }));
-        break;
+        return;
       }
       case "data": {
+        if (!answered) return this.fail(frame.id, `tunnel ${pending.tunnelId}: the connector sent a body before its response`);
         const chunk = fromBase64(frame.chunk);
-        if (!chunk.length) break;
+        if (!chunk.length) return;
         if (pending.buffered) pending.buffered.chunks.push(chunk);
         else pending.body?.enqueue(chunk);
-        break;
+        return;
       }
       case "end": {
+        if (!answered) return this.fail(frame.id, `tunnel ${pending.tunnelId}: the connector ended a request without answering it`);
         this.pending.delete(frame.id);
         clearTimeout(pending.timer);
         pending.body?.close();
@@ -152,11 +178,10 @@ export class TunnelRelay extends DurableObject<Env> {
           const body = nullBodyStatus(done.status) ? null : concat(done.chunks);
           pending.head.resolve(new Response(body, { status: done.status, headers: done.headers }));
         }
-        break;
+        return;
       }
       case "error":
-        this.fail(frame.id, frame.message);
-        break;
+        return this.fail(frame.id, frame.message);
     }
   }
 
@@ -183,6 +208,13 @@ export class TunnelRelay extends DurableObject<Env> {
   }
 }
 
+/** The held frame that comes next for `pending`, if it has arrived. */
+const takeNext = (pending: Pending) => {
+  const frame = pending.early.get(pending.next);
+  pending.early.delete(pending.next);
+  return frame;
+};
+
 const send = (socket: WebSocket, frame: RelayFrame) => {
   try {
     socket.send(JSON.stringify(frame));
@@ -199,3 +231,9 @@ const concat = (chunks: Uint8Array[]) => {
 };
 
 const nullBodyStatus = (status: number) => status === 101 || status === 204 || status === 205 || status === 304;
+
+/** A close the connector must not retry: said in a frame first, so it stops now rather than when `ws` sees the close. */
+function closeFinally(socket: WebSocket, code: number, reason: string) {
+  send(socket, { type: "goodbye", code, reason });
+  socket.close(code, reason);
+}

@@ -1,18 +1,15 @@
-import { guardedFetch, outboundPolicy } from "../../src/lib/outbound-guard";
-import { EndpointWatchers } from "./endpoint-watchers";
 import { DurableObject } from "cloudflare:workers";
+import { EndpointWatchers } from "./endpoint-watchers";
+import { postSignedEvent } from "./post-signed-event";
 import { and, eq } from "drizzle-orm";
 import type { Env } from "../../src/env";
 import { database } from "../../src/db/client";
 import { newId } from "../../src/lib/ids";
-import { vaultSecretBox } from "../../src/lib/secret-box";
 import { type WebhookEndpointRow, webhookEndpoints } from "../../src/db/schema";
-import { openSigningSecret } from "../../src/webhooks/endpoints";
 import type { WebhookEvent } from "../../src/webhooks/events";
 import { idPage, type IdPage } from "../../src/webhooks/page";
 import type { DeliveryListQuery, DeliveryStatus, WebhookDeliveryRecord } from "../../src/webhooks/deliveries";
-import { ATTEMPT_TIMEOUT_MS, MAX_ATTEMPTS, RETENTION_MS, retryDelayMs } from "../../src/webhooks/retry";
-import { signedHeaders } from "../../src/webhooks/signing";
+import { MAX_ATTEMPTS, RETENTION_MS, retryDelayMs } from "../../src/webhooks/retry";
 
 interface DeliveryRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -184,30 +181,7 @@ export class WebhookDelivery extends DurableObject<Env> {
     if (!endpoint) return this.finish(row, "canceled", { error: "the endpoint was deleted" });
     if (endpoint.state !== "enabled") return this.finish(row, "canceled", { error: "the endpoint is disabled" });
     const now = Date.now();
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    try {
-      const secret = await openSigningSecret(vaultSecretBox(this.env), endpoint);
-      const headers = await signedHeaders(secret, row.event_id, Math.floor(now / 1000), row.payload);
-      // The outbound guard (no loopback, private, metadata or own-host targets) holds at delivery time too.
-      const response = await guardedFetch(
-        endpoint.url,
-        {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": "managed-agents-webhooks/1", ...headers },
-          body: row.payload,
-          // A redirect is a failure: deliveries go to the registered URL only.
-          redirect: "manual",
-          signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-        },
-        outboundPolicy(this.env),
-      );
-      statusCode = response.status;
-      await response.body?.cancel();
-      if (statusCode < 200 || statusCode > 299) error = `endpoint answered HTTP ${statusCode}`;
-    } catch (err) {
-      error = describeError(err);
-    }
+    const { statusCode, error } = await postSignedEvent(this.env, endpoint, { id: row.event_id, payload: row.payload }, now);
     const attempts = row.attempts + 1;
     const outcome = { attempts, at: now, statusCode, error };
     if (error === null) return this.finish(row, "succeeded", outcome);
@@ -266,13 +240,6 @@ export class WebhookDelivery extends DurableObject<Env> {
   private deleteMeta(key: string) {
     this.sql.exec("DELETE FROM meta WHERE key = ?", key);
   }
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
-    return `no response within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
-  }
-  return `request failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

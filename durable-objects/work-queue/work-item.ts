@@ -50,3 +50,11 @@ export type Outcome<T> =
   | { ok: false; error: "precondition_failed"; message: string; lease: LeaseState };
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const notFound = (workId: string): Outcome<never> => ({ ok: false, error: "not_found", message: `work item not found: ${workId}` });
+export const conflict = (message: string): Outcome<never> => ({ ok: false, error: "conflict", message });
+export const preconditionFailed = (message: string, lease: LeaseState): Outcome<never> => ({
+  ok: false,
+  error: "precondition_failed",
+  message,
+  lease: { ...lease, lease_extended: false },
+});

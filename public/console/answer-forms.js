@@ -1,7 +1,11 @@
 // The forms on a tool card the session waits on: a custom tool's result, or a built-in tool's confirmation.
 import { h } from "./dom.js";
 
-/** @typedef {import("./timeline.js").Answer} Answer */
+/**
+ * What the user answered on a waiting tool card.
+ * @typedef {{ kind: "result", toolUseId: string, content: string, isError: boolean }
+ *   | { kind: "confirmation", toolUseId: string, result: "allow" | "deny", denyMessage?: string }} Answer
+ */
 
 /** @param {any} event @param {(answer: Answer) => Promise<void>} onAnswer */
 export function resultForm(event, onAnswer) {
@@ -53,4 +57,21 @@ async function busy(button, fn) {
   } finally {
     for (const b of buttons) b.disabled = false;
   }
+}
+
+/** The event that answers a tool card: a custom tool's result, or a built-in tool's confirmation. @param {Answer} answer */
+export function answerEvent(answer) {
+  return answer.kind === "result"
+    ? {
+        type: "user.custom_tool_result",
+        custom_tool_use_id: answer.toolUseId,
+        content: answer.content ? [{ type: "text", text: answer.content }] : [],
+        is_error: answer.isError,
+      }
+    : {
+        type: "user.tool_confirmation",
+        tool_use_id: answer.toolUseId,
+        result: answer.result,
+        ...(answer.result === "deny" && answer.denyMessage && { deny_message: answer.denyMessage }),
+      };
 }

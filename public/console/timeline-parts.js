@@ -1,6 +1,6 @@
 // The small pieces the timeline is built from: message content, time stamps, dividers and their labels.
 import { h } from "./dom.js";
-import { clock, full } from "./format.js";
+import { clock, cost, duration, full, inputTokens, tokens } from "./format.js";
 
 /** A message's content blocks. */
 export function content(blocks) {
@@ -43,6 +43,25 @@ export function divider(label, kind, event) {
 
 export function badge(text, kind) {
   return h(`span.badge.${kind}`, { text });
+}
+
+/**
+ * A `session.usage` snapshot (sent right before each idle) as one quiet line: the session's totals so far, and its
+ * list cost against the budget when it has one.
+ */
+export function usageLabel(event) {
+  const usage = event.usage ?? {};
+  const spent = usage.list_cost ? cost(usage.list_cost) : null;
+  const cap = event.budget?.max_list_cost ? cost(event.budget.max_list_cost) : null;
+  return [
+    "Session usage",
+    `${tokens(inputTokens(usage))} in`,
+    `${tokens(usage.output_tokens)} out`,
+    spent && (cap ? `${spent} of ${cap} budget` : spent),
+    usage.active_seconds != null ? `${duration(usage.active_seconds)} active` : null,
+  ]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 export function idleLabel(stop) {

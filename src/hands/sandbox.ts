@@ -39,6 +39,16 @@ export interface SandboxBackend extends Sandbox {
   isProvisioned(): Promise<boolean>;
   /** Installs the environment's packages and applies its network policy; then the caller restores the workspace. */
   provision(environment: HandsEnvironment): Promise<void>;
+  /** Creates a directory and its parents (a memory store's mount point); an existing one is left as is. */
+  makeDirectory(path: string): Promise<void>;
+  /** Deletes a file; nothing there is not an error. */
+  removeFile(path: string): Promise<void>;
+  /**
+   * Directories the shell may read but not change (the session's `read_only` memory store mounts). The isolate
+   * refuses changes there with EROFS; a container cannot (its shell is root), so the memory sync puts back whatever
+   * the shell changed there after each tool call.
+   */
+  setReadOnlyRoots(roots: string[]): void;
 }
 
 export interface ExecResult {
@@ -66,7 +76,7 @@ export const OUTPUT_LIMIT = 100 * 1024;
 /** Filesystem failures as codes, so tools word them the same way on every backend. */
 export class SandboxError extends Error {
   constructor(
-    readonly code: "ENOENT" | "EISDIR" | "ENOTDIR" | "EACCES" | "ENOSPC" | "EIO",
+    readonly code: "ENOENT" | "EISDIR" | "ENOTDIR" | "EACCES" | "EROFS" | "ENOSPC" | "EIO",
     message: string,
   ) {
     super(message);
@@ -77,8 +87,8 @@ export class SandboxError extends Error {
 export function toSandboxError(err: unknown): SandboxError {
   if (err instanceof SandboxError) return err;
   const text = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: string })?.code ?? text.match(/\b(ENOENT|EISDIR|ENOTDIR|EACCES|EPERM|ENOSPC|EFBIG)\b/)?.[1];
-  if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return new SandboxError(code, text);
+  const code = (err as { code?: string })?.code ?? text.match(/\b(ENOENT|EISDIR|ENOTDIR|EACCES|EPERM|EROFS|ENOSPC|EFBIG)\b/)?.[1];
+  if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" || code === "EROFS") return new SandboxError(code, text);
   if (code === "EACCES" || code === "EPERM") return new SandboxError("EACCES", text);
   // A full filesystem (or a file past its size limit) says so, with the limit: the agent can act on it.
   if (code === "ENOSPC" || code === "EFBIG") return new SandboxError("ENOSPC", text);

@@ -19,12 +19,25 @@ export function newId(prefix: string): string {
     lastMs = now;
     crypto.getRandomValues(lastRandom);
     for (let i = 0; i < lastRandom.length; i++) lastRandom[i] %= 62;
-    lastTime = "";
-    for (let t = now, i = 0; i < 8; i++, t = Math.floor(t / 62)) lastTime = ALPHABET[t % 62] + lastTime;
+    lastTime = idTimePart(now);
   }
   let id = `${prefix}_${lastTime}`;
   for (let i = 0; i < lastRandom.length; i++) id += ALPHABET[lastRandom[i]];
   return id;
+}
+
+/** The 8-character time part `newId` gives ids minted in millisecond `ms`: ids of that millisecond start with it. */
+export function idTimePart(ms: number): string {
+  let part = "";
+  for (let t = ms, i = 0; i < 8; i++, t = Math.floor(t / 62)) part = ALPHABET[t % 62] + part;
+  return part;
+}
+
+/** Base62 digits as a number (the time part of an id, or a slice of its random part). */
+export function base62Value(digits: string): number {
+  let value = 0;
+  for (const ch of digits) value = value * 62 + ALPHABET.indexOf(ch);
+  return value;
 }
 
 function increment(digits: Uint8Array) {

@@ -1,4 +1,4 @@
-import type { CredentialAuth, CredentialSecrets } from "../schemas/credentials";
+import type { CredentialAuth, CredentialSecrets } from "../schemas/credential-auth";
 import type { RefreshedTokens } from "../db/queries/credentials";
 import { guardedFetch, type OutboundPolicy } from "./outbound-guard";
 

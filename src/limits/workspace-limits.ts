@@ -28,6 +28,8 @@ export const DEFAULT_LIMITS = {
   max_events_per_session: 5_000,
   /** Bytes one session's in-isolate sandbox filesystem may hold: 20 active × 128 MiB = 2.5 GB of DO storage. */
   max_sandbox_bytes: 128 * MiB,
+  /** Bytes of files and skill versions kept in R2 (deleting frees them): ten workspaces fill the Free plan's 10 GB. */
+  max_storage_bytes: 1024 * MiB,
 } as const;
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;
@@ -50,6 +52,7 @@ export const LIMIT_COLUMNS = {
   max_active_sessions: "maxActiveSessions",
   max_events_per_session: "maxEventsPerSession",
   max_sandbox_bytes: "maxSandboxBytes",
+  max_storage_bytes: "maxStorageBytes",
 } as const satisfies Record<LimitName, keyof typeof workspaceLimits.$inferSelect>;
 
 type LimitsRow = typeof workspaceLimits.$inferSelect;

@@ -5,6 +5,7 @@ import { WEBHOOKS_BETA } from "../routes/webhooks";
 import { NAMED_WORK_ROUTES } from "../routes/environment-work";
 import { DREAMS_BETA } from "../schemas/dreams";
 import { TUNNELS_BETA } from "../schemas/tunnels";
+import { FILES_API_BETA, SKILLS_BETA } from "../schemas/legacy-betas";
 import { operations } from "./operations";
 import { json, responsesFor, sharedComponents } from "./responses";
 
@@ -18,7 +19,7 @@ type Json = Record<string, any>;
 
 const MANAGED_AGENTS_BETA = "managed-agents-2026-04-01";
 
-/** Which `anthropic-beta` a path needs, as its router's gate checks it. */
+/** Which `anthropic-beta` a path needs, as its router's gate checks it, or (not required) what one selects. */
 function betaFor(path: string): { value: string; required: boolean; description: string } | undefined {
   if (path.startsWith("/v1/organizations/webhooks")) {
     return { value: WEBHOOKS_BETA, required: true, description: `Must include \`${WEBHOOKS_BETA}\`; without it this API answers 404.` };
@@ -35,7 +36,14 @@ function betaFor(path: string): { value: string; required: boolean; description:
   if (/^\/v1\/(agents|environments|vaults|sessions|deployments|deployment_runs)\b/.test(path)) {
     return { value: MANAGED_AGENTS_BETA, required: true, description: `Must include \`${MANAGED_AGENTS_BETA}\` (comma-separated betas).` };
   }
-  return undefined; // files and skills: the SDK sends no beta the server needs
+  // Files and skills need no beta; the dated ones SDKs before 0.122 send select those betas' shapes.
+  if (path.startsWith("/v1/files")) {
+    return { value: FILES_API_BETA, required: false, description: `Optional. \`${FILES_API_BETA}\` (SDKs before 0.122) lists files in that beta's \`Page\` shape (\`has_more\`, \`first_id\`, \`last_id\`; paged with \`before_id\` / \`after_id\`).` };
+  }
+  if (path.startsWith("/v1/skills")) {
+    return { value: SKILLS_BETA, required: false, description: `Optional. \`${SKILLS_BETA}\` (SDKs before 0.122) selects that beta's shapes: \`display_title\` for \`display_name\` (in the form too), \`latest_version\` and a version's \`version\` as Unix-microsecond numbers (accepted in \`{version}\`), \`source\` as a string, a version's \`directory\`; a skill's last version may be deleted (\`latest_version: null\`), as that beta allowed before deleting the skill.` };
+  }
+  return undefined;
 }
 
 const PUBLIC_PATHS = new Set(["/health", "/openapi.json"]);

@@ -9,6 +9,7 @@ import { LIMIT_COLUMNS, LIMIT_NAMES, defaultLimits, findLimitsRow, limitsPatch, 
 import { workspaceQuota } from "../../durable-objects/workspace-quota/workspace-quota";
 import { findWorkspace } from "../db/queries/workspaces";
 import { forgetLease } from "../limits/admission";
+import { storedBytes } from "../limits/storage-quota";
 
 /**
  * The operator's view of a workspace's limits: `GET /admin/workspaces/:id/limits` shows the limits in force,
@@ -18,10 +19,11 @@ import { forgetLease } from "../limits/admission";
 export const adminLimitRoutes = new Hono<AppEnv>();
 
 async function limitsJson(env: AppEnv["Bindings"], workspaceId: string) {
-  const [row, sessions, quota] = await Promise.all([
+  const [row, sessions, quota, storage] = await Promise.all([
     findLimitsRow(env, workspaceId),
     countSessions(env.DB, workspaceId),
     workspaceQuota(env, workspaceId).usage(workspaceId),
+    storedBytes(env, workspaceId),
   ]);
   const defaults = defaultLimits(env);
   const overrides = overridesOf(row);
@@ -31,7 +33,7 @@ async function limitsJson(env: AppEnv["Bindings"], workspaceId: string) {
     limits: { ...defaults, ...overrides },
     overrides,
     defaults,
-    usage: { ...sessions, ...quota },
+    usage: { ...sessions, ...quota, storage_bytes: storage },
     updated_at: row?.updatedAt ?? null,
   };
 }

@@ -14,16 +14,8 @@ import { paginate } from "../lib/pagination";
 import { vaultSecretBox } from "../lib/secret-box";
 import { nowIso } from "../lib/time";
 import { validate } from "../lib/validation";
-import {
-  applyAuthUpdate,
-  createCredential,
-  credentialIdentity,
-  credentialJson,
-  splitAuth,
-  updateCredential,
-  type CredentialAuth,
-  type CredentialSecrets,
-} from "../schemas/credentials";
+import { applyAuthUpdate, credentialIdentity, splitAuth, type CredentialAuth, type CredentialSecrets } from "../schemas/credential-auth";
+import { createCredential, credentialJson, updateCredential } from "../schemas/credentials";
 import { listQuery, patchMetadata } from "../schemas/vaults";
 import { emitWebhook } from "../webhooks/emit";
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
 import { database } from "../db/client";
 import { files } from "../db/schema";
@@ -16,14 +16,18 @@ import {
   uploadLimit,
 } from "../lib/multipart";
 import { paginate } from "../lib/pagination";
+import { idPage, paginateById } from "../webhooks/page";
 import { putChunks } from "../lib/r2-upload";
+import { assertStorageFits } from "../limits/storage-quota";
 import { nowIso } from "../lib/time";
 import { describeIssues, validate } from "../lib/validation";
 import { deletedFileJson, fileJson, listFilesQuery, uploadFields } from "../schemas/files";
+import { FILES_API_BETA, wantsOldFilesPage } from "../schemas/legacy-betas";
 
 /**
- * The Files API. The SDK sends no beta header for it, so it is not gated. Bytes stream from
- * the multipart body straight into R2; only metadata goes to D1.
+ * The Files API. The SDK sends no beta header for it, so it is not gated; SDKs before 0.122 send
+ * `files-api-2025-04-14`, and get the list in that beta's `Page` shape (schemas/legacy-betas.ts).
+ * Bytes stream from the multipart body straight into R2; only metadata goes to D1.
  */
 export const fileRoutes = new Hono<AppEnv>();
 
@@ -63,6 +67,7 @@ fileRoutes.post("/", async (c) => {
     if (!stored) throw badRequest("file: a file part is required");
     const parsed = uploadFields.safeParse(fields);
     if (!parsed.success) throw badRequest(describeIssues(parsed.error.issues));
+    await assertStorageFits(c.env, workspaceId, c.var.limits, stored.size);
 
     const now = nowIso();
     const seconds = parsed.data.expires_in_seconds;
@@ -102,28 +107,38 @@ fileRoutes.get("/", validate("query", listFilesQuery), async (c) => {
   const query = c.req.valid("query");
   const inWorkspace = eq(files.workspaceId, c.var.workspaceId);
   const scope = query.scope_id ? eq(files.scopeId, query.scope_id) : undefined;
+  const oldPage = wantsOldFilesPage(c.var.betas);
+  if (oldPage && query.page) throw badRequest(`page: with anthropic-beta ${FILES_API_BETA}, page with before_id / after_id`);
+  if (!oldPage && (query.before_id || query.after_id)) {
+    throw badRequest(`${query.before_id ? "before_id" : "after_id"}: only with anthropic-beta ${FILES_API_BETA}; page with \`page\` (the previous response's next_page)`);
+  }
 
   const ids = [...new Set([...(c.req.queries("ids[]") ?? []), ...(c.req.queries("ids") ?? [])])];
   if (ids.length) {
-    if (query.page || c.req.query("limit") !== undefined) throw badRequest("ids: cannot be combined with page or limit");
+    if (query.page || query.before_id || query.after_id || c.req.query("limit") !== undefined) {
+      throw badRequest("ids: cannot be combined with page or limit");
+    }
     if (ids.length > MAX_IDS) throw badRequest(`ids: at most ${MAX_IDS} ids`);
     const rows = await db
       .select()
       .from(files)
       .where(and(inWorkspace, scope, inArray(files.id, ids)))
       .orderBy(desc(files.id));
-    return c.json({ data: rows.map(fileJson), next_page: null });
+    const data = rows.map(fileJson);
+    return c.json(oldPage ? idPage(data, data.length, false) : { data, next_page: null });
   }
 
-  return c.json(
-    await paginate({
-      params: query,
-      idColumn: files.id,
-      where: and(inWorkspace, scope),
-      fetch: (q) => db.select().from(files).where(q.where).orderBy(q.orderBy).limit(q.limit),
-      map: fileJson,
-    }),
-  );
+  const list = {
+    idColumn: files.id,
+    where: and(inWorkspace, scope),
+    fetch: (q: { where: SQL | undefined; orderBy: SQL; limit: number }) =>
+      db.select().from(files).where(q.where).orderBy(q.orderBy).limit(q.limit),
+    map: fileJson,
+  };
+  if (!oldPage) return c.json(await paginate({ ...list, params: query }));
+  if (query.before_id && query.after_id) throw badRequest("before_id: pass after_id or before_id, not both");
+  const { limit, before_id, after_id } = query;
+  return c.json(await paginateById({ ...list, query: { limit, before_id, after_id, order: "desc" } }));
 });
 
 fileRoutes.get("/:file_id", async (c) => {

@@ -29,20 +29,21 @@ import { readSkillBundle } from "../lib/skill-bundle";
 import { nowIso } from "../lib/time";
 import { describeIssues, validate } from "../lib/validation";
 import { concat, type ZipEntry } from "../lib/zip";
+import { assertStorageFits } from "../limits/storage-quota";
 import {
   createSkillFields,
   createVersionFields,
   deletedSkillJson,
-  deletedSkillVersionJson,
   listSkillsQuery,
-  skillJson,
-  skillVersionJson,
 } from "../schemas/skills";
+import { skillShapes } from "../schemas/legacy-betas";
 
 /**
  * Custom skills and their immutable versions. Uploads are `files[]` parts named by their path in
  * the skill (what the SDK sends), or a single zip. Each version is stored as one zip in R2, the
- * archive `versions/{v}/content` serves and the SDK's self-hosted worker extracts.
+ * archive `versions/{v}/content` serves and the SDK's self-hosted worker extracts. A request with
+ * `anthropic-beta: skills-2025-10-02` (SDKs before 0.122) reads and writes that beta's shapes,
+ * through the adapters of schemas/legacy-betas.ts.
  */
 export const skillRoutes = new Hono<AppEnv>();
 
@@ -78,8 +79,9 @@ async function readSkillForm<T extends z.ZodType>(c: Context<AppEnv>, schema: T)
       fields[part.name] = await partText(part);
     }
   }
-  const parsed = schema.safeParse(fields);
-  if (!parsed.success) throw badRequest(describeIssues(parsed.error.issues));
+  const shapes = skillShapes(c.var.betas);
+  const parsed = schema.safeParse(shapes.fields(fields));
+  if (!parsed.success) throw badRequest(describeIssues(parsed.error.issues.map(shapes.issue)));
   return { bundle: await readSkillBundle(uploads, maxBytes), fields: parsed.data as z.infer<T> };
 }
 
@@ -100,12 +102,13 @@ skillRoutes.post("/", async (c) => {
     updatedAt: version.createdAt,
   };
   try {
+    await assertStorageFits(c.env, workspaceId, c.var.limits, version.sizeBytes);
     await db.batch([db.insert(skills).values(skill), db.insert(skillVersions).values(version)]);
   } catch (err) {
     await c.env.BLOBS.delete(version.blobKey).catch(() => {});
     throw err;
   }
-  return c.json(skillJson(skill));
+  return c.json(skillShapes(c.var.betas).skill(skill));
 });
 
 skillRoutes.get("/", validate("query", listSkillsQuery), async (c) => {
@@ -119,13 +122,13 @@ skillRoutes.get("/", validate("query", listSkillsQuery), async (c) => {
       idColumn: skills.id,
       where: eq(skills.workspaceId, c.var.workspaceId),
       fetch: (q) => db.select().from(skills).where(q.where).orderBy(q.orderBy).limit(q.limit),
-      map: skillJson,
+      map: skillShapes(c.var.betas).skill,
     }),
   );
 });
 
 skillRoutes.get("/:skill_id", async (c) => {
-  return c.json(skillJson(await findSkill(database(c.env.DB), c.var.workspaceId, c.req.param("skill_id"))));
+  return c.json(skillShapes(c.var.betas).skill(await findSkill(database(c.env.DB), c.var.workspaceId, c.req.param("skill_id"))));
 });
 
 skillRoutes.delete("/:skill_id", async (c) => {
@@ -150,6 +153,7 @@ skillRoutes.post("/:skill_id/versions", async (c) => {
   }
   const version = await storeSkillVersion(c.env, skill.workspaceId, skill.id, bundle);
   try {
+    await assertStorageFits(c.env, skill.workspaceId, c.var.limits, version.sizeBytes);
     await db.batch([
       db.insert(skillVersions).values(version),
       db
@@ -161,7 +165,7 @@ skillRoutes.post("/:skill_id/versions", async (c) => {
     await c.env.BLOBS.delete(version.blobKey).catch(() => {});
     throw err;
   }
-  return c.json(skillVersionJson(version));
+  return c.json(skillShapes(c.var.betas).version(version));
 });
 
 skillRoutes.get("/:skill_id/versions", validate("query", pageParams), async (c) => {
@@ -173,7 +177,7 @@ skillRoutes.get("/:skill_id/versions", validate("query", pageParams), async (c) 
       idColumn: skillVersions.id,
       where: and(eq(skillVersions.workspaceId, skill.workspaceId), eq(skillVersions.skillId, skill.id)),
       fetch: (q) => db.select().from(skillVersions).where(q.where).orderBy(q.orderBy).limit(q.limit),
-      map: skillVersionJson,
+      map: skillShapes(c.var.betas).version,
     }),
   );
 });
@@ -185,7 +189,7 @@ skillRoutes.get("/:skill_id/versions/:version", async (c) => {
     c.req.param("skill_id"),
     c.req.param("version"),
   );
-  return c.json(skillVersionJson(version));
+  return c.json(skillShapes(c.var.betas).version(version));
 });
 
 skillRoutes.get("/:skill_id/versions/:version/content", async (c) => {
@@ -210,7 +214,9 @@ skillRoutes.delete("/:skill_id/versions/:version", async (c) => {
   if (versionId === LATEST) throw badRequest("version: delete a version by its id, not \"latest\"");
   const { version } = await findSkillVersion(db, skill.workspaceId, skill.id, versionId);
 
-  // One statement decides, so two concurrent deletes cannot leave a skill with no version.
+  // One statement decides, so two concurrent deletes cannot leave a skill with no version (unless the
+  // request's beta allows that: schemas/legacy-betas.ts).
+  const shapes = skillShapes(c.var.betas);
   const others = db
     .select({ n: count() })
     .from(skillVersions)
@@ -218,7 +224,7 @@ skillRoutes.delete("/:skill_id/versions/:version", async (c) => {
   const [deleted] = await db.batch([
     db
       .delete(skillVersions)
-      .where(and(eq(skillVersions.id, version.id), sql`(${others}) > 0`))
+      .where(and(eq(skillVersions.id, version.id), shapes.lastVersionDeletable ? undefined : sql`(${others}) > 0`))
       .returning({ id: skillVersions.id }),
     db
       .update(skills)
@@ -235,5 +241,5 @@ skillRoutes.delete("/:skill_id/versions/:version", async (c) => {
     throw conflict(`version ${version.id} is the only version of skill ${skill.id}; delete the skill instead`);
   }
   await c.env.BLOBS.delete(version.blobKey);
-  return c.json(deletedSkillVersionJson(version.id));
+  return c.json(shapes.deletedVersion(version));
 });

@@ -6,7 +6,8 @@ import type {
 } from "@anthropic-ai/sdk/resources/beta/agents/agents";
 import { badRequest, invalidMetadata } from "../lib/errors";
 import { pageParams } from "../lib/pagination";
-import { MAX_MCP_SERVERS, MAX_TOOLS, mcpServerParams, resolveTools, toolParams } from "./agent-tools";
+import { MAX_MCP_SERVERS, MAX_TOOLS, mcpServerParams, toolParams } from "./agent-tools";
+import { resolveTools } from "./agent-tools-resolve";
 import { type LookupAgent, multiagentParams, repinSelf, resolveMultiagent } from "./agent-multiagent";
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { memoryAttachmentProblem } from "../sessions/memory-mount-path";
 import type {
   BetaManagedAgentsDeployment,
   BetaManagedAgentsDeploymentPausedReason,
@@ -94,7 +95,14 @@ export type DeploymentResourceParam = z.infer<typeof resource>;
 /** A resource as stored and rendered: the same minus `authorization_token`. */
 export type DeploymentResource = Exclude<DeploymentResourceParam, { type: "github_repository" }> | Omit<Extract<DeploymentResourceParam, { type: "github_repository" }>, "authorization_token">;
 
-const resources = z.array(resource).max(500);
+// The sessions a deployment starts must be able to take its memory stores.
+const resources = z
+  .array(resource)
+  .max(500)
+  .superRefine((list, ctx) => {
+    const problem = memoryAttachmentProblem(list.flatMap((r) => (r.type === "memory_store" ? [r.memory_store_id] : [])));
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 const vaultIds = z
   .array(z.string().min(1))
   .max(50)

@@ -1,12 +1,18 @@
 import { z } from "zod";
 import type { files } from "../db/schema";
 import { pageParams } from "../lib/pagination";
+import { FILES_API_BETA } from "./legacy-betas";
 
 export type FileRow = typeof files.$inferSelect;
 
-/** `GET /v1/files` query: the SDK's `FileListParams` (`ids` arrives as `ids[]=...`, read separately). */
+/**
+ * `GET /v1/files` query: the SDK's `FileListParams` (`ids` arrives as `ids[]=...`, read separately), and the
+ * `before_id` / `after_id` of the older `Page` that requests with `files-api-2025-04-14` page with instead of `page`.
+ */
 export const listFilesQuery = pageParams.extend({
   scope_id: z.string().min(1).optional(),
+  before_id: z.string().min(1).optional().describe(`With \`anthropic-beta: ${FILES_API_BETA}\` only: the page of files just before (newer than) this id.`),
+  after_id: z.string().min(1).optional().describe(`With \`anthropic-beta: ${FILES_API_BETA}\` only: the page of files just after (older than) this id.`),
 });
 
 /** Text fields of the upload form besides `file`. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { resolveFileMountPath } from "../sessions/file-mount-path";
+import { memoryMountPaths } from "../sessions/memory-mount-path";
 import type { BetaManagedAgentsSession } from "@anthropic-ai/sdk/resources/beta/sessions/sessions";
 import type { SessionRow, StoredResource } from "../db/schema/sessions";
 import { newId } from "../lib/ids";
@@ -108,12 +109,24 @@ export const listSessionsQuery = z.object({
 });
 export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 
+/** What a `memory_store` resource snapshots of its store when attached. */
+export interface AttachedStore {
+  name: string;
+  description: string;
+}
+
 /**
  * Resources as stored: ids and timestamps assigned, defaults resolved, the token kept for the hands only
- * (the caller seals it before writing: `sealRepositoryTokens`), memory store descriptions snapshotted
- * (`describe` looks them up).
+ * (the caller seals it before writing: `sealRepositoryTokens`), memory stores' names and descriptions
+ * snapshotted (`stores` holds them by id) and their mount paths derived from the names.
  */
-export function storeResources(params: ResourceParams[], now: string, describe: (memoryStoreId: string) => string = () => ""): StoredResource[] {
+export function storeResources(params: ResourceParams[], now: string, stores: ReadonlyMap<string, AttachedStore> = new Map()): StoredResource[] {
+  const memoryParams = params.flatMap((r) => (r.type === "memory_store" ? [r] : []));
+  const mountPaths = new Map(
+    memoryMountPaths(memoryParams.map((r) => ({ id: r.memory_store_id, name: stores.get(r.memory_store_id)?.name ?? r.memory_store_id }))).map(
+      (path, i) => [memoryParams[i], path],
+    ),
+  );
   return params.map((r) => {
     const base = { id: newId("sesrsc"), created_at: now, updated_at: now };
     switch (r.type) {
@@ -128,15 +141,19 @@ export function storeResources(params: ResourceParams[], now: string, describe: 
         };
       case "file":
         return { ...base, type: r.type, file_id: r.file_id, mount_path: resolveFileMountPath(r.mount_path, r.file_id) };
-      case "memory_store":
+      case "memory_store": {
+        const store = stores.get(r.memory_store_id);
         return {
           ...base,
           type: r.type,
           memory_store_id: r.memory_store_id,
+          name: store?.name ?? null,
+          mount_path: mountPaths.get(r)!,
           access: r.access ?? "read_write",
-          description: describe(r.memory_store_id),
+          description: store?.description ?? "",
           instructions: r.instructions ?? null,
         };
+      }
     }
   });
 }

@@ -29,7 +29,8 @@ export const skillJson = (s: SkillRow) => ({
   type: "skill" as const,
   id: s.id,
   display_name: s.displayName,
-  latest_version_id: s.latestVersionId,
+  // Null only for a skill whose every version a `skills-2025-10-02` client deleted (db/queries/skills.ts: NO_VERSION).
+  latest_version_id: s.latestVersionId || null,
   source: { type: s.source },
   created_at: s.createdAt,
   updated_at: s.updatedAt,

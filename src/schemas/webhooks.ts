@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseHttpsUrl } from "./https-url";
 import { ORGANIZATION_EVENT_TYPES, WORKSPACE_EVENT_TYPES } from "../webhooks/events";
 
 /** Duplicates collapse: subscribing twice to one type is still one delivery. */
@@ -15,8 +16,6 @@ const enabledEvents = eventList(ORGANIZATION_EVENT_TYPES, " (workspace events su
  */
 const workspaceEvents = eventList(WORKSPACE_EVENT_TYPES, "");
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /**
  * The API takes HTTPS URLs. Plain http is allowed for localhost only, so a receiver can be
  * tried under `wrangler dev`; deliveries never follow redirects elsewhere.
@@ -25,13 +24,8 @@ const endpointUrl = z
   .string()
   .max(2048)
   .refine((text) => {
-    try {
-      const url = new URL(text);
-      if (url.username || url.password) return false;
-      return url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
-    } catch {
-      return false;
-    }
+    const url = parseHttpsUrl(text);
+    return url !== null && !url.username && !url.password;
   }, "must be an https:// URL without credentials");
 
 const name = z.string().max(256);

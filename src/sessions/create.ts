@@ -13,9 +13,12 @@ import { assertVaultsExist } from "../db/queries/vaults";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import { mcpServerParams, resolveTools, toolParams } from "../schemas/agent-tools";
+import { mcpServerParams, toolParams } from "../schemas/agent-tools";
+import { resolveTools } from "../schemas/agent-tools-resolve";
 import { sealRepositoryTokens } from "./repository-token";
-import { emptyUsage, storeResources, type AgentRef, type CreateSessionBody } from "../schemas/sessions";
+import { emptyUsage, storeResources, type AgentRef, type AttachedStore, type CreateSessionBody } from "../schemas/sessions";
+import { assertMemoryStoreAttachments } from "./memory-mount-path";
+import { memoryMountsOf } from "./memory-mounts";
 import type { SessionAgent, UserEventParams } from "../../durable-objects/session/types";
 import { isBudgetable } from "../../durable-objects/session/budget";
 import { agentDefinition, resolveSessionMultiagent } from "./multiagent";
@@ -53,11 +56,13 @@ export async function createSession(
   if (!environment) throw notFound("environment", body.environment_id);
   if (environment.archived_at) throw badRequest(`environment_id: environment ${environment.id} is archived`);
   await assertVaultsExist(db, workspaceId, body.vault_ids ?? []);
-  const memoryDescriptions = new Map<string, string>();
+  assertMemoryStoreAttachments((body.resources ?? []).flatMap((r) => (r.type === "memory_store" ? [r.memory_store_id] : [])));
+  const attachedStores = new Map<string, AttachedStore>();
   for (const resource of body.resources ?? []) {
     if (resource.type === "file") await findFile(db, workspaceId, resource.file_id);
     if (resource.type === "memory_store") {
-      memoryDescriptions.set(resource.memory_store_id, (await findMemoryStore(db, workspaceId, resource.memory_store_id)).description);
+      const { name, description } = await findMemoryStore(db, workspaceId, resource.memory_store_id);
+      attachedStores.set(resource.memory_store_id, { name, description });
     }
   }
 
@@ -71,7 +76,7 @@ export async function createSession(
     environmentId: environment.id,
     title: body.title ?? null,
     metadata: body.metadata ?? {},
-    resources: await sealRepositoryTokens(env, workspaceId, storeResources(body.resources ?? [], now, (id) => memoryDescriptions.get(id) ?? "")),
+    resources: await sealRepositoryTokens(env, workspaceId, storeResources(body.resources ?? [], now, attachedStores)),
     vaultIds: body.vault_ids ?? [],
     status: "idle",
     usage: emptyUsage(),
@@ -99,6 +104,7 @@ export async function createSession(
         createdAt: now,
         initialEvents: body.initial_events as UserEventParams[] | undefined,
         budget: row.budget,
+        memoryMounts: memoryMountsOf(row.resources),
         maxEvents: limits.max_events_per_session,
       }),
     );

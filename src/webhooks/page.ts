@@ -5,7 +5,8 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 /**
  * The SDK's `Page` pagination (not `PageCursor`): `after_id` / `before_id` / `limit` in,
  * `{data, has_more, first_id, last_id}` out. The SDK walks forward with `after_id = last_id`,
- * or backward with `before_id = first_id` when the first request used `before_id`.
+ * or backward with `before_id = first_id` when the first request used `before_id`. Also the
+ * files list of `files-api-2025-04-14` (routes/files.ts).
  */
 export const idPageQuery = z
   .object({

@@ -13,10 +13,6 @@
 const DREAM_SESSION = "No session runs a dream here (each runs in its own DreamRunner Durable Object), so `session_id` stays `null`.";
 const ORG_WEBHOOKS =
   "An organization is a workspace here. `enabled_events` takes exactly the SDK's organization event types; the workspace events (agents, sessions, deployments...) this server also delivers are subscribed with the extra field `workspace_events`.";
-const OLD_FILES_BETA =
-  "Clients that still send `files-api-2025-04-14` (SDKs before 0.122) get the current `PageCursor` shape (`data` / `next_page`), not the old `has_more` / `first_id` / `last_id`.";
-const OLD_SKILLS_BETA =
-  "Clients that still send `skills-2025-10-02` (SDKs before 0.122) get the current shape (`display_name`, `latest_version_id`), not `display_title` / `latest_version`.";
 
 /** @type {Record<string, MethodEntry>} */
 export const METHODS = {
@@ -89,7 +85,7 @@ export const METHODS = {
   "beta.memoryStores.memoryVersions.retrieve": { status: "served" },
   "beta.memoryStores.memoryVersions.list": { status: "served" },
   "beta.memoryStores.memoryVersions.redact": { status: "served" },
-  "beta.files.list": { status: "differs", how: OLD_FILES_BETA },
+  "beta.files.list": { status: "served" },
   "beta.files.delete": { status: "served" },
   "beta.files.download": {
     status: "differs",
@@ -97,11 +93,11 @@ export const METHODS = {
   },
   "beta.files.retrieveMetadata": { status: "served" },
   "beta.files.upload": { status: "served" },
-  "beta.skills.create": { status: "differs", how: OLD_SKILLS_BETA },
-  "beta.skills.retrieve": { status: "differs", how: OLD_SKILLS_BETA },
+  "beta.skills.create": { status: "served" },
+  "beta.skills.retrieve": { status: "served" },
   "beta.skills.list": {
     status: "differs",
-    how: `\`source: "anthropic"\` lists nothing: this server holds no copy of Anthropic's skills (agents may still name them). ${OLD_SKILLS_BETA}`,
+    how: `\`source: "anthropic"\` lists nothing: this server holds no copy of Anthropic's skills (agents may still name them).`,
   },
   "beta.skills.delete": { status: "served" },
   "beta.skills.versions.create": { status: "served" },
@@ -178,8 +174,8 @@ export const EVENTS = {
   "session.updated": { status: "produced" },
   "session.deleted": { status: "produced" },
   "session.usage": {
-    status: "not_produced",
-    why: "Usage is on `sessions.retrieve` and on each `span.model_request_end`; periodic `session.usage` snapshots are not emitted yet.",
+    status: "produced",
+    note: "One snapshot immediately before every `session.status_idle` (stored, so `events.list` has it too): the session's cumulative tokens, `list_cost` and `active_seconds` as `sessions.retrieve` reports them, and its budget. No snapshots mid-turn; `server_tool_use` is not tracked.",
   },
   "span.model_request_start": { status: "produced" },
   "span.model_request_end": { status: "produced" },
@@ -213,7 +209,7 @@ export const ERRORS = {
   BetaEnvironmentCreateDisabledError: { status: "never", why: "No operator switch disables creating environments." },
   BetaEnvironmentUpdateDisabledError: { status: "never", why: "No operator switch disables updating environments." },
   FileExpiredError: { status: "never", why: "Files do not expire here." },
-  StorageQuotaExceededError: { status: "never", why: "No per-workspace storage quota yet; uploads are bounded by MAX_UPLOAD_BYTES." },
+  StorageQuotaExceededError: { status: "raised" },
   SkillReadBlockedUndecryptableError: { status: "never", why: NO_CMEK },
   OrganizationOnHoldError: { status: "never", why: NO_ORGANIZATIONS },
   ClaudeCodeKeyCreatorNotMemberError: { status: "never", why: NO_ORGANIZATIONS },

@@ -141,6 +141,9 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
     await expect.poll(() => statusText(page)).toContain("idle");
     expect(await page.locator(".thinking").last().textContent()).toContain("Thought");
     expect(await page.locator(".span:not(.open)").count()).toBeGreaterThan(0);
+    // The turn's session.usage snapshot is a quiet line of totals, not an unknown event's raw JSON.
+    await expect.poll(() => page.locator(".span.usage").last().textContent()).toMatch(/^Session usage · \d+(\.\d)?k? in · \d+ out · \d+s active/);
+    expect(await page.locator("details.other", { hasText: "session.usage" }).count()).toBe(0);
   });
 
   it("answers a custom tool call the session waits on", async () => {

@@ -23,15 +23,22 @@ export const client = () => new Anthropic({ baseURL: stack!.baseURL, apiKey: sta
 
 type CloudConfig = Extract<EnvironmentCreateParams["config"], { type: "cloud" }>;
 
-/** A cloud environment, an agent with the built-in toolset, and a session on them (with vaults, if given). */
-export async function cloudSession(config: Partial<CloudConfig> = {}, vaultIds: string[] = []) {
+type Resources = Parameters<Anthropic["beta"]["sessions"]["create"]>[0]["resources"];
+
+/** A cloud environment, an agent with the built-in toolset, and a session on them (with vaults and resources, if given). */
+export async function cloudSession(config: Partial<CloudConfig> = {}, vaultIds: string[] = [], resources?: Resources) {
   const api = client();
   const environment = await api.beta.environments.create({
     name: `ctr-${crypto.randomUUID()}`,
     config: { type: "cloud", networking: { type: "unrestricted" }, ...config } as CloudConfig,
   });
   const agent = await api.beta.agents.create({ name: "ctr", model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] } as never);
-  const session = await api.beta.sessions.create({ agent: agent.id, environment_id: environment.id, ...(vaultIds.length ? { vault_ids: vaultIds } : {}) });
+  const session = await api.beta.sessions.create({
+    agent: agent.id,
+    environment_id: environment.id,
+    ...(vaultIds.length ? { vault_ids: vaultIds } : {}),
+    ...(resources ? { resources } : {}),
+  });
   return { api, session };
 }
 

@@ -42,6 +42,7 @@ export const SCENARIOS = {
   "snapshot-restore": "a workspace file survives the sandbox being destroyed; the session resumes in a fresh shell",
   "file-resource": "a `file` session resource is at its mount path, also one added mid-session",
   "github-resource": "a `github_repository` session resource is checked out at its mount path; its token stays out",
+  "memory-store": "`memory_store` resources are directories at their mount paths: writes to a read_write one become session-written memory versions, a read_only one refuses the file tools",
   packages: "environment `packages` are installed",
   "limited-http": "`limited` networking lets HTTP reach the allowed host only",
   "limited-https": "`limited` networking lets HTTPS reach the allowed host only",

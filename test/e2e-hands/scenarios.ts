@@ -3,6 +3,7 @@ import { toFile } from "@anthropic-ai/sdk";
 import { agentVisibleText, bash, runTurn, tool } from "./driver";
 import { registerRepository, seenRequests, type Hands, type Scenario } from "./backends";
 import { credential, limitedNetworking } from "./egress-scenarios";
+import { memoryStores } from "./memory-scenarios";
 import { newSession, sharedSession, unique, type Run } from "./sessions";
 
 async function bashState(hands: Hands) {
@@ -187,6 +188,7 @@ export const RUNS: Record<Scenario, Run> = {
   "snapshot-restore": snapshotRestore,
   "file-resource": fileResource,
   "github-resource": githubResource,
+  "memory-store": memoryStores,
   packages,
   "limited-http": limitedNetworking("http"),
   "limited-https": limitedNetworking("https"),

@@ -110,6 +110,10 @@ describe("npx managed-agents", () => {
     const after = again.stdout.trim().split("\n").map((line) => JSON.parse(line));
     expect(after.map((e) => e.id)).not.toContain(userMessage.id);
     expect(after[0].id).toBe(live[live.indexOf(userMessage) + 1].id);
+
+    // Without --json, one line per event; the turn's usage snapshot reads as totals and list cost.
+    const plain = await cli(["sessions", "tail", sessionId, "--after", userMessage.id, "--until-idle"], { apiKey });
+    expect(plain.stdout).toMatch(/ session\.usage \d+ in \/ \d+ out, \d+\.\d\d USD\n/);
   });
 
   it("lists sessions with their status and usage, exports the events as JSONL, and sums usage", async () => {

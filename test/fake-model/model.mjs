@@ -262,6 +262,8 @@ function buildResponse(body, directives, step, stepCount, prompt, paused = new S
     ...directives.filter((d) => d.kind === "tool"),
     ...directives.filter((d) => d.kind === "spawn" || d.kind === "message").map((d) => delegation(d, body.messages)),
     ...directives.filter((d) => d.kind === "workflow").map(workflowPlan),
+    ...directives.filter((d) => d.kind === "program").map(workflowProgram),
+    ...directives.filter((d) => d.kind === "stop_workflow" || d.kind === "workflow_status").map((d) => workflowCall(d, body.messages)),
   ];
   let text;
   if (explicitText) text = explicitText.arg;
@@ -364,25 +366,69 @@ function delegation(d, messages) {
 }
 
 /**
- * `[[workflow:RunName Phase=Agent:task >> Phase=Agent:task]]` as a `start_workflow_run` call: the phases in order,
- * each run by the named agent with its task (`{{`/`}}` become `[[`/`]]` as in `spawn`, so each phase's thread
- * gets directives of its own).
+ * `[[workflow:RunName timeout=5 Phase=Agent:task >> Phase=Agent:task && Agent:task]]` as a `start_workflow_run`
+ * call: the phases in order, `>>` between them, each run by the named agent with its task, or by several agents at
+ * once (`&&` between `Agent:task` parts); `timeout=N` (optional) is the run's `timeout_seconds`. `{{`/`}}` become
+ * `[[`/`]]` as in `spawn`, so each agent's thread gets directives of its own.
  * @param {Directive} d @returns {Directive}
  */
 function workflowPlan(d) {
-  const space = d.arg.search(/\s/);
-  const name = space === -1 ? d.arg : d.arg.slice(0, space);
-  const phases = (space === -1 ? "" : d.arg.slice(space + 1))
+  const { head, rest } = runHead(d.arg);
+  const phases = rest
     .split(">>")
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => {
-      const match = s.match(/^([^=]+)=([^:]+):(.*)$/s);
+      const match = s.match(/^([^=]+)=(.*)$/s);
       if (!match) return { name: s, agent: "", task: "" };
-      const task = match[3].trim().replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]");
-      return { name: match[1].trim(), agent: match[2].trim(), task };
+      const steps = match[2].split("&&").map((part) => {
+        const step = part.trim().match(/^([^:]+):(.*)$/s);
+        return step ? { agent: step[1].trim(), task: unescape(step[2]) } : { agent: part.trim(), task: "" };
+      });
+      return steps.length === 1 ? { name: match[1].trim(), ...steps[0] } : { name: match[1].trim(), agents: steps };
     });
-  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify({ name, phases })}` };
+  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify({ ...head, phases })}` };
+}
+
+/**
+ * The start of a `workflow` or `program` directive, `RunName timeout=5 ...`: the run's name and `timeout_seconds`
+ * (if given), and the rest.
+ * @param {string} arg
+ */
+function runHead(arg) {
+  const space = arg.search(/\s/);
+  const name = space === -1 ? arg : arg.slice(0, space);
+  let rest = space === -1 ? "" : arg.slice(space + 1).trim();
+  const timeout = rest.match(/^timeout=(\d+)\s+/);
+  if (timeout) rest = rest.slice(timeout[0].length);
+  return { head: { name, ...(timeout ? { timeout_seconds: Number(timeout[1]) } : {}) }, rest };
+}
+
+/** `{{`/`}}` as `[[`/`]]`: directives inside a directive, for the thread that reads them. */
+const unescape = (/** @type {string} */ text) => text.trim().replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]");
+
+/**
+ * `[[program:RunName timeout=5 <JavaScript>]]` as a `start_workflow_run` call with that program (the body of an
+ * async function using `agent({name, task})` and `phase(name, fn)`); `timeout=N` (optional) is the run's
+ * `timeout_seconds`. `{{`/`}}` in the source become `[[`/`]]`, so each agent's task can carry directives of its own
+ * (write `} }` where the code itself closes two braces).
+ * @param {Directive} d @returns {Directive}
+ */
+function workflowProgram(d) {
+  const { head, rest } = runHead(d.arg);
+  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify({ ...head, program: unescape(rest) })}` };
+}
+
+/**
+ * `[[stop_workflow:wfrun_x]]` / `[[workflow_status:last]]`: a `stop_workflow_run` / `get_workflow_run` call for that
+ * run (`last`: the newest `wfrun_` id in the conversation, e.g. from a start's tool result).
+ * @param {Directive} d @param {any[]} messages @returns {Directive}
+ */
+function workflowCall(d, messages) {
+  const named = JSON.stringify(messages).match(/wfrun_[A-Za-z0-9]+/g) ?? [];
+  const id = d.arg === "last" ? (named[named.length - 1] ?? "wfrun_none") : d.arg;
+  const tool = d.kind === "stop_workflow" ? "stop_workflow_run" : "get_workflow_run";
+  return { kind: "tool", arg: `${tool} ${JSON.stringify({ workflow_run_id: id })}` };
 }
 
 function summarizeToolResults(message) {

@@ -11,4 +11,5 @@ export const TEST_DEFAULT_LIMITS = JSON.stringify({
   max_active_sessions: 1_000_000,
   max_events_per_session: 1_000_000,
   max_sandbox_bytes: 2 ** 30,
+  max_storage_bytes: 2 ** 40,
 });

@@ -2,8 +2,10 @@ import { OutboundRefused } from "../../../src/lib/outbound-guard";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import type { McpServerAuth } from "./auth";
+import type { McpRoute } from "./tunnel";
 
 /** How an MCP server failed, typed as the contract's session error objects. */
 export class McpFailure extends Error {
@@ -49,9 +51,10 @@ export class McpConnection {
     private readonly auth: ConnectionState,
   ) {}
 
-  /** `send` is how requests leave: the outbound guard's fetch, or a tunnel's relay for a server inside a customer's network. */
-  static async open(serverName: string, url: string, auth: McpServerAuth, send: typeof fetch): Promise<McpConnection> {
-    const state: ConnectionState = { rejected: false };
+  /** `route` is how requests leave: the outbound guard's fetch, or a tunnel's relay for a server inside a customer's network. */
+  static async open(serverName: string, url: string, auth: McpServerAuth, route: McpRoute): Promise<McpConnection> {
+    const { send, via } = route;
+    const state: ConnectionState = { rejected: false, via };
     // Every request carries the credential; a 401 earns one refresh (mcp_oauth) and one retry.
     const authedFetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
       const attempt = async () => {
@@ -121,6 +124,8 @@ interface ConnectionState {
   rejected: boolean;
   /** Set when the outbound guard refused the server's URL or a redirect of it. */
   refused?: string;
+  /** How requests reach the server when that is worth naming in an error ("through tunnel tnl_…"). */
+  via?: string;
 }
 
 function classify(serverName: string, err: unknown, state: ConnectionState): McpFailure {
@@ -128,8 +133,19 @@ function classify(serverName: string, err: unknown, state: ConnectionState): Mcp
   if (state.refused) return new McpFailure("mcp_connection_failed_error", serverName, `could not connect to MCP server ${serverName}: ${state.refused}`);
   const auth = state.rejected || err instanceof UnauthorizedError || (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403));
   if (auth) return new McpFailure("mcp_authentication_failed_error", serverName, `MCP server ${serverName} rejected the session's credentials`);
-  const status = err instanceof StreamableHTTPError && err.code && err.code > 0 ? ` (HTTP ${err.code})` : "";
-  return new McpFailure("mcp_connection_failed_error", serverName, `could not connect to MCP server ${serverName}${status}`);
+  const via = state.via ? ` ${state.via}` : "";
+  return new McpFailure("mcp_connection_failed_error", serverName, `could not connect to MCP server ${serverName}${via}: ${reason(err)}`);
+}
+
+/** Why the MCP client gave up, in words a user can act on: the SDK's own errors name no server and often no cause. */
+function reason(err: unknown): string {
+  if (err instanceof StreamableHTTPError && err.code && err.code > 0) return `it answered HTTP ${err.code}`;
+  if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+    const timeout = (err.data as { timeout?: unknown } | undefined)?.timeout;
+    return typeof timeout === "number" ? `it did not answer within ${timeout / 1000} s` : "it did not answer in time";
+  }
+  if (err instanceof SyntaxError) return `its answer was not valid JSON (${err.message})`;
+  return err instanceof Error && err.message ? err.message : "the connection failed";
 }
 
 const isProtocolError = (err: unknown) =>

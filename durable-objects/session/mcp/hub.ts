@@ -1,6 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../../../src/env";
-import { mcpFetchFor } from "./tunnel";
+import { mcpRouteFor } from "./tunnel";
 import type { ToolRoute } from "../tools";
 import type { PendingToolUse, SessionState } from "../types";
 import { McpServerAuth } from "./auth";
@@ -73,8 +73,8 @@ export class McpHub {
     if (!connection) {
       connection = Promise.all([
         McpServerAuth.load(this.env, state.workspaceId, state.sessionId, use.url),
-        mcpFetchFor(this.env, state.workspaceId, use.name, use.url),
-      ]).then(([auth, send]) => McpConnection.open(use.name, use.url, auth, send));
+        mcpRouteFor(this.env, state.workspaceId, use.name, use.url),
+      ]).then(([auth, route]) => McpConnection.open(use.name, use.url, auth, route));
       this.connections.set(key, connection);
     }
     try {
@@ -83,7 +83,7 @@ export class McpHub {
       this.connections.delete(key);
       void connection.then((c) => c.close()).catch(() => {});
       if (err instanceof McpFailure) return err;
-      return new McpFailure("mcp_connection_failed_error", use.name, `could not connect to MCP server ${use.name}`);
+      return new McpFailure("mcp_connection_failed_error", use.name, `could not connect to MCP server ${use.name}: ${(err as Error)?.message ?? err}`);
     }
   }
 }

@@ -4,7 +4,7 @@ import { vaultCredentials, vaults, type CredentialRow } from "../schema";
 import { notFound } from "../../lib/errors";
 import { nowIso } from "../../lib/time";
 import { vaultSecretBox, type SecretBox } from "../../lib/secret-box";
-import type { CredentialParts, CredentialSecrets } from "../../schemas/credentials";
+import type { CredentialParts, CredentialSecrets } from "../../schemas/credential-auth";
 
 /** A credential of this workspace's vault, or a 404 (another tenant's ids included). */
 export async function findCredential(db: Database, workspaceId: string, vaultId: string, credentialId: string) {

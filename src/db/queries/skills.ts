@@ -1,13 +1,16 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Env } from "../../env";
 import { database, type Database } from "../client";
 import { skills, skillVersions } from "../schema";
 import { ApiError, notFound } from "../../lib/errors";
-import { newId } from "../../lib/ids";
+import { idTimePart, newId } from "../../lib/ids";
 import type { SkillBundle } from "../../lib/skill-bundle";
 import { nowIso } from "../../lib/time";
 import { unzip, zip, type ZipEntry } from "../../lib/zip";
 import type { ManifestEntry, SkillRow, SkillVersionRow } from "../../schemas/skills";
+import { isLegacyVersionNumber, legacyVersionMillis, legacyVersionNumber } from "../../schemas/legacy-betas";
+
+const SKILL_VERSION_ID_PREFIX = "skillver";
 
 /** What `version` may say instead of an id, as in an agent's `skills: [{version: "latest"}]`. */
 export const LATEST = "latest";
@@ -26,7 +29,10 @@ export async function findSkill(db: Database, workspaceId: string, skillId: stri
   return row;
 }
 
-/** A version of the skill by id, or its newest for `"latest"` (also the default); 404 otherwise. */
+/**
+ * A version of the skill by id, by the number `skills-2025-10-02` named it with (schemas/legacy-betas.ts), or its
+ * newest for `"latest"` (also the default); 404 otherwise.
+ */
 export async function findSkillVersion(
   db: Database,
   workspaceId: string,
@@ -34,18 +40,26 @@ export async function findSkillVersion(
   version: string | null | undefined = LATEST,
 ): Promise<{ skill: SkillRow; version: SkillVersionRow }> {
   const skill = await findSkill(db, workspaceId, skillId);
-  const versionId = !version || version === LATEST ? skill.latestVersionId : version;
-  const [row] = await db
-    .select()
-    .from(skillVersions)
-    .where(
-      and(
-        eq(skillVersions.workspaceId, workspaceId),
-        eq(skillVersions.skillId, skill.id),
-        eq(skillVersions.id, versionId),
-      ),
-    )
-    .limit(1);
+  const inSkill = and(eq(skillVersions.workspaceId, workspaceId), eq(skillVersions.skillId, skill.id));
+  let row: SkillVersionRow | undefined;
+  if (version && isLegacyVersionNumber(version)) {
+    // The versions minted in the number's millisecond (almost always one), then the one it names.
+    const prefix = `${SKILL_VERSION_ID_PREFIX}_${idTimePart(legacyVersionMillis(version))}`;
+    const sameMillisecond = await db
+      .select()
+      .from(skillVersions)
+      .where(and(inSkill, gte(skillVersions.id, prefix), lt(skillVersions.id, `${prefix}{`)))
+      .orderBy(skillVersions.id);
+    row = sameMillisecond.find((v) => legacyVersionNumber(v.id) === version);
+  } else {
+    const versionId = !version || version === LATEST ? skill.latestVersionId : version;
+    if (versionId === NO_VERSION) throw notFound("skill version", version ?? LATEST);
+    [row] = await db
+      .select()
+      .from(skillVersions)
+      .where(and(inSkill, eq(skillVersions.id, versionId)))
+      .limit(1);
+  }
   if (!row) throw notFound("skill version", version ?? LATEST);
   return { skill, version: row };
 }
@@ -100,7 +114,7 @@ export async function storeSkillVersion(
   skillId: string,
   bundle: SkillBundle,
 ): Promise<SkillVersionRow> {
-  const id = newId("skillver");
+  const id = newId(SKILL_VERSION_ID_PREFIX);
   const blobKey = skillVersionBlobKey(workspaceId, skillId, id);
   const archive = zip(bundle.files.map((f) => ({ path: `${bundle.name}/${f.path}`, bytes: f.bytes })));
   await env.BLOBS.put(blobKey, archive, { httpMetadata: { contentType: "application/zip" } });
@@ -120,6 +134,12 @@ export async function storeSkillVersion(
   };
 }
 
-/** SQL for "the newest remaining version of this skill": ids sort by creation time. */
+/**
+ * A skill's `latest_version_id` when it has no version left: only `skills-2025-10-02` clients may delete the last
+ * one (that beta refused to delete a skill that still had versions, so its clients delete them all first).
+ */
+export const NO_VERSION = "";
+
+/** SQL for "the newest remaining version of this skill" (ids sort by creation time), or `NO_VERSION`. */
 export const newestVersionId = (skillId: string) =>
-  sql`(select max(${skillVersions.id}) from ${skillVersions} where ${skillVersions.skillId} = ${skillId})`;
+  sql`coalesce((select max(${skillVersions.id}) from ${skillVersions} where ${skillVersions.skillId} = ${skillId}), ${NO_VERSION})`;

@@ -10,5 +10,6 @@ export const workspaceLimits = sqliteTable("workspace_limits", {
   maxActiveSessions: integer("max_active_sessions"),
   maxEventsPerSession: integer("max_events_per_session"),
   maxSandboxBytes: integer("max_sandbox_bytes"),
+  maxStorageBytes: integer("max_storage_bytes"),
   updatedAt: text("updated_at").notNull(),
 });

@@ -10,6 +10,10 @@ export const skills = sqliteTable(
     name: text("name").notNull(),
     displayName: text("display_name").notNull(),
     source: text("source", { enum: ["custom"] }).notNull(),
+    /**
+     * The newest version's id; `NO_VERSION` ("") once a `skills-2025-10-02` client deleted every version, as that
+     * beta allowed before deleting the skill itself (db/queries/skills.ts).
+     */
     latestVersionId: text("latest_version_id").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

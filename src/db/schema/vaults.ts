@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { CredentialAuth } from "../../schemas/credentials";
+import type { CredentialAuth } from "../../schemas/credential-auth";
 
 /** A named collection of credentials, usually one per end user of the builder's product. */
 export const vaults = sqliteTable(

@@ -158,6 +158,21 @@ export class ContainerSandbox implements SandboxBackend {
     }
   }
 
+  async makeDirectory(path: string): Promise<void> {
+    try {
+      await this.client.mkdir(path, { recursive: true });
+    } catch (err) {
+      throw toSandboxError(err);
+    }
+  }
+
+  async removeFile(path: string): Promise<void> {
+    await this.run(`rm -f -- ${shellQuote(path)}`);
+  }
+
+  /** The shell runs as root, which no permission stops: the memory sync reverts changes there instead. */
+  setReadOnlyRoots(_roots: string[]) {}
+
   async stat(path: string): Promise<SandboxEntry | null> {
     // `stat -L` follows symlinks, as the tools expect; one round trip for type, size and mtime.
     const result = await this.client.exec(`stat -L -c '%F|%s|%Y' -- ${shellQuote(path)}`);

@@ -1,16 +1,17 @@
 import type { Sandbox } from "../sandbox";
-import { fsErrorMessage, MAX_FILE_BYTES, resolveInWorkdir } from "./paths";
+import { assertNotReadOnly, fsErrorMessage, MAX_FILE_BYTES, NO_ROOTS, resolveInWorkdir, type ToolRoots } from "./paths";
 import { field, ToolError } from "./result";
 
 /** `edit`: replace `old_string` (unique unless `replace_all`) with `new_string`. */
-export async function edit(sandbox: Sandbox, input: unknown): Promise<string> {
+export async function edit(sandbox: Sandbox, input: unknown, _signal?: AbortSignal, roots: ToolRoots = NO_ROOTS): Promise<string> {
   const filePath = field(input, "file_path");
   const oldString = field(input, "old_string");
   const newString = field(input, "new_string") ?? "";
   const replaceAll = field<boolean>(input, "replace_all", "boolean") ?? false;
   if (!filePath) throw new ToolError("edit: file_path is required");
   if (!oldString) throw new ToolError("edit: old_string is required");
-  const abs = resolveInWorkdir(sandbox, filePath);
+  const abs = resolveInWorkdir(sandbox, filePath, roots);
+  assertNotReadOnly(roots, abs, "edit", filePath);
   const st = await sandbox.stat(abs);
   if (!st) throw new ToolError(`edit: ${filePath}: no such file or directory`);
   if (st.type !== "file") throw new ToolError(`edit: ${filePath} is not a regular file`);

@@ -1,18 +1,18 @@
 import type { Sandbox } from "../sandbox";
 import { compileGlob, GlobError } from "../../lib/glob-match";
-import { fsErrorMessage, isNoise, isWithin, resolveInWorkdir } from "./paths";
+import { fsErrorMessage, isNoise, isWithin, NO_ROOTS, resolveInWorkdir, type ToolRoots } from "./paths";
 import { field, ToolError } from "./result";
 
 const RESULT_LIMIT = 200;
 
 /** `glob`: files under the workdir (or `path`) matching `pattern`, newest first, at most 200. */
-export async function glob(sandbox: Sandbox, input: unknown): Promise<string> {
+export async function glob(sandbox: Sandbox, input: unknown, _signal?: AbortSignal, roots: ToolRoots = NO_ROOTS): Promise<string> {
   const pattern = field(input, "pattern");
   if (!pattern) throw new ToolError("glob: pattern is required");
   if (pattern.startsWith("/")) throw new ToolError("glob: absolute pattern not permitted; pass a relative pattern (and optionally path)");
   if (pattern.split(/[\\/{},]/).includes("..")) throw new ToolError('glob: ".." is not permitted in the pattern');
   const searchPath = field(input, "path");
-  const root = searchPath ? resolveInWorkdir(sandbox, searchPath) : sandbox.workdir;
+  const root = searchPath ? resolveInWorkdir(sandbox, searchPath, roots) : sandbox.workdir;
   let matcher: (path: string) => boolean;
   try {
     matcher = compileGlob(pattern);

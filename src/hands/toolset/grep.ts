@@ -1,5 +1,5 @@
 import type { Sandbox } from "../sandbox";
-import { isNoise, resolveInWorkdir } from "./paths";
+import { isNoise, NO_ROOTS, resolveInWorkdir, type ToolRoots } from "./paths";
 import { field, ToolError } from "./result";
 import { compileLinearRegex, LinearRegexError, type LinearRegex } from "../../lib/linear-regex";
 
@@ -11,7 +11,7 @@ const MAX_LINE_LENGTH = 2000;
  * `grep`: lines matching a regex under the workdir (or `path`), as `file:line:text`. The pattern is the
  * model's, so it runs on RE2 (linear time): a catastrophic pattern costs no more than a plain one.
  */
-export async function grep(sandbox: Sandbox, input: unknown, signal?: AbortSignal): Promise<string> {
+export async function grep(sandbox: Sandbox, input: unknown, signal?: AbortSignal, roots: ToolRoots = NO_ROOTS): Promise<string> {
   const pattern = field(input, "pattern");
   if (!pattern) throw new ToolError("grep: pattern is required");
   let re: LinearRegex;
@@ -22,7 +22,7 @@ export async function grep(sandbox: Sandbox, input: unknown, signal?: AbortSigna
     throw err;
   }
   const searchPath = field(input, "path");
-  const root = searchPath ? resolveInWorkdir(sandbox, searchPath) : sandbox.workdir;
+  const root = searchPath ? resolveInWorkdir(sandbox, searchPath, roots) : sandbox.workdir;
   const st = await sandbox.stat(root);
   if (!st) throw new ToolError(`grep: ${searchPath ?? "."}: no such file or directory`);
   const files = st.type === "file" ? [{ path: root }] : (await sandbox.listFiles(root)).filter((f) => !isNoise(f.path.slice(root.length)));

@@ -18,13 +18,31 @@ export function normalizePath(p: string): string {
 export const isWithin = (root: string, p: string) => p === root || p.startsWith(root === "/" ? "/" : `${root}/`);
 
 /**
- * Resolves a tool's path against the workdir and keeps it inside, as the SDK's file tools do (they are
- * confined to the workdir; only bash roams).
+ * Directories outside the workdir the file tools may also reach (the session's memory store mounts), and those
+ * of them they may only read: the SDK's `allowedRoots` and `readOnlyRoots`.
  */
-export function resolveInWorkdir(sandbox: Sandbox, p: string): string {
+export interface ToolRoots {
+  allowed: string[];
+  readOnly: string[];
+}
+export const NO_ROOTS: ToolRoots = { allowed: [], readOnly: [] };
+
+/**
+ * Resolves a tool's path against the workdir and keeps it inside the workdir or an allowed root, as the SDK's
+ * file tools do (only bash roams).
+ */
+export function resolveInWorkdir(sandbox: Sandbox, p: string, roots: ToolRoots = NO_ROOTS): string {
   const resolved = normalizePath(p.startsWith("/") ? p : `${sandbox.workdir}/${p}`);
-  if (!isWithin(sandbox.workdir, resolved)) throw new ToolError(`path ${JSON.stringify(p)} is outside the session's working directory`);
+  if (!isWithin(sandbox.workdir, resolved) && !roots.allowed.some((root) => isWithin(root, resolved))) {
+    throw new ToolError(`path ${JSON.stringify(p)} is outside the session's working directory`);
+  }
   return resolved;
+}
+
+/** Refuses a write under a read-only root, in the SDK's words. */
+export function assertNotReadOnly(roots: ToolRoots, resolved: string, tool: string, filePath: string) {
+  const root = roots.readOnly.find((r) => isWithin(r, resolved));
+  if (root) throw new ToolError(`${tool}: ${filePath} is inside read-only directory ${root}`);
 }
 
 /** The SDK's wording for filesystem failures, independent of the backend's own messages. */
@@ -41,6 +59,8 @@ export function fsErrorMessage(err: unknown, file: string): string {
       return `${file}: is a directory`;
     case "ENOSPC":
       return `${file}: ${(err as SandboxError).message}`;
+    case "EROFS":
+      return `${file}: read-only file system`;
     default:
       return `${file}: i/o error`;
   }

@@ -1,12 +1,12 @@
 import type { Sandbox } from "../sandbox";
-import { fsErrorMessage, MAX_FILE_BYTES, resolveInWorkdir } from "./paths";
+import { fsErrorMessage, MAX_FILE_BYTES, NO_ROOTS, resolveInWorkdir, type ToolRoots } from "./paths";
 import { field, ToolError } from "./result";
 
 /** `read`: a UTF-8 file relative to the workdir, optionally lines `[start, end]` (1-indexed, inclusive). */
-export async function read(sandbox: Sandbox, input: unknown): Promise<string> {
+export async function read(sandbox: Sandbox, input: unknown, _signal?: AbortSignal, roots: ToolRoots = NO_ROOTS): Promise<string> {
   const filePath = field(input, "file_path");
   if (!filePath) throw new ToolError("read: file_path is required");
-  const abs = resolveInWorkdir(sandbox, filePath);
+  const abs = resolveInWorkdir(sandbox, filePath, roots);
   const viewRange = field<unknown[]>(input, "view_range", "object");
   if (viewRange?.length && viewRange.length !== 2) throw new ToolError("read: view_range must be [start_line, end_line]");
   const st = await sandbox.stat(abs);
