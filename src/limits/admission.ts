@@ -29,7 +29,7 @@ const leases = new Map<string, CachedLease>();
 export interface Admitted {
   limits: WorkspaceLimits;
   modelTokensLeft: number;
-  /** Bytes admitted against this isolate's copy of the allowance, for the caller to charge to the object after the response. */
+  /** Bytes admitted against this isolate's copy of the allowance, for the caller to charge to the object once the route is done. */
   uncharged: number;
 }
 
@@ -38,7 +38,7 @@ export const forgetLease = (workspaceId: string) => leases.delete(workspaceId);
 
 /**
  * Admits one request (`writeBytes`: its declared body size, 0 for a read) or throws the 429 naming the limit. Bytes
- * admitted from the isolate's copy come back as `uncharged`: charged after the response (`chargeWriteBytes`), so
+ * admitted from the isolate's copy come back as `uncharged`: charged once the route is done (`chargeWriteBytes`), so
  * the quota object's call never runs beside the request it counts.
  */
 export async function admitRequest(env: Pick<Env, "WORKSPACE_QUOTAS">, workspaceId: string, writeBytes: number): Promise<Admitted> {
