@@ -3,8 +3,8 @@ import { MAX_CONCURRENT_RUN_AGENTS, MAX_PROGRAM_CHARS, MAX_WORKFLOW_PHASES, MAX_
 
 /**
  * The tools the primary thread's model is offered when its agent may start workflow runs. The brain runs them
- * itself, in the transition of the call (threads.ts `delegate`). This module holds no runtime import of
- * threads.ts, so threads.ts can read the names at load time whichever module loads first.
+ * itself, in the transition of the call (thread-delegation.ts `delegate`). This module holds no runtime import of
+ * the thread modules, so they can read the names at load time whichever module loads first.
  */
 
 export const START_WORKFLOW_TOOL = "start_workflow_run";
