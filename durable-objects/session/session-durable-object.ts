@@ -295,13 +295,20 @@ export class SessionDurableObject extends DurableObject<Env> {
       return stored;
     });
     this.current = t.state;
-    this.countModelTokens(t.state, totalTokens(t.state.usage) - tokensBefore);
     this.fanout.publish(events);
     this.webhooks.notify(t.state, events.flatMap((e) => webhookTypesFor(e.event)));
+    // After the subscribers have the events: the quota object's call would otherwise be sent ahead of them.
+    this.countModelTokens(t.state, totalTokens(t.state.usage) - tokensBefore);
     const { effects } = t;
     // Commits inside a model step mirror once, after it (d1-mirror.ts); the one that starts a turn mirrors before its
-    // acknowledgement, since a list filtered by status right after `events.send` must see the session running.
+    // acknowledgement, since a list filtered by status right after `events.send` must see the session running. That
+    // write is sent first, so the alarm and the model step's start run while D1 answers.
     const inStep = this.turn.running;
+    let mirrored: Promise<void> | undefined;
+    if (t.state.mirrorSeq !== before) {
+      if (inStep) this.mirror.later((write) => this.ctx.waitUntil(write));
+      else mirrored = this.mirror.flush();
+    }
     if (effects.abortModel) {
       this.turn.inflight?.abort.abort();
       this.fanout.clearPreviews();
@@ -314,10 +321,7 @@ export class SessionDurableObject extends DurableObject<Env> {
       if (t.state.threads) await this.ctx.storage.setAlarm(Date.now());
       else await this.turn.modelDue();
     } else if (effects.wakeAt !== null) await this.ctx.storage.setAlarm(effects.wakeAt);
-    if (t.state.mirrorSeq !== before) {
-      if (inStep) this.mirror.later((write) => this.ctx.waitUntil(write));
-      else await this.mirror.flush();
-    }
+    await mirrored;
     return events;
   }
 
