@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client";
-import { createMemory, deleteMemory, updateMemory } from "../src/db/queries/memory";
+import { createMemory, deleteMemory, updateMemory } from "../src/db/queries/memory/writes";
 import { admin, newTenant, raw, sdk } from "./helpers/client";
 
 type Client = ReturnType<typeof sdk>;

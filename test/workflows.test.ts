@@ -1,75 +1,15 @@
-import type Anthropic from "@anthropic-ai/sdk";
 import type {
-  BetaManagedAgentsSessionEvent,
   BetaManagedAgentsWorkflowRunCreatedEvent,
   BetaManagedAgentsWorkflowRunErrorEvent,
   BetaManagedAgentsWorkflowRunPhaseEndedEvent,
   BetaManagedAgentsWorkflowRunPhaseStartedEvent,
   BetaManagedAgentsWorkflowRunStatusEndedEvent,
 } from "@anthropic-ai/sdk/resources/beta/sessions/events";
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { SessionDurableObject } from "../durable-objects/session/session-durable-object";
+import { answersOf, childThreads, crash, crashWhileWorking, ofType, RUN_OF_TWO_PHASES, runEvents, settled, stubOf, threadsOf, workflowSession } from "./helpers/workflows";
 import { collect } from "./helpers/assertions";
-import { newTenant } from "./helpers/client";
 import { allEvents, expectWellFormedLog, lookupTool, modelRequests, say, types, waitForIdle } from "./helpers/sessions";
-
-type Event = BetaManagedAgentsSessionEvent;
-
-/** A tenant whose "Lead" agent may start workflow runs using predefined agent "Worker" (and inline agents), with a session of Lead. */
-async function workflowSession(workerConfig: Record<string, unknown> = {}) {
-  const tenant = await newTenant();
-  const { client } = tenant;
-  const worker = await client.beta.agents.create({ name: "Worker", description: "Does one phase and reports.", model: "claude-fake-1", ...workerConfig });
-  const lead = await client.beta.agents.create({
-    name: "Lead",
-    model: "claude-fake-1",
-    multiagent: { type: "multiagent_20261001", subagents: { type: "disabled" }, workflows: { type: "enabled", predefined_agents: [worker.id] } },
-  });
-  const environment = await client.beta.environments.create({ name: `env-${crypto.randomUUID()}` });
-  const session = await client.beta.sessions.create({ agent: lead.id, environment_id: environment.id });
-  return { ...tenant, worker, lead, session };
-}
-
-const threadsOf = (client: Anthropic, sessionId: string) => collect(client.beta.sessions.threads.list(sessionId));
-const runEvents = (events: Event[]) => events.filter((e) => e.type.startsWith("workflow_run."));
-const stubOf = (sessionId: string) => env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)) as DurableObjectStub<SessionDurableObject>;
-
-/** Waits until `runs` runs have ended and the session has settled (idle, every thread idle or terminated). */
-async function settled(client: Anthropic, sessionId: string, runs = 1, timeout = 15_000) {
-  return vi.waitFor(
-    async () => {
-      const events = await allEvents(client, sessionId);
-      expect(events.filter((e) => e.type === "workflow_run.status_ended")).toHaveLength(runs);
-      expect(events[events.length - 1].type).toBe("session.status_idle");
-      const threads = await threadsOf(client, sessionId);
-      for (const thread of threads) expect(["idle", "terminated"]).toContain(thread.status);
-      expect((await client.beta.sessions.retrieve(sessionId)).status).toBe("idle");
-      return { events, threads };
-    },
-    { timeout, interval: 25 },
-  );
-}
-
-/** Kills the session's Durable Object instance, as an eviction or a crash would. */
-const crash = (sessionId: string) => runInDurableObject(stubOf(sessionId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
-
-/** Crashes the session once `count` run threads each have a model call under way. */
-async function crashWhileWorking(client: Anthropic, sessionId: string, count: number) {
-  await vi.waitFor(
-    async () => {
-      const children = (await threadsOf(client, sessionId)).filter((t) => t.parent_thread_id !== null);
-      expect(children).toHaveLength(count);
-      for (const child of children) {
-        const own = await collect(client.beta.sessions.threads.events.list(child.id, { session_id: sessionId }));
-        expect(types(own)).toContain("span.model_request_start");
-      }
-    },
-    { timeout: 5000, interval: 10 },
-  );
-  await crash(sessionId);
-}
 
 /** A run that ended with an error after starting one phase (which its end closed, or which had ended). */
 const ENDED_IN_ERROR_AFTER_ONE_PHASE = [
@@ -81,15 +21,6 @@ const ENDED_IN_ERROR_AFTER_ONE_PHASE = [
   "workflow_run.status_ended",
 ];
 
-const RUN_OF_TWO_PHASES = [
-  "workflow_run.created",
-  "workflow_run.status_running",
-  "workflow_run.phase_started",
-  "workflow_run.phase_ended",
-  "workflow_run.phase_started",
-  "workflow_run.phase_ended",
-  "workflow_run.status_ended",
-];
 
 describe("workflow runs", () => {
   it("runs a plan's phases in order, each in a thread of its agent, the previous report handed on, the last one back to the agent", async () => {
@@ -267,14 +198,12 @@ describe("workflow runs", () => {
     const judge = (await modelRequests(session.id)).find((r) => JSON.stringify(r.messages).includes("of the previous phase (Gather)"));
     for (const report of reports) expect(JSON.stringify(judge.messages)).toContain(report);
     const state = await runInDurableObject(stubOf(session.id), (instance) => instance.inspect());
-    expect(Object.values(state!.threads!.workflows!.runs)).toEqual([expect.objectContaining({ name: "slow", ended: true, current: 1 })]);
+    // The journal holds each agent call once, reported: the crash re-ran none of them.
+    const [run] = Object.values(state!.threads!.workflows!.runs);
+    expect(run).toMatchObject({ name: "slow", ended: true, result: "completed" });
+    expect(run.calls.map((c) => c.report !== undefined)).toEqual([...reports.map(() => true), true]);
   });
 });
-
-/** The run's events of one kind, typed. */
-const ofType = <T extends Event["type"]>(events: Event[], type: T) => events.filter((e): e is Extract<Event, { type: T }> => e.type === type);
-const answersOf = (events: Event[]) => ofType(events, "agent.message").map((e) => (e.content[0] as { text: string }).text);
-const childThreads = (threads: Awaited<ReturnType<typeof threadsOf>>) => threads.filter((t) => t.parent_thread_id !== null);
 
 describe("workflow runs: fan-out, stop, time limit, limits", () => {
   it("a phase of several agents runs them at the same time and ends when the last reports; the next phase reads every report", async () => {
@@ -334,7 +263,8 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
     const results = ofType(events, "agent.tool_result");
     const text = (i: number) => (results[i].content![0] as { text: string }).text;
     const status = JSON.parse(text(1));
-    expect(status).toMatchObject({ name: "long", status: "running", result: null, phases: [{ name: "Work", status: "running", agents: 1, reported: 0 }] });
+    expect(status).toMatchObject({ name: "long", status: "running", result: null, phases: [{ name: "Work", status: "running" }] });
+    expect(status.agents).toEqual({ called: 1, working: 1, reported: 0, threads: 1 });
     expect(results[2].is_error).toBe(false);
     expect(JSON.parse(text(2))).toEqual({ workflow_run_id: ofType(events, "workflow_run.created")[0].workflow_run_id, result: { type: "stopped" } });
     expect(results[3].is_error).toBe(true);
@@ -386,15 +316,16 @@ describe("workflow runs: fan-out, stop, time limit, limits", () => {
     expect(events[events.length - 1]).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
   });
 
-  it("a phase that would take the run past its thread limit ends it with thread_limit_error; earlier phases ran", async () => {
+  it("an agent call past the run's limit ends it with thread_limit_error; the agents it started are cut off", async () => {
     const { client, session } = await workflowSession();
-    const agents = (n: number, text: string) => Array.from({ length: n }, (_, i) => `Worker:{{text:${text}${i}}}`).join(" && ");
-    await client.beta.sessions.events.send(session.id, { events: [say(`[[workflow:big Wide=${agents(6, "a")} >> Wider=${agents(7, "b")}]]`)] });
+    // 101 calls at once: 8 start (the run's concurrency), the rest wait, the 101st passes the limit of 100.
+    const program = 'const all = []; for (let i = 0; i < 101; i++) all.push(agent({ name: "Worker", task: "{{text:r" + i + "}}" })); return (await Promise.all(all)).length;';
+    await client.beta.sessions.events.send(session.id, { events: [say(`[[program:big ${program}]]`)] });
     const { events, threads } = await settled(client, session.id, 1, 30_000);
-    expect(types(runEvents(events))).toEqual(ENDED_IN_ERROR_AFTER_ONE_PHASE);
+    expect(types(runEvents(events))).toEqual(["workflow_run.created", "workflow_run.status_running", "workflow_run.error", "workflow_run.status_ended"]);
     const error = ofType(events, "workflow_run.error")[0].error;
-    expect(error).toMatchObject({ type: "thread_limit_error", message: expect.stringContaining("at most 12 threads") });
-    expect(childThreads(threads)).toHaveLength(6);
+    expect(error).toMatchObject({ type: "thread_limit_error", message: expect.stringContaining("at most 100 agents") });
+    expect(childThreads(threads)).toHaveLength(0);
     expect(answersOf(events).at(-1)).toContain("ended with thread_limit_error");
   });
 

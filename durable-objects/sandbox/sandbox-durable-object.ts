@@ -15,6 +15,7 @@ import { SqlMountBaseline } from "./memory-baseline";
 import { database } from "../../src/db/client";
 import { findSession } from "../../src/db/queries/sessions";
 import { memoryMountsOf } from "../../src/sessions/memory-mounts";
+import { SandboxMeta, type SandboxScope } from "./sandbox-meta";
 
 /** With nothing to run for this long, the workspace is snapshotted to R2 and the sandbox torn down. */
 export const IDLE_SNAPSHOT_MS = 5 * 60_000;
@@ -23,12 +24,6 @@ const CONTAINER_SLEEP_AFTER = "15m";
 const PROVISION_ATTEMPTS = 3;
 const DELIVERY_ATTEMPTS = 8;
 const TOKEN_REFRESH_MS = 60 * 60_000;
-
-interface Scope {
-  workspaceId: string;
-  sessionId: string;
-  environmentId: string;
-}
 
 interface ToolUseRow extends Record<string, string | number | null> {
   id: string;
@@ -54,14 +49,15 @@ interface ToolUseRow extends Record<string, string | number | null> {
  */
 export class SandboxDurableObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly meta: SandboxMeta;
   private readonly memoryBaseline: SqlMountBaseline;
   private backend?: SandboxBackend;
   /** Replaced in tests to observe delivery without the session plane. */
-  deliver: (scope: Scope, token: string, event: ToolResultEvent) => Promise<DeliveryOutcome> = (scope, token, event) =>
+  deliver: (scope: SandboxScope, token: string, event: ToolResultEvent) => Promise<DeliveryOutcome> = (scope, token, event) =>
     deliverToolResult(this.env, scope.sessionId, token, event);
 
   /** The session's container (one per session); replaced in tests by an in-memory fake of the client. */
-  connectContainer = async (scope: Scope): Promise<ContainerClient> => {
+  connectContainer = async (scope: SandboxScope): Promise<ContainerClient> => {
     const { getSandbox } = await import("@cloudflare/sandbox");
     // Sandbox ids should be lowercase (the SDK lowercases them for preview URLs); session ids are mixed-case
     // base62, so they are hex-encoded, which keeps two sessions from ever sharing a container.
@@ -73,7 +69,6 @@ export class SandboxDurableObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS tool_uses (
         id TEXT PRIMARY KEY,
         seq INTEGER NOT NULL,
@@ -88,6 +83,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS tool_uses_status ON tool_uses (status, seq);
     `);
+    this.meta = new SandboxMeta(this.sql);
     this.memoryBaseline = new SqlMountBaseline(this.sql);
   }
 
@@ -95,8 +91,8 @@ export class SandboxDurableObject extends DurableObject<Env> {
    * Records tool uses for execution and returns at once. Idempotent: a tool use already recorded (the brain
    * re-dispatching after a crash) is neither run nor answered twice.
    */
-  async runToolUses(input: Scope & { toolUses: ToolUse[] }): Promise<void> {
-    this.saveScope(input);
+  async runToolUses(input: SandboxScope & { toolUses: ToolUse[] }): Promise<void> {
+    this.meta.claim(input);
     const now = Date.now();
     for (const toolUse of input.toolUses) {
       const seq = this.sql.exec<{ n: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tool_uses").one().n;
@@ -114,23 +110,23 @@ export class SandboxDurableObject extends DurableObject<Env> {
   }
 
   /** Runs one tool use right away and returns its result without recording or delivering it (tests, debugging). */
-  async runTool(scope: Scope, toolUse: ToolUse): Promise<ToolResultEvent> {
-    this.saveScope(scope);
+  async runTool(scope: SandboxScope, toolUse: ToolUse): Promise<ToolResultEvent> {
+    this.meta.claim(scope);
     return runToolUse(await this.sandbox(), toolUse);
   }
 
   /** Snapshots the workspace now and frees the sandbox (what going idle does). */
   async snapshot(): Promise<BackupHandle | null> {
-    if (!(await this.hasLiveSandbox())) return this.latestBackup();
+    if (!(await this.hasLiveSandbox())) return this.meta.latestBackup();
     const sandbox = await this.sandbox();
     const handle = await sandbox.backup();
-    const previous = this.latestBackup();
-    this.setMeta("latest_backup", JSON.stringify(handle));
+    const previous = this.meta.latestBackup();
+    this.meta.set("latest_backup", JSON.stringify(handle));
     // Superseded: only the latest snapshot is ever restored.
     if (previous) await sandbox.discard(previous).catch(() => {});
     await sandbox.destroy();
-    this.deleteMeta("provisioned");
-    this.deleteMeta("mounted_resources");
+    this.meta.delete("provisioned");
+    this.meta.delete("mounted_resources");
     this.memoryBaseline.clear();
     this.backend = undefined;
     return handle;
@@ -145,7 +141,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + Math.min(60_000, 1000 * 2 ** attempts));
       return;
     }
-    const lastActivity = Number(this.getMeta("last_activity") ?? 0);
+    const lastActivity = Number(this.meta.get("last_activity") ?? 0);
     if (await this.hasLiveSandbox()) {
       const idleMs = Number(this.env.SANDBOX_IDLE_SNAPSHOT_MS) || IDLE_SNAPSHOT_MS;
       if (Date.now() - lastActivity >= idleMs) await this.snapshot();
@@ -167,7 +163,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
   }
 
   private async drainQueue() {
-    const scope = this.scope();
+    const scope = this.meta.scope();
     if (!scope) return;
     for (;;) {
       const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE status IN ('pending', 'done') ORDER BY seq LIMIT 1").toArray()[0];
@@ -182,7 +178,7 @@ export class SandboxDurableObject extends DurableObject<Env> {
             ? toolResult(row.id, "Error: the tool call stopped the sandbox before it finished (it may exceed the sandbox's CPU or memory limits); it was not run again", true)
             : await this.execute(row);
         this.sql.exec("UPDATE tool_uses SET status = 'done', result = ?, updated_at = ? WHERE id = ?", JSON.stringify(result), Date.now(), row.id);
-        this.setMeta("last_activity", String(Date.now()));
+        this.meta.set("last_activity", String(Date.now()));
       }
       const delivered = await this.deliverRow(scope, row.id);
       // Results go back in order: a later result never overtakes one the session has not accepted yet.
@@ -197,23 +193,23 @@ export class SandboxDurableObject extends DurableObject<Env> {
     } catch (err) {
       return toolResult(row.id, `Error: the sandbox could not be provisioned: ${err instanceof Error ? err.message : String(err)}`, true);
     }
-    const scope = this.scope()!;
+    const scope = this.meta.scope()!;
     const db = database(this.env.DB);
     const resources = (await findSession(db, scope.workspaceId, scope.sessionId).catch(() => null))?.resources ?? [];
     // Session resources added since the last tool use reach the sandbox now (mount-resources.ts).
-    const mounted = new Set<string>(JSON.parse(this.getMeta("mounted_resources") ?? "[]"));
-    if (await mountNewFiles(this.env, scope, resources, sandbox, mounted)) this.setMeta("mounted_resources", JSON.stringify([...mounted]));
+    const mounted = new Set<string>(JSON.parse(this.meta.get("mounted_resources") ?? "[]"));
+    if (await mountNewFiles(this.env, scope, resources, sandbox, mounted)) this.meta.set("mounted_resources", JSON.stringify([...mounted]));
     const toolUse = { id: row.id, name: row.name, input: JSON.parse(row.input) };
     const memory = { db, sandbox, baseline: this.memoryBaseline, scope, enforcesReadOnly: !this.env.SANDBOX_CONTAINERS };
     return withMemoryMounts(memory, memoryMountsOf(resources), toolUse, (roots) => runToolUse(sandbox, toolUse, undefined, roots));
   }
 
   /** True once the result is settled (accepted, or refused for good); false to retry later. */
-  private async deliverRow(scope: Scope, id: string): Promise<boolean> {
+  private async deliverRow(scope: SandboxScope, id: string): Promise<boolean> {
     const row = this.sql.exec<ToolUseRow>("SELECT * FROM tool_uses WHERE id = ?", id).one();
     const outcome = await this.deliver(scope, await this.token(scope), JSON.parse(row.result!));
     if (outcome.status === "retry" && row.attempts + 1 < DELIVERY_ATTEMPTS) {
-      if (outcome.httpStatus === 401) this.deleteMeta("token");
+      if (outcome.httpStatus === 401) this.meta.delete("token");
       this.sql.exec("UPDATE tool_uses SET attempts = attempts + 1, updated_at = ? WHERE id = ?", Date.now(), id);
       return false;
     }
@@ -230,79 +226,49 @@ export class SandboxDurableObject extends DurableObject<Env> {
 
   /** The session's sandbox, provisioned (and its workspace restored) on first use. */
   private async sandbox(): Promise<SandboxBackend> {
-    const scope = this.scope();
+    const scope = this.meta.scope();
     if (!scope) throw new Error("sandbox used before any tool use named its session");
     this.backend ??= await this.createBackend(scope);
     if (!(await this.backend.isProvisioned())) {
       const environment = await this.environment(scope);
       await retry(PROVISION_ATTEMPTS, () => this.backend!.provision(environment));
       // A fresh sandbox (or a container that lost its disk) holds none of the mounts: they are all copied again.
-      this.deleteMeta("mounted_resources");
+      this.meta.delete("mounted_resources");
       this.memoryBaseline.clear();
-      const latest = this.latestBackup();
+      const latest = this.meta.latestBackup();
       if (latest) await this.backend.restore(latest);
       // After the restore, which replaces the workspace: the skills are always the session's current ones.
       await installSkills(this.env, this.backend, scope.workspaceId, scope.sessionId);
-      this.setMeta("provisioned", new Date().toISOString());
+      this.meta.set("provisioned", new Date().toISOString());
     }
     return this.backend;
   }
 
   private async hasLiveSandbox() {
-    return this.getMeta("provisioned") !== null;
+    return this.meta.get("provisioned") !== null;
   }
 
-  private async createBackend(scope: Scope): Promise<SandboxBackend> {
+  private async createBackend(scope: SandboxScope): Promise<SandboxBackend> {
     return createSandboxBackend(this.env, this.sql, scope, await this.environment(scope), () => this.connectContainer(scope));
   }
 
-  private async environment(scope: Scope): Promise<HandsEnvironment> {
+  private async environment(scope: SandboxScope): Promise<HandsEnvironment> {
     const environment = await findEnvironment(this.env.DB, scope.workspaceId, scope.environmentId);
     if (!environment) throw new Error(`environment not found: ${scope.environmentId}`);
     return environment;
   }
 
-  // ---- bookkeeping ----
-
-  private latestBackup(): BackupHandle | null {
-    const raw = this.getMeta("latest_backup");
-    return raw ? JSON.parse(raw) : null;
-  }
+  // ---- delivery credentials ----
 
   /** A sessions token for this session, minted on demand and renewed before it expires. */
-  private async token(scope: Scope): Promise<string> {
-    const cached = this.getMeta("token");
+  private async token(scope: SandboxScope): Promise<string> {
+    const cached = this.meta.get("token");
     if (cached) {
       const { token, expiresAt } = JSON.parse(cached);
       if (Date.parse(expiresAt) - Date.now() > TOKEN_REFRESH_MS) return token;
     }
     const minted = await mintSessionsToken(this.env.DB, { ...scope, workId: null, epoch: 0 });
-    this.setMeta("token", JSON.stringify(minted));
+    this.meta.set("token", JSON.stringify(minted));
     return minted.token;
-  }
-
-  private saveScope(scope: Scope) {
-    const existing = this.scope();
-    if (existing && existing.sessionId !== scope.sessionId) throw new Error("this sandbox belongs to another session");
-    if (!existing) {
-      this.setMeta("scope", JSON.stringify({ workspaceId: scope.workspaceId, sessionId: scope.sessionId, environmentId: scope.environmentId }));
-    }
-  }
-
-  private scope(): Scope | null {
-    const raw = this.getMeta("scope");
-    return raw ? JSON.parse(raw) : null;
-  }
-
-  private getMeta(key: string): string | null {
-    return this.sql.exec<{ value: string }>("SELECT value FROM sandbox_meta WHERE key = ?", key).toArray()[0]?.value ?? null;
-  }
-
-  private setMeta(key: string, value: string) {
-    this.sql.exec("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-  }
-
-  private deleteMeta(key: string) {
-    this.sql.exec("DELETE FROM sandbox_meta WHERE key = ?", key);
   }
 }

@@ -3,7 +3,8 @@ import type { BrainHost } from "./agent-loop";
 import { buildMessages } from "./conversation";
 import { resolveFileBlocks } from "./file-blocks";
 import { zeroUsage } from "./model-call";
-import { addUsage, endTurnWithError } from "./session-state";
+import { endTurnWithError } from "./session-state";
+import { addUsage } from "./usage-totals";
 import type { StoredEvent } from "./types";
 
 /**

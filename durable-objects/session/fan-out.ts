@@ -80,20 +80,39 @@ export class FanOut {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /**
+   * Delivers one commit's events. Each SSE connection gets them in one write: the events a transaction committed
+   * travel as one chunk through every hop to the client (each chunk costs every hop, whatever its size), and
+   * nothing is encoded for a kind of connection nobody has open.
+   */
   publish(events: StoredEvent[]) {
+    const sockets = this.ctx.getWebSockets();
+    const session: string[] = [];
+    const threads = new Map<string, string[]>();
     for (const stored of events) {
       const { event } = stored;
       if (event.type === "agent.message" || event.type === "agent.thinking") this.previews.delete(event.id);
-      if (stored.thread) {
+      if (stored.thread && this.sse.size) {
         const own = threadOwnView(event);
-        const ownFrame = sseFrame(own.type, own, own.id);
-        for (const subscriber of this.sse) if (subscriber.thread === stored.thread) this.send(subscriber, ownFrame);
+        const frames = threads.get(stored.thread) ?? [];
+        frames.push(sseText(own.type, JSON.stringify(own), own.id));
+        threads.set(stored.thread, frames);
       }
-      if (!inSessionView(stored)) continue;
-      const frame = sseFrame(event.type, event, event.id);
-      for (const subscriber of this.sse) if (!subscriber.thread) this.send(subscriber, frame);
+      if (!inSessionView(stored) || (!this.sse.size && !sockets.length)) continue;
       const json = JSON.stringify(event);
-      for (const ws of this.ctx.getWebSockets()) trySend(ws, json);
+      if (this.sse.size) session.push(sseText(event.type, json, event.id));
+      for (const ws of sockets) trySend(ws, json);
+    }
+    if (!this.sse.size) return;
+    const sessionFrames = session.length ? encoder.encode(session.join("")) : undefined;
+    const threadFrames = new Map([...threads].map(([thread, frames]) => [thread, { bytes: encoder.encode(frames.join("")), count: frames.length }]));
+    for (const subscriber of this.sse) {
+      if (!subscriber.thread) {
+        if (sessionFrames) this.send(subscriber, sessionFrames, session.length);
+        continue;
+      }
+      const own = threadFrames.get(subscriber.thread);
+      if (own) this.send(subscriber, own.bytes, own.count);
     }
   }
 
@@ -150,16 +169,16 @@ export class FanOut {
     return this.sse.size;
   }
 
-  /** Writes without waiting: one subscriber's slow connection never holds up the others (or the commit). */
-  private send(subscriber: SseSubscriber, frame: Uint8Array) {
+  /** Writes without waiting: one subscriber's slow connection never holds up the others (or the commit). `frames`: how many `bytes` holds. */
+  private send(subscriber: SseSubscriber, bytes: Uint8Array, frames = 1) {
     if (subscriber.pending > MAX_BUFFERED_FRAMES) {
       this.sse.delete(subscriber);
       subscriber.writer.close().catch(() => {});
       return;
     }
-    subscriber.pending++;
-    subscriber.writer.write(frame).then(
-      () => subscriber.pending--,
+    subscriber.pending += frames;
+    subscriber.writer.write(bytes).then(
+      () => (subscriber.pending -= frames),
       () => this.sse.delete(subscriber),
     );
   }
@@ -182,7 +201,11 @@ export class FanOut {
 
 /** One SSE message: `event:` line, one JSON `data:` line, and `id:` for resumable (stored) events. */
 function sseFrame(type: string, data: unknown, id?: string): Uint8Array {
-  return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n${id ? `id: ${id}\n` : ""}\n`);
+  return encoder.encode(sseText(type, JSON.stringify(data), id));
+}
+
+function sseText(type: string, json: string, id?: string): string {
+  return `event: ${type}\ndata: ${json}\n${id ? `id: ${id}\n` : ""}\n`;
 }
 
 function trySend(ws: WebSocket, message: string) {

@@ -4,7 +4,8 @@ import type { BetaManagedAgentsUserDefineOutcomeEventParams } from "@anthropic-a
 import { newId } from "../../src/lib/ids";
 import type { BrainHost } from "./agent-loop";
 import { zeroUsage, type ModelUsage } from "./model-call";
-import { addUsage, beginTurn, spanUsage, type Transition } from "./session-state";
+import { beginTurn, type Transition } from "./session-state";
+import { addUsage, spanUsage } from "./usage-totals";
 import { InvalidEvent, type EventDraft, type SessionState } from "./types";
 
 /**

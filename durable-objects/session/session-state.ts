@@ -1,12 +1,12 @@
-import { chargeListCost } from "./budget";
-import { denialText, evaluatePermission } from "./auto-permission";
-import { emitServerBlock } from "./web-tools";
 import { primaryThreadId } from "./thread-view";
 import { usageSnapshotDraft } from "./usage-snapshots";
 import { acceptDefineOutcome, beginEvaluation, interruptOutcome } from "./outcomes";
 import type { ClassifiedError } from "./model-errors";
 import { zeroUsage, type ModelResult, type ModelUsage } from "./model-call";
+import { emitResponseBlocks } from "./model-response-events";
 import type { ResolvedTools } from "./tools";
+import { cutTurn, emitToolFailure } from "./turn-cut";
+import { addUsage, spanUsage } from "./usage-totals";
 import {
   InvalidEvent,
   type EventDraft,
@@ -191,35 +191,6 @@ function interrupt(t: Transition, event: Extract<UserEventParams, { type: "user.
   return id;
 }
 
-/**
- * Cuts the turn short (an interrupt; a thread whose workflow run ended): the model call in flight is aborted and
- * what it spent so far booked; every tool use the turn still waited on gets `note` as its error result, so the
- * conversation stays well formed; a late result of the old turn commits nothing (the epoch moves). Returns
- * whether the turn had anything under way.
- */
-export function cutTurn(t: Transition, note: string, inflightUsage?: ModelUsage): boolean {
-  const turn = t.state.turn;
-  const wasActive = turn.phase !== "idle" || turn.pending.length > 0;
-  if (turn.inflightStartId) {
-    const usage = inflightUsage ?? zeroUsage();
-    addUsage(t.state, usage);
-    t.emit({
-      type: "span.model_request_end",
-      model_request_start_id: turn.inflightStartId,
-      is_error: false,
-      model_usage: spanUsage(usage),
-    });
-    turn.inflightStartId = null;
-    t.effects.abortModel = true;
-  }
-  for (const pending of turn.pending) emitToolFailure(t, pending, note);
-  turn.pending = [];
-  turn.phase = "idle";
-  turn.retryAt = null;
-  turn.attempt = 0;
-  turn.epoch++;
-  return wasActive;
-}
 
 function acceptConfirmation(t: Transition, event: Extract<UserEventParams, { type: "user.tool_confirmation" }>): string {
   const pending = t.state.turn.pending.find((p) => p.eventId === event.tool_use_id);
@@ -311,53 +282,10 @@ export function completeModelCall(
 ): void {
   const turn = t.state.turn;
   const startId = turn.inflightStartId!;
-  const toolUses: PendingToolUse[] = [];
   // A paused turn's server tool calls get their results in the next answer (pause_turn below).
   const serverToolUses = new Map<string, string>(Object.entries(turn.pausedServerToolUses ?? {}));
   delete turn.pausedServerToolUses;
-  for (const block of result.blocks) {
-    const id = block.eventId ? { id: block.eventId } : {};
-    if (block.type === "thinking" || block.type === "redacted_thinking") {
-      const { eventId: _id, ...thinking } = block;
-      t.emit({ ...id, type: "agent.thinking", internal: { thinking } });
-    } else if (block.type === "text") {
-      if (block.text) t.emit({ ...id, type: "agent.message", content: [{ type: "text", text: block.text }] });
-    } else if (block.type === "server_tool_use" || block.type === "server_tool_result") {
-      emitServerBlock(t, block, tools, serverToolUses);
-    } else if (block.type === "tool_use") {
-      const route = tools.route(block.name);
-      if (!route) {
-        const eventId = t.emit({ type: "agent.tool_use", name: block.name, input: block.input, evaluated_permission: "deny" });
-        t.emit({
-          type: "agent.tool_result",
-          tool_use_id: eventId,
-          is_error: true,
-          content: [{ type: "text", text: `Tool ${block.name} is not available in this session.` }],
-        });
-      } else if (route.kind === "mcp") {
-        const permission = evaluatePermission(route.policy, "mcp", route.tool, block.input);
-        const eventId = t.emit({ type: "agent.mcp_tool_use", name: route.tool, mcp_server_name: route.server, input: block.input, ...permission });
-        const ask = permission.evaluated_permission === "ask";
-        if (permission.evaluated_permission === "deny") {
-          t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(route.tool) }] });
-        } else {
-          toolUses.push({ eventId, name: route.tool, mcpServer: route.server, input: block.input, kind: "mcp", awaiting: ask ? "confirmation" : "result" });
-        }
-      } else if (route.kind === "custom") {
-        const eventId = t.emit({ type: "agent.custom_tool_use", name: block.name, input: block.input });
-        toolUses.push({ eventId, name: block.name, input: block.input, kind: "custom", awaiting: "result" });
-      } else {
-        const permission = evaluatePermission(route.policy, "builtin", block.name, block.input);
-        const eventId = t.emit({ type: "agent.tool_use", name: block.name, input: block.input, ...permission });
-        const ask = permission.evaluated_permission === "ask";
-        if (permission.evaluated_permission === "deny") {
-          t.emit({ type: "agent.tool_result", tool_use_id: eventId, is_error: true, content: [{ type: "text", text: denialText(block.name) }] });
-        } else {
-          toolUses.push({ eventId, name: block.name, input: block.input, kind: route.kind, awaiting: ask ? "confirmation" : "result" });
-        }
-      }
-    }
-  }
+  const toolUses = emitResponseBlocks(t, result, tools, serverToolUses);
   addUsage(t.state, result.usage);
   t.emit({
     type: "span.model_request_end",
@@ -499,12 +427,6 @@ export function completeServerToolUse(t: Transition, eventId: string, result: { 
   afterResolution(t, false);
 }
 
-/** A tool use that will never run gets an error result of its kind, so the conversation stays well formed. */
-export function emitToolFailure(t: Transition, pending: PendingToolUse, text: string) {
-  const content = [{ type: "text" as const, text }];
-  if (pending.kind === "mcp") t.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: pending.eventId, is_error: true, content });
-  else t.emit({ type: "agent.tool_result", tool_use_id: pending.eventId, is_error: true, content });
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Session-level changes.
@@ -522,46 +444,6 @@ export function assertDeletable(s: SessionState) {
   if (isBusy(s)) throw new InvalidEvent("a running session cannot be deleted; send user.interrupt first");
 }
 
-export interface ConfigPatch {
-  title?: string | null;
-  metadata?: Record<string, string | null> | null;
-  agent?: { tools?: SessionState["agent"]["tools"]; mcp_servers?: SessionState["agent"]["mcp_servers"] };
-}
-
-/** A session update: emits `session.updated` with just the fields that changed (none changed, no event). */
-export function updateConfig(t: Transition, patch: ConfigPatch) {
-  const s = t.state;
-  const changed: Record<string, unknown> = {};
-  if (patch.agent && (patch.agent.tools !== undefined || patch.agent.mcp_servers !== undefined)) {
-    if (s.archivedAt || s.status === "terminated") throw new InvalidEvent("agent: the session is no longer active");
-    if (s.status !== "idle" || t.state.turn.pending.length) {
-      throw new InvalidEvent("agent: the session must be idle to update its agent; send user.interrupt first");
-    }
-    const next = { ...s.agent };
-    if (patch.agent.tools !== undefined) next.tools = patch.agent.tools;
-    if (patch.agent.mcp_servers !== undefined) next.mcp_servers = patch.agent.mcp_servers;
-    if (JSON.stringify(next) !== JSON.stringify(s.agent)) {
-      s.agent = next;
-      changed.agent = next;
-    }
-  }
-  if (patch.title !== undefined && patch.title !== s.title) {
-    s.title = patch.title;
-    changed.title = patch.title;
-  }
-  if (patch.metadata !== undefined) {
-    const next = { ...s.metadata };
-    if (patch.metadata === null) for (const key of Object.keys(next)) delete next[key];
-    else for (const [key, value] of Object.entries(patch.metadata)) value === null ? delete next[key] : (next[key] = value);
-    if (Object.keys(next).length > 16) throw new InvalidEvent("metadata: at most 16 keys");
-    if (JSON.stringify(next) !== JSON.stringify(s.metadata)) {
-      s.metadata = next;
-      if (Object.keys(next).length) changed.metadata = next;
-    }
-  }
-  if (Object.keys(changed).length || patch.metadata !== undefined) t.touch();
-  if (Object.keys(changed).length) t.emit({ type: "session.updated", ...changed } as EventDraft);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -576,17 +458,6 @@ function removePending(t: Transition, eventId: string) {
   t.state.turn.pending = t.state.turn.pending.filter((p) => p.eventId !== eventId);
 }
 
-export function addUsage(s: SessionState, usage: ModelUsage) {
-  const u = s.usage;
-  u.input_tokens = (u.input_tokens ?? 0) + usage.input_tokens;
-  u.output_tokens = (u.output_tokens ?? 0) + usage.output_tokens;
-  u.cache_read_input_tokens = (u.cache_read_input_tokens ?? 0) + usage.cache_read_input_tokens;
-  u.cache_creation = {
-    ephemeral_1h_input_tokens: (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) + usage.cache_creation_1h,
-    ephemeral_5m_input_tokens: (u.cache_creation?.ephemeral_5m_input_tokens ?? 0) + usage.cache_creation_5m,
-  };
-  chargeListCost(s, usage);
-}
 
 /** The budget is spent: no new model request; the turn ends idle with `budget_reached`. */
 export function stopForBudget(t: Transition) {
@@ -597,12 +468,6 @@ export function stopForBudget(t: Transition) {
   t.setStatus("idle", { reason: { type: "budget_reached" } });
 }
 
-export const spanUsage = (usage: ModelUsage) => ({
-  input_tokens: usage.input_tokens,
-  output_tokens: usage.output_tokens,
-  cache_read_input_tokens: usage.cache_read_input_tokens,
-  cache_creation_input_tokens: usage.cache_creation_input_tokens,
-});
 
 export function initialTurn(): SessionState["turn"] {
   return { phase: "idle", pending: [], attempt: 0, retryAt: null, inflightStartId: null, epoch: 0, modelCalls: 0 };

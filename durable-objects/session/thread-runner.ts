@@ -1,27 +1,21 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import type { Env } from "../../src/env";
 import { runModelStep, type BrainHost } from "./agent-loop";
-import type { EventLog, LogScope } from "./event-log";
+import type { SessionHost } from "./session-host";
+import type { LogScope } from "./event-log";
 import type { FanOut } from "./fan-out";
-import type { McpHub, McpOffer } from "./mcp/hub";
+import type { McpOffer } from "./mcp/hub";
 import { runMcpToolUses } from "./mcp/run";
 import { runServerToolUses } from "./web-fetch";
 import type { ModelCall } from "./model-call";
-import { MAX_MODEL_CALLS_PER_TURN, retryDue, type Transition } from "./session-state";
-import { threadTurns, threadView, ThreadTx } from "./threads";
-import { expireWorkflowRuns, nextWorkflowDeadline, WORKFLOW_TOOL_DEFINITIONS } from "./workflows";
+import { MAX_MODEL_CALLS_PER_TURN, retryDue } from "./session-state";
+import { threadTurns, threadView } from "./thread-state";
+import { ThreadTx } from "./threads";
+import { expireWorkflowRuns, loadProgramEngine, nextWorkflowDeadline, WORKFLOW_TOOL_DEFINITIONS } from "./workflows";
 import type { PendingToolUse, SessionEvent, SessionState, StoredEvent, UserEventParams } from "./types";
 
 /** What the runner needs from the session's Durable Object. */
-export interface RunnerDeps {
-  ctx: DurableObjectState;
-  env: Env;
-  log: EventLog;
+export interface RunnerDeps extends SessionHost {
   fanout: FanOut;
-  mcp: McpHub;
-  state(): SessionState | undefined;
-  /** The DO's commit: events and state in one SQLite transaction, then subscribers and effects. */
-  commit(fn: (t: Transition) => void): Promise<StoredEvent[]>;
   /** Hands built-in tool uses to the hands. */
   dispatch(toolUses: PendingToolUse[]): void;
 }
@@ -148,6 +142,8 @@ export class ThreadRunner {
 
   /** One transition over threads; afterwards, the effects only the runner can apply. */
   private async transact(fn: (tx: ThreadTx) => void): Promise<StoredEvent[]> {
+    // A transition may run a workflow program, synchronously: its engine must be loaded first (once per isolate).
+    if (this.deps.state()?.threads?.workflows) await loadProgramEngine();
     let tx!: ThreadTx;
     const events = await this.deps.commit((t) => {
       tx = new ThreadTx(t, (id) => this.inflight.get(id)?.call.usage);

@@ -1,28 +1,16 @@
-import type { BetaManagedAgentsSessionThreadAgent } from "@anthropic-ai/sdk/resources/beta/agents/agents";
-import type {
-  BetaManagedAgentsInlineAgent,
-  BetaManagedAgentsSessionThread,
-  BetaManagedAgentsSessionThreadStatus,
-} from "@anthropic-ai/sdk/resources/beta/sessions/threads";
-import { newId } from "../../src/lib/ids";
-import { primaryThreadId } from "./thread-view";
-import { acceptUserEvents, cutTurn, initialTurn, Transition, userBlocking } from "./session-state";
+import { acceptUserEvents, Transition, userBlocking } from "./session-state";
+import { delegate, deliverMessage, pickAgent, reportToParent, spawnThread } from "./thread-delegation";
+import { agentName, liveThreads, threadView, turnOf, type ThreadAgent } from "./thread-state";
+import { cutTurn } from "./turn-cut";
+import { addUsageDelta } from "./usage-totals";
 import type { ModelUsage } from "./model-call";
-import { ToolError } from "./tool-error";
-import { initialWorkflows, nextWorkflowDeadline, WORKFLOW_TOOLS, workflowThreadReported, workflowThreadStatus, type WorkflowsState } from "./workflows";
+import { nextWorkflowDeadline, workflowThreadStatus } from "./workflows";
 import { WORKFLOW_TOOL_NAMES } from "./workflows/tools";
-import {
-  InvalidEvent,
-  type EventDraft,
-  type Lifecycle,
-  type PendingToolUse,
-  type SessionAgent,
-  type SessionState,
-  type SessionStatus,
-  type SessionUsage,
-  type TurnState,
-  type UserEventParams,
-} from "./types";
+import { InvalidEvent, type EventDraft, type PendingToolUse, type SessionStatus, type UserEventParams } from "./types";
+
+// The thread state moved to thread-state.ts and the rendering to thread-json.ts; workflows import these from here.
+export { primaryThreadId } from "./thread-view";
+export { liveThreads, MAX_LIVE_THREADS, rosterFrom, type RosterEntry, type ThreadAgent, type ThreadsState } from "./thread-state";
 
 /**
  * Threads of a multiagent session. They live INSIDE the session's Durable Object, not in objects of their own:
@@ -39,111 +27,12 @@ import {
  * (`settle`): running while any thread runs, otherwise idle.
  *
  * The primary thread is the session's own conversation (its turn is `SessionState.turn`; its events carry no
- * thread). Child threads are spawned by the primary's delegation tools (`send_to_agent`), one level deep.
+ * thread). Child threads are spawned by the primary's delegation tools (`send_to_agent`, thread-delegation.ts),
+ * one level deep. What a session stores about its threads is thread-state.ts; how they render, thread-json.ts.
  */
 
-export type ThreadAgent = BetaManagedAgentsSessionThreadAgent | BetaManagedAgentsInlineAgent;
-
-export interface ThreadRecord extends Lifecycle {
-  id: string;
-  parentId: string | null;
-  /** Children only: the agent snapshot the thread runs (the primary runs the session's agent). */
-  agent?: ThreadAgent;
-  /** Children only: the primary's turn is the session's `turn`. */
-  turn?: TurnState;
-  /** A thread a workflow run created (workflows.ts). */
-  workflowRunId?: string;
-}
-
-export interface RosterEntry {
-  name: string;
-  description: string | null;
-  agent: BetaManagedAgentsSessionThreadAgent;
-}
-
-export interface ThreadsState {
-  primaryId: string;
-  /** Every thread, primary first, in creation order. */
-  byId: Record<string, ThreadRecord>;
-  /** Agents the primary may spawn, by name. */
-  roster: RosterEntry[];
-  /** Whether the primary may define agents inline when it spawns. */
-  inline: boolean;
-  /** The primary's workflow runs, when its agent may start them (workflows.ts). */
-  workflows?: WorkflowsState;
-}
-
-/** Concurrent child threads per session (archive finished ones to make room), as the hosted API limits them. */
-export const MAX_LIVE_THREADS = 25;
+/** Tools the brain runs itself, inside the transition of the call (thread-delegation.ts). */
 export const DELEGATION_TOOLS = new Set(["list_agents", "send_to_agent", ...WORKFLOW_TOOL_NAMES]);
-
-export { primaryThreadId };
-
-/** The threads a session starts with: none unless its agent may spawn (a roster, or inline agents) or start workflow runs. */
-export function initialThreads(s: Pick<SessionState, "sessionId" | "agent" | "createdAt" | "usage">): ThreadsState | undefined {
-  const { roster, inline } = rosterOf(s.agent);
-  const workflows = initialWorkflows(s.agent);
-  if (!roster.length && !inline && !workflows) return undefined;
-  const primaryId = primaryThreadId(s.sessionId);
-  const primary: ThreadRecord = {
-    id: primaryId,
-    parentId: null,
-    status: "idle",
-    usage: structuredClone(s.usage),
-    activeSeconds: 0,
-    runningSince: null,
-    createdAt: s.createdAt,
-    updatedAt: s.createdAt,
-    archivedAt: null,
-  };
-  return { primaryId, byId: { [primaryId]: primary }, roster, inline, ...(workflows ? { workflows } : {}) };
-}
-
-function rosterOf(agent: SessionAgent): { roster: RosterEntry[]; inline: boolean } {
-  const multiagent = agent.multiagent;
-  let agents: BetaManagedAgentsSessionThreadAgent[] = [];
-  let inline = false;
-  if (multiagent?.type === "coordinator") {
-    agents = multiagent.agents.filter((a): a is BetaManagedAgentsSessionThreadAgent => a.type === "agent");
-  } else if (multiagent?.type === "multiagent_20261001" && multiagent.subagents.type === "enabled") {
-    agents = multiagent.subagents.predefined_agents;
-    inline = multiagent.subagents.inline_agents.type === "enabled";
-  }
-  return { roster: rosterFrom(agents), inline };
-}
-
-/** Agents the model may name, by name. */
-export function rosterFrom(agents: BetaManagedAgentsSessionThreadAgent[]): RosterEntry[] {
-  const roster: RosterEntry[] = [];
-  for (const a of agents) {
-    // Names identify roster members to the model; a later duplicate stays reachable by its id.
-    const name = roster.some((r) => r.name === a.name) ? a.id : a.name;
-    roster.push({ name, description: a.description, agent: a });
-  }
-  return roster;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Projection.
-
-const turnOf = (s: SessionState, id: string): TurnState => (id === s.threads!.primaryId ? s.turn : s.threads!.byId[id].turn!);
-
-/** The state as thread `id` sees it: the session with the thread's turn, status, agent and usage. */
-export function threadView(s: SessionState, id: string): SessionState {
-  const threads = s.threads!;
-  const rec = threads.byId[id];
-  const own = { status: rec.status, usage: rec.usage, activeSeconds: rec.activeSeconds, runningSince: rec.runningSince };
-  if (id === threads.primaryId) return { ...s, ...own };
-  return { ...s, ...own, agent: asSessionAgent(rec.agent!), turn: rec.turn!, archivedAt: rec.archivedAt, updatedAt: rec.updatedAt, outcomes: undefined };
-}
-
-function asSessionAgent(agent: ThreadAgent): SessionAgent {
-  const { type: _type, ...rest } = agent;
-  return { id: "", version: 0, ...rest, type: "agent", multiagent: null } as SessionAgent;
-}
-
-export const agentName = (s: SessionState, id: string) =>
-  id === s.threads?.primaryId || !s.threads?.byId[id] ? s.agent.name : s.threads.byId[id].agent!.name;
 
 type IdleStop = Parameters<Transition["setStatus"]>[1];
 type Content = Extract<UserEventParams, { type: "user.message" }>["content"];
@@ -251,7 +140,7 @@ export class ThreadTx {
     if (fx.server.length) this.server.push({ thread: id, uses: fx.server });
     this.t.effects.dispatch.push(...fx.dispatch.filter((p) => !DELEGATION_TOOLS.has(p.name)));
     // Delegation tools run here, in the brain, within the same transition as the call.
-    for (const use of fx.dispatch.filter((p) => DELEGATION_TOOLS.has(p.name))) this.delegate(id, use);
+    for (const use of fx.dispatch.filter((p) => DELEGATION_TOOLS.has(p.name))) delegate(this, id, use);
 
     const finished = opts.fromModel && stop?.reason.type === "end_turn";
     // A child that cannot go on still answers its parent, which would otherwise wait for a report forever;
@@ -259,8 +148,8 @@ export class ThreadTx {
     const failed = stop?.reason.type === "retries_exhausted" || stop?.reason.type === "budget_reached" ? stop.reason.type : null;
     // A workflow run idles while its thread waits without having finished (on the client, or interrupted).
     if (!primary && rec.workflowRunId) workflowThreadStatus(this, id, { ran, idle: Boolean(stop) && !finished && !failed, terminated });
-    if (!primary && finished) this.report(id, texts, null);
-    if (!primary && failed) this.report(id, [...texts, `(this thread stopped before finishing: ${failed})`], failed);
+    if (!primary && finished) reportToParent(this, id, texts, null);
+    if (!primary && failed) reportToParent(this, id, [...texts, `(this thread stopped before finishing: ${failed})`], failed);
     // A child whose model kept failing ends there (the contract: "a child thread then terminates").
     if (!primary && stop?.reason.type === "retries_exhausted") this.run(id, (t) => t.setStatus("terminated"));
   }
@@ -359,134 +248,20 @@ export class ThreadTx {
     });
   }
 
-  // ---------------------------------------------------------------------------------------------------
-  // Delegation: the primary's tools, messages between threads.
+  // Delegation (thread-delegation.ts), kept as methods because workflow runs spawn and message threads through the tx.
 
-  private delegate(from: string, use: PendingToolUse) {
-    let result: { text: string; isError: boolean };
-    try {
-      const workflowTool = WORKFLOW_TOOLS[use.name];
-      const text = workflowTool ? workflowTool(this, use.input) : use.name === "list_agents" ? this.listAgents() : this.sendToAgent(from, use.input);
-      result = { text, isError: false };
-    } catch (err) {
-      if (!(err instanceof ToolError)) throw err;
-      result = { text: err.message, isError: true };
-    }
-    this.run(from, (sub) => {
-      const [id] = acceptUserEvents(sub, [{ type: "user.tool_result", tool_use_id: use.eventId, content: [{ type: "text", text: result.text }], is_error: result.isError }]);
-      // The brain ran this tool itself: the result is the agent's, like that of a tool it refused.
-      const draft = sub.drafts.find((d) => d.id === id)!;
-      (draft as { type: string }).type = "agent.tool_result";
-    });
-  }
-
-  private listAgents(): string {
-    const threads = this.s.threads!;
-    const agents = threads.roster.map((r) => ({ name: r.name, description: r.description }));
-    const note = threads.inline ? " To define an agent instead, pass agent as {name, system, description}." : "";
-    return JSON.stringify({ agents }) + note;
-  }
-
-  private sendToAgent(from: string, input: Record<string, unknown>): string {
-    const s = this.s;
-    const threads = s.threads!;
-    const message = input.message;
-    if (typeof message !== "string" || !message.trim()) throw new ToolError("message: a non-empty string is required");
-    let target: string;
-    if (typeof input.session_thread_id === "string") {
-      target = input.session_thread_id;
-      const rec = threads.byId[target];
-      if (!rec || rec.parentId !== from) throw new ToolError(`session_thread_id: ${target} is not a thread you started`);
-      if (rec.archivedAt || rec.status === "terminated") throw new ToolError(`session_thread_id: thread ${target} has ended; start a new one`);
-    } else {
-      const agent = this.pick(input.agent);
-      const live = Object.values(threads.byId).filter((r) => r.parentId && !r.archivedAt && r.status !== "terminated");
-      if (live.length >= MAX_LIVE_THREADS) throw new ToolError(`at most ${MAX_LIVE_THREADS} threads may be open at once; archive finished ones`);
-      target = this.spawn(from, agent);
-    }
-    const content = [{ type: "text" as const, text: message }];
-    const toName = agentName(s, target);
-    this.t.emit({ type: "agent.thread_message_sent", content, to_session_thread_id: target, to_agent_name: toName, ...threadTag(s, from) });
-    this.deliver(target, from, content);
-    return JSON.stringify({ session_thread_id: target, agent_name: toName });
-  }
-
-  /** The agent a delegation names: from `roster` by name or id, or defined inline where `inline` allows. */
   pick(agent: unknown, roster = this.s.threads!.roster, inline = this.s.threads!.inline): ThreadAgent {
-    if (typeof agent === "string") {
-      const entry = roster.find((r) => r.name === agent || r.agent.id === agent);
-      if (!entry) throw new ToolError(`agent: no agent named ${agent}; list_agents shows the roster`);
-      return entry.agent;
-    }
-    if (agent && typeof agent === "object" && inline) {
-      const spec = agent as { name?: unknown; system?: unknown; description?: unknown };
-      if (typeof spec.name !== "string" || !spec.name) throw new ToolError("agent.name: required for an inline agent");
-      const own = this.s.agent;
-      return {
-        type: "inline",
-        name: spec.name,
-        description: typeof spec.description === "string" ? spec.description : null,
-        system: typeof spec.system === "string" ? spec.system : null,
-        model: own.model,
-        tools: own.tools,
-        mcp_servers: own.mcp_servers,
-        skills: own.skills,
-        execution_identity: own.execution_identity,
-      };
-    }
-    throw new ToolError(`agent: name a roster agent${inline ? " or define one inline as {name, system, description}" : ""}`);
+    return pickAgent(this, agent, roster, inline);
   }
 
   spawn(parent: string, agent: ThreadAgent, workflowRunId?: string): string {
-    const s = this.s;
-    const id = newId("sthr");
-    const now = new Date().toISOString();
-    s.threads!.byId[id] = {
-      id,
-      parentId: parent,
-      agent,
-      status: "idle",
-      turn: initialTurn(),
-      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 } },
-      activeSeconds: 0,
-      runningSince: null,
-      createdAt: now,
-      updatedAt: now,
-      archivedAt: null,
-      ...(workflowRunId ? { workflowRunId } : {}),
-    };
-    this.t.emit({ type: "session.thread_created", session_thread_id: id, agent_name: agent.name, workflow_run_id: workflowRunId ?? null, ...threadTag(s, parent) });
-    return id;
+    return spawnThread(this, parent, agent, workflowRunId);
   }
 
-  /** A message arrives on thread `to`: an idle thread starts a turn with it; a busy one reads it in its next model request. */
   deliver(to: string, from: string, content: Content) {
-    const s = this.s;
-    const fromName = from === s.threads!.primaryId ? null : agentName(s, from);
-    const received = { type: "agent.thread_message_received" as const, content, from_session_thread_id: from, ...(fromName ? { from_agent_name: fromName } : {}) };
-    this.run(to, (sub) => {
-      const turn = sub.state.turn;
-      if (turn.phase !== "idle" || userBlocking(turn.pending).length) return void sub.emit(received);
-      const [id] = acceptUserEvents(sub, [{ type: "user.message", content }]);
-      const i = sub.drafts.findIndex((d) => d.id === id);
-      sub.drafts[i] = { ...received, id };
-    });
-  }
-
-  /** A child's turn ended: its answer goes to the thread that started it (or, for a workflow run's thread, to its run). */
-  private report(id: string, texts: string[], failed: string | null) {
-    const s = this.s;
-    if (s.threads!.byId[id].workflowRunId) return workflowThreadReported(this, id, texts.join("\n\n") || "(the agent ended its turn without a message)", failed);
-    const parent = s.threads!.byId[id].parentId!;
-    const content = [{ type: "text" as const, text: texts.join("\n\n") || "(the agent ended its turn without a message)" }];
-    const toName = parent === s.threads!.primaryId ? {} : { to_agent_name: agentName(s, parent) };
-    this.t.emit({ type: "agent.thread_message_sent", content, to_session_thread_id: parent, ...toName, thread: id });
-    this.deliver(parent, id, content);
+    deliverMessage(this, to, from, content);
   }
 }
-
-
-const threadTag = (s: SessionState, id: string) => (id === s.threads!.primaryId ? {} : { thread: id });
 
 /** Events the client answers, or sent itself, on a child thread's behalf. */
 function needsClient(draft: EventDraft): boolean {
@@ -503,72 +278,3 @@ function needsClient(draft: EventDraft): boolean {
       return false;
   }
 }
-
-export const liveThreads = (s: SessionState) => Object.values(s.threads!.byId).filter((r) => !r.archivedAt && r.status !== "terminated");
-
-/** Phases of every live thread's turn (the runner schedules by them). */
-export const threadTurns = (s: SessionState) => liveThreads(s).map((r) => ({ id: r.id, turn: turnOf(s, r.id) }));
-
-function addUsageDelta(total: SessionUsage, before: SessionUsage, after: SessionUsage) {
-  const d = (k: "input_tokens" | "output_tokens" | "cache_read_input_tokens") => (after[k] ?? 0) - (before[k] ?? 0);
-  total.input_tokens = (total.input_tokens ?? 0) + d("input_tokens");
-  total.output_tokens = (total.output_tokens ?? 0) + d("output_tokens");
-  total.cache_read_input_tokens = (total.cache_read_input_tokens ?? 0) + d("cache_read_input_tokens");
-  const c = (u: SessionUsage, k: "ephemeral_1h_input_tokens" | "ephemeral_5m_input_tokens") => u.cache_creation?.[k] ?? 0;
-  total.cache_creation = {
-    ephemeral_1h_input_tokens: c(total, "ephemeral_1h_input_tokens") + c(after, "ephemeral_1h_input_tokens") - c(before, "ephemeral_1h_input_tokens"),
-    ephemeral_5m_input_tokens: c(total, "ephemeral_5m_input_tokens") + c(after, "ephemeral_5m_input_tokens") - c(before, "ephemeral_5m_input_tokens"),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Rendering (`sessions.threads.*`).
-
-export function threadJson(s: SessionState, id: string, now = Date.now()): BetaManagedAgentsSessionThread {
-  const primaryId = primaryThreadId(s.sessionId);
-  const rec: Omit<ThreadRecord, "turn"> =
-    s.threads?.byId[id] ??
-    ({ id: primaryId, parentId: null, status: s.status, usage: s.usage, activeSeconds: s.activeSeconds, runningSince: s.runningSince, createdAt: s.createdAt, updatedAt: s.updatedAt, archivedAt: s.archivedAt } satisfies ThreadRecord);
-  const primary = id === primaryId;
-  const { multiagent: _roster, ...sessionAgent } = s.agent;
-  const active = rec.activeSeconds + (rec.runningSince ? Math.max(0, (now - Date.parse(rec.runningSince)) / 1000) : 0);
-  const archivedAt = primary ? s.archivedAt : rec.archivedAt;
-  const end = archivedAt ? Date.parse(rec.updatedAt) : now;
-  const used = (rec.usage.input_tokens ?? 0) + (rec.usage.output_tokens ?? 0) > 0;
-  const { list_cost: _cost, ...usage } = rec.usage;
-  return {
-    id,
-    type: "session_thread",
-    session_id: s.sessionId,
-    agent: primary ? sessionAgent : rec.agent!,
-    status: rec.status as BetaManagedAgentsSessionThreadStatus,
-    parent_thread_id: rec.parentId,
-    archived_at: archivedAt,
-    created_at: rec.createdAt,
-    updated_at: rec.updatedAt,
-    stats: used || active > 0 ? { active_seconds: active, duration_seconds: Math.max(0, (end - Date.parse(rec.createdAt)) / 1000), startup_seconds: 0 } : null,
-    usage: used ? { ...usage, active_seconds: active } : null,
-    workflow_run_id: rec.workflowRunId ?? null,
-  };
-}
-
-/** Ids of a session's threads, primary first (a single-agent session has just its primary). */
-export const threadIds = (s: SessionState) => (s.threads ? Object.keys(s.threads.byId) : [primaryThreadId(s.sessionId)]);
-
-export interface ThreadListQuery {
-  limit: number;
-  page?: string;
-  statuses?: string[];
-}
-
-/** A page of `threads.list`: creation order, primary first; the cursor is the last thread id returned. */
-export function threadsPage(s: SessionState, query: ThreadListQuery, after?: string): { data: BetaManagedAgentsSessionThread[]; last: string | null } {
-  let ids = threadIds(s);
-  if (after !== undefined) ids = ids.slice(ids.indexOf(after) + 1);
-  const now = Date.now();
-  const matching = ids.map((id) => threadJson(s, id, now)).filter((t) => !query.statuses?.length || query.statuses.includes(t.status));
-  const data = matching.slice(0, query.limit);
-  return { data, last: matching.length > query.limit ? data[data.length - 1].id : null };
-}
-
-export const hasThread = (s: SessionState, id: string) => threadIds(s).includes(id);

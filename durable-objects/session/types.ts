@@ -1,6 +1,6 @@
 import type { MemoryMount } from "../../src/sessions/memory-mounts";
 import type { OutcomeState } from "./outcomes";
-import type { ThreadsState } from "./threads";
+import type { ThreadsState } from "./thread-state";
 import type {
   BetaManagedAgentsSessionEvent,
   BetaManagedAgentsEventParams,
@@ -117,7 +117,7 @@ export interface SessionState extends Lifecycle {
   listCostNano?: number;
   /** Outcomes defined so far, the open one last (outcomes.ts). */
   outcomes?: OutcomeState[];
-  /** A multiagent session's threads (threads.ts); absent for a single-agent session. */
+  /** A multiagent session's threads (thread-state.ts); absent for a single-agent session. */
   threads?: ThreadsState;
   /** The memory stores attached at creation, described in every model request's system prompt. */
   memoryMounts?: MemoryMount[];

@@ -1,44 +1,58 @@
 import type { BetaManagedAgentsWorkflowRunErrorObject, BetaManagedAgentsWorkflowRunResult } from "@anthropic-ai/sdk/resources/beta/sessions/events";
-import type { ThreadTx } from "./threads";
+import { newId } from "../../src/lib/ids";
+import type { ThreadAgent, ThreadTx } from "./threads";
 import { liveThreads, MAX_LIVE_THREADS, rosterFrom } from "./threads";
 import { ToolError } from "./tool-error";
 import type { EventDraft, SessionAgent, SessionState } from "./types";
-import { MAX_OPEN_WORKFLOW_RUNS, MAX_WORKFLOW_RUN_THREADS, parsePlan, RefusedRun, type WorkflowRun, type WorkflowsState, type WorkflowStep } from "./workflows/plan";
+import { openPhases, threadsCreated, workingCalls, type WorkflowCall, type WorkflowRun, type WorkflowsState } from "./workflows/journal";
+import { MAX_CONCURRENT_RUN_AGENTS, MAX_OPEN_WORKFLOW_RUNS, parsePlan, RefusedRun } from "./workflows/plan";
+import { replay } from "./workflows/program-runner";
 import { START_WORKFLOW_TOOL, STOP_WORKFLOW_TOOL, WORKFLOW_STATUS_TOOL } from "./workflows/tools";
 
-export type { WorkflowRun, WorkflowsState } from "./workflows/plan";
+export type { WorkflowRun, WorkflowsState } from "./workflows/journal";
 export { WORKFLOW_TOOL_DEFINITIONS } from "./workflows/tools";
+export { loadProgramEngine } from "./workflows/engine";
 
 /**
  * Workflow runs (`multiagent_20261001.workflows`).
  *
  * The contract (SDK 1.15 `workflow_run.*` events and the multiagent config; platform docs "Workflow runs"):
- * - Only the session's agent starts a run, by writing a plan; the server carries it out in the background while
- *   the agent keeps working or ends its turn. A run's agents work in session threads the server creates as the
- *   plan needs them (`session.thread_created` and the thread carry `workflow_run_id`). No event the client sends
- *   ends a run; the agent can stop it (result `stopped`), and archiving the session ends it.
- * - Events: `created` (once, first; the plan's phases, possibly none), `status_running` / `status_idle` (each time
- *   the run starts or resumes / goes idle, whatever the cause), `phase_started` / `phase_ended` (once per phase
- *   entered, the end naming its start, before the run's end), `error` (before an error end, same error; with a
- *   null run id when the error kept a run from being created), `status_ended` (once, last: `completed`, which
- *   says the plan finished, not that the work succeeded; `stopped`; or `error`).
- * - Errors: `program_error` (the plan failed or was refused), `thread_limit_error` (the run passed the threads a
- *   run may create), `timeout_error` (its time limit), `max_workflow_runs_error` (no run created: the session's
- *   open runs are at their limit), `unknown_error` (anything else).
+ * - Only the session's agent starts a run, by writing a workflow: a program that runs other agents, collects
+ *   what each returns and combines the results. The server runs it in the background while the agent keeps
+ *   working or ends its turn. A run's agents work in session threads the server creates as the program needs
+ *   them (`session.thread_created` and the thread carry `workflow_run_id`). No event the client sends ends a run;
+ *   the agent can stop it (result `stopped`), and archiving the session ends it.
+ * - Events: `created` (once, first; the phases the run declares, and those its program entered before its
+ *   first wait, possibly none), `status_running` / `status_idle` (each time the run starts or resumes / goes
+ *   idle, whatever the cause), `phase_started` / `phase_ended` (once per phase entered, the end naming its
+ *   start, before the run's end), `error` (before an error end, same error; with a null run id when the error
+ *   kept a run from being created), `status_ended` (once, last: `completed`, which says the program finished,
+ *   not that the work succeeded; `stopped`; or `error`).
+ * - Errors: `program_error` (the program failed, passed a limit, or was refused), `thread_limit_error` (the run
+ *   called more agents than it may), `timeout_error` (its time limit), `max_workflow_runs_error` (no run created:
+ *   the session's open runs are at their limit), `unknown_error` (anything else).
  *
- * What this server runs: a plan is a list of phases carried out in order (the hosted API's plans are programs
- * that can branch and loop; not supported). A phase is one agent with a task, or several agents at once, each on a
- * task of its own (fan-out); it ends when all of them have reported, and the next phase's agents get the reports.
- * The last phase's reports go back to the primary thread as a message. Each agent works in an ordinary child
- * thread (threads.ts), so a run gets the threads' durability for free: its state lives in `ThreadsState.workflows`,
- * saved with the log in the same SQLite transaction, and a crash mid-run resumes its threads from the log. The
- * time limit is a deadline in that state: the runner's alarm is armed for it and ends the run (thread-runner.ts).
- * Limits (workflows/plan.ts): 5 open runs (`max_workflow_runs_error`); 20 phases and 8 agents per phase
- * (`program_error`, the plan refused); 12 threads per run and the session's 25 live threads (`thread_limit_error`,
- * at the phase that would pass them); 3600 s per run, or the plan's lower `timeout_seconds` (`timeout_error`). A run
- * ends with `unknown_error` when one of its agents cannot finish (retries exhausted, budget spent), when the client
- * archives one of its threads before it reported, or when the session is archived. The agent checks on a run with
- * `get_workflow_run` and stops it with `stop_workflow_run` (its threads are cut off and terminate).
+ * What this server runs: the program is JavaScript (the body of an async function) run by QuickJS in WebAssembly
+ * inside the session's Durable Object (workflows/engine.ts). It calls `await agent({name, task})` (or an inline
+ * agent `{name, system, description, task}`), which returns the agent's final report; `await phase(name, fn)`
+ * groups work into a phase; `Promise.all` fans out; loops, branches and the combining are ordinary JS; its return
+ * value is the run's result, sent to the primary thread as a message. A list of phases (the earlier plan form)
+ * becomes such a program (workflows/plan.ts). The program runs by replay (workflows/program-runner.ts): each step
+ * re-runs it from the start against the run's journal of agent calls (workflows/journal.ts); a journaled call
+ * resolves at once, a new one is journaled, gets a thread (up to the run's concurrency; later calls wait for a
+ * slot) and stays pending. When the program's job queue drains it has returned (`completed`), thrown
+ * (`program_error`), or waits for threads; when a thread reports, its report is journaled and the program replays.
+ * The journal lives in `ThreadsState.workflows`, saved with the log in the same SQLite transaction, so a crash
+ * resumes by replay and no finished agent runs again. Time and Math.random are fixed per run, so replays agree.
+ * The time limit is a deadline in that state: the runner's alarm is armed for it and ends the run (thread-runner.ts).
+ * Limits (workflows/plan.ts): 5 open runs (`max_workflow_runs_error`); a program of 100,000 characters that
+ * compiles, 20 declared phases (`program_error`, the run refused); 100 agent calls per run (`thread_limit_error`),
+ * 8 of them working at once and the session's 25 live threads (more wait for a slot; `thread_limit_error` if the
+ * run has none and can get none); per replay 400 interpreter slices of CPU, 16 MiB of heap, 128 KiB of stack
+ * (`program_error` naming the limit); 3600 s per run, or the input's lower `timeout_seconds` (`timeout_error`).
+ * A run ends with `unknown_error` when one of its agents cannot finish (retries exhausted, budget spent), when the
+ * client archives one of its threads before it reported, or when the session is archived. The agent checks on a
+ * run with `get_workflow_run` and stops it with `stop_workflow_run` (its threads are cut off and terminate).
  */
 
 /** What the session's agent may do with workflows, or undefined when they are disabled (or unusable: no agent to run). */
@@ -66,7 +80,6 @@ type RunEvent = EventDraft & { type: `workflow_run.${string}` };
 /** Workflow events belong to the session (primary) stream. */
 const emit = (tx: ThreadTx, draft: RunEvent) => tx.t.emit(draft);
 const workflowsOf = (s: SessionState) => s.threads?.workflows;
-const openSteps = (run: WorkflowRun) => (run.ended ? [] : run.phases[run.current].steps.filter((step) => step.threadId && step.report === undefined));
 
 function startWorkflowRun(tx: ThreadTx, input: Record<string, unknown>): string {
   const workflows = workflowsOf(tx.t.state)!;
@@ -77,16 +90,78 @@ function startWorkflowRun(tx: ThreadTx, input: Record<string, unknown>): string 
     }
     const run = parsePlan(tx, workflows, input, Date.now());
     workflows.runs[run.id] = run;
-    const phases = run.phases.map((p) => ({ id: p.id, name: p.name, description: p.description }));
-    emit(tx, { type: "workflow_run.created", workflow_run_id: run.id, name: run.name, description: run.description, phases });
-    emit(tx, { type: "workflow_run.status_running", workflow_run_id: run.id });
-    startPhase(tx, run, []);
-    return JSON.stringify({ workflow_run_id: run.id, phases: phases.map((p) => ({ id: p.id, name: p.name })), timeout_seconds: run.timeoutSeconds });
+    advance(tx, run, { first: true });
+    return JSON.stringify({ workflow_run_id: run.id, phases: run.phases.map((p) => ({ id: p.id, name: p.name })), timeout_seconds: run.timeoutSeconds });
   } catch (err) {
     // A run that could not be created is still announced, with no run id, as the contract has it.
     if (err instanceof RefusedRun) emit(tx, { type: "workflow_run.error", workflow_run_id: null, error: err.error });
     throw err;
   }
+}
+
+/**
+ * One step of the run: replays its program against the journal, then carries out what the replay did, in program
+ * order: phases entered and left, new calls journaled, threads started for calls waiting on one (within the
+ * limits); and ends the run if the program finished or can go no further.
+ */
+function advance(tx: ThreadTx, run: WorkflowRun, options: { first?: boolean; from?: string } = {}) {
+  const workflows = workflowsOf(tx.t.state)!;
+  const { trace, added, outcome } = replay(run, (spec) => resolveAgent(tx, workflows, spec));
+  run.calls.push(...added);
+  for (const item of trace) if (item.kind === "phase_start" && item.index >= run.entered.length) enterPhase(run, item.name);
+  if (options.first) {
+    const phases = run.phases.map((p) => ({ id: p.id, name: p.name, description: p.description }));
+    emit(tx, { type: "workflow_run.created", workflow_run_id: run.id, name: run.name, description: run.description, phases });
+    emit(tx, { type: "workflow_run.status_running", workflow_run_id: run.id });
+  }
+  if (outcome.type === "thread_limit") return end(tx, run, { type: "error", error: { type: "thread_limit_error", message: outcome.message } });
+  for (const item of trace) {
+    const phase = item.kind === "call" ? undefined : run.phases.find((p) => p.id === run.entered[item.index])!;
+    if (item.kind === "phase_start" && !phase!.startedEventId) {
+      phase!.startedEventId = emit(tx, { type: "workflow_run.phase_started", workflow_run_id: run.id, workflow_run_phase_id: phase!.id });
+    } else if (item.kind === "phase_end") closePhase(tx, run, phase!);
+    // A program that finished or failed needs no more agents.
+    else if (item.kind === "call" && outcome.type === "waiting" && !run.calls[item.index].threadId && hasSlot(tx.t.state, run)) startCall(tx, run, run.calls[item.index]);
+  }
+  if (outcome.type === "failed") return end(tx, run, { type: "error", error: { type: "program_error", message: outcome.message } });
+  if (outcome.type === "returned") return end(tx, run, { type: "completed" }, { from: options.from, text: outcome.value });
+  if (workingCalls(run).length) return follow(tx, run);
+  const queued = run.calls.some((c) => !c.threadId);
+  const message = queued
+    ? `at most ${MAX_LIVE_THREADS} threads may be open in a session at once; the run has agent calls waiting and no thread of its own working`
+    : "the program waits on a promise that no agent call settles";
+  end(tx, run, { type: "error", error: { type: queued ? "thread_limit_error" : "program_error", message } });
+}
+
+/** The program entered a phase it had not before: the first declared phase of that name not yet entered, or a new one. */
+function enterPhase(run: WorkflowRun, name: string) {
+  let phase = run.phases.find((p) => p.name === name && !run.entered.includes(p.id));
+  if (!phase) {
+    phase = { id: newId("wfph"), name, description: null };
+    run.phases.push(phase);
+  }
+  run.entered.push(phase.id);
+}
+
+/** The agent an `agent()` spec names: `system` makes it inline, otherwise `name` names a predefined agent. */
+function resolveAgent(tx: ThreadTx, workflows: WorkflowsState, spec: Record<string, unknown>): ThreadAgent {
+  const inline = typeof spec.system === "string";
+  return tx.pick(inline ? { name: spec.name, system: spec.system, description: spec.description } : spec.name, workflows.roster, workflows.inline);
+}
+
+/** Whether the run may start one more thread now: under its concurrency, and under the session's live threads. */
+function hasSlot(s: SessionState, run: WorkflowRun): boolean {
+  if (workingCalls(run).length >= MAX_CONCURRENT_RUN_AGENTS) return false;
+  // A run's thread that reported holds no slot: it has nothing more to do.
+  const runs = workflowsOf(s)!.runs;
+  const holding = liveThreads(s).filter((r) => r.parentId && !(r.workflowRunId && runs[r.workflowRunId]?.calls.some((c) => c.threadId === r.id && c.report !== undefined)));
+  return holding.length < MAX_LIVE_THREADS;
+}
+
+function startCall(tx: ThreadTx, run: WorkflowRun, call: WorkflowCall) {
+  const primary = tx.t.state.threads!.primaryId;
+  call.threadId = tx.spawn(primary, call.agent, run.id);
+  tx.deliver(call.threadId, primary, [{ type: "text", text: call.task }]);
 }
 
 /** The run a stop or status call names: one of this session's (a tool error otherwise; no run event). */
@@ -98,117 +173,80 @@ function ownRun(tx: ThreadTx, input: Record<string, unknown>): WorkflowRun {
 }
 
 function runStatus(run: WorkflowRun) {
-  const phase = (i: number) => (i < run.current || run.phases[i].closed ? "ended" : i === run.current && run.phases[i].startedEventId ? "running" : "pending");
+  const phase = (p: WorkflowRun["phases"][number]) => (p.closed ? "ended" : p.startedEventId ? "running" : "pending");
   return {
     workflow_run_id: run.id,
     name: run.name,
     status: run.ended ? "ended" : run.idle ? "idle" : "running",
     result: run.result ?? null,
     seconds_left: run.ended ? null : Math.max(0, Math.round((run.deadline - Date.now()) / 1000)),
-    phases: run.phases.map((p, i) => ({ id: p.id, name: p.name, status: phase(i), agents: p.steps.length, reported: p.steps.filter((s) => s.report !== undefined).length })),
+    phases: run.phases.map((p) => ({ id: p.id, name: p.name, status: phase(p) })),
+    agents: { called: run.calls.length, working: workingCalls(run).length, reported: run.calls.filter((c) => c.report !== undefined).length, threads: threadsCreated(run) },
   };
 }
 
-/** Enters phase `run.current`: announces it and hands each step's task (and the previous phase's reports) to a new thread. */
-function startPhase(tx: ThreadTx, run: WorkflowRun, previous: WorkflowStep[]) {
-  const s = tx.t.state;
-  const phase = run.phases[run.current];
-  const live = liveThreads(s).filter((r) => r.parentId).length;
-  const limit = (message: string) => end(tx, run, { type: "error", error: { type: "thread_limit_error", message } });
-  if (run.threadsCreated + phase.steps.length > MAX_WORKFLOW_RUN_THREADS) {
-    return limit(`a workflow run may create at most ${MAX_WORKFLOW_RUN_THREADS} threads; phase ${phase.id} needs ${phase.steps.length} more after ${run.threadsCreated}`);
-  }
-  if (live + phase.steps.length > MAX_LIVE_THREADS) {
-    return limit(`at most ${MAX_LIVE_THREADS} threads may be open in a session at once; phase ${phase.id} needs ${phase.steps.length} with ${live} open`);
-  }
-  phase.startedEventId = emit(tx, { type: "workflow_run.phase_started", workflow_run_id: run.id, workflow_run_phase_id: phase.id });
-  const primary = s.threads!.primaryId;
-  const handover = reportsText(`the previous phase (${run.phases[run.current - 1]?.name})`, previous);
-  for (const step of phase.steps) {
-    step.threadId = tx.spawn(primary, step.agent, run.id);
-    run.threadsCreated++;
-    tx.deliver(step.threadId, primary, [{ type: "text", text: previous.length ? `${step.task}\n\n${handover}` : step.task }]);
-  }
-}
-
-/** "Report of X:\n..." for one step; numbered, with each agent's name, for several. */
-function reportsText(of: string, steps: WorkflowStep[]): string {
-  if (steps.length === 1) return `Report of ${of}:\n${steps[0].report}`;
-  return `Reports of ${of}, one per agent:\n\n` + steps.map((step, i) => `[${i + 1}] ${step.agent.name}:\n${step.report}`).join("\n\n");
-}
-
-/** A run's thread finished its turn (`failed`: it stopped before finishing): its step is done; the phase ends with its last step. */
+/** A run's thread finished its turn (`failed`: it stopped before finishing): its report is journaled and the program replays. */
 export function workflowThreadReported(tx: ThreadTx, threadId: string, report: string, failed: string | null) {
-  const found = stepOf(tx.t.state, threadId);
-  // A follow-up turn of a thread whose step is over (or of an ended run) changes nothing.
-  if (!found || found.step.report !== undefined) return;
-  const { run, step } = found;
-  step.report = report;
-  step.waiting = false;
-  const phase = run.phases[run.current];
-  if (failed) return end(tx, run, { type: "error", error: { type: "unknown_error", message: `an agent of phase ${phase.id} stopped before finishing: ${failed}` } });
-  if (phase.steps.some((other) => other.report === undefined)) return follow(tx, run);
-  closePhase(tx, run);
-  if (run.current + 1 < run.phases.length) {
-    run.current++;
-    return startPhase(tx, run, phase.steps);
-  }
-  end(tx, run, { type: "completed" }, { from: threadId, text: reportsText("its last phase", phase.steps) });
+  const found = callOf(tx.t.state, threadId);
+  // A follow-up turn of a thread whose call is over (or of an ended run) changes nothing.
+  if (!found) return;
+  const { run, call } = found;
+  if (failed) return end(tx, run, { type: "error", error: { type: "unknown_error", message: `an agent of the run (${call.agent.name}) stopped before finishing: ${failed}` } });
+  call.report = report;
+  call.waiting = false;
+  advance(tx, run, { from: threadId });
 }
 
-/** A run's thread moved: the run idles while every open step's thread waits unfinished, and runs again when one runs. */
+/** A run's thread moved: the run idles while every working call's thread waits unfinished, and runs again when one runs. */
 export function workflowThreadStatus(tx: ThreadTx, threadId: string, moved: { ran: boolean; idle: boolean; terminated: boolean }) {
-  const found = stepOf(tx.t.state, threadId);
-  if (!found || found.step.report !== undefined) return;
-  const { run, step } = found;
-  if (moved.terminated) {
-    // Archived by the client before it reported: the phase can never end.
-    return end(tx, run, { type: "error", error: { type: "unknown_error", message: `a thread of phase ${run.phases[run.current].id} ended before it reported` } });
-  }
-  if (moved.ran) step.waiting = false;
-  if (moved.idle) step.waiting = true;
+  const found = callOf(tx.t.state, threadId);
+  if (!found) return;
+  const { run, call } = found;
+  // Archived by the client before it reported: the program can never get its result.
+  if (moved.terminated) return end(tx, run, { type: "error", error: { type: "unknown_error", message: `a thread of the run (${call.agent.name}) ended before it reported` } });
+  if (moved.ran) call.waiting = false;
+  if (moved.idle) call.waiting = true;
   follow(tx, run);
 }
 
 function follow(tx: ThreadTx, run: WorkflowRun) {
-  const open = openSteps(run);
-  const idle = open.length > 0 && open.every((step) => step.waiting);
+  const working = workingCalls(run);
+  const idle = working.length > 0 && working.every((call) => call.waiting);
   if (idle === Boolean(run.idle)) return;
   run.idle = idle;
   emit(tx, { type: idle ? "workflow_run.status_idle" : "workflow_run.status_running", workflow_run_id: run.id });
 }
 
-/** The open run and step of the current phase that thread `threadId` works on. */
-function stepOf(s: SessionState, threadId: string): { run: WorkflowRun; step: WorkflowStep } | undefined {
+/** The open run and working call that thread `threadId` serves. */
+function callOf(s: SessionState, threadId: string): { run: WorkflowRun; call: WorkflowCall } | undefined {
   const run = workflowsOf(s)?.runs[s.threads!.byId[threadId].workflowRunId!];
-  const step = run && !run.ended ? run.phases[run.current].steps.find((st) => st.threadId === threadId) : undefined;
-  return step ? { run: run!, step } : undefined;
+  const call = run && !run.ended ? run.calls.find((c) => c.threadId === threadId && c.report === undefined) : undefined;
+  return call ? { run: run!, call } : undefined;
 }
 
-function closePhase(tx: ThreadTx, run: WorkflowRun) {
-  const phase = run.phases[run.current];
+function closePhase(tx: ThreadTx, run: WorkflowRun, phase: WorkflowRun["phases"][number]) {
   if (!phase.startedEventId || phase.closed) return;
   phase.closed = true;
   emit(tx, { type: "workflow_run.phase_ended", workflow_run_id: run.id, workflow_run_phase_id: phase.id, phase_started_id: phase.startedEventId });
 }
 
 /**
- * Ends the run: the threads still working on it stop, its phase closes, then its error (if any) and its end. The
- * outcome goes to the primary thread, which started it, unless the agent stopped it itself (or the session is
- * being archived: `quiet`, nothing may start a turn).
+ * Ends the run: the threads still working on it stop, its open phases close, then its error (if any) and its end.
+ * The outcome (with the program's result) goes to the primary thread, which started it, unless the agent stopped
+ * it itself (or the session is being archived: `quiet`, nothing may start a turn).
  */
-function end(tx: ThreadTx, run: WorkflowRun, result: BetaManagedAgentsWorkflowRunResult, last?: { from: string; text: string }, quiet = false) {
-  const working = openSteps(run);
+function end(tx: ThreadTx, run: WorkflowRun, result: BetaManagedAgentsWorkflowRunResult, last?: { from?: string; text: string }, quiet = false) {
+  const working = workingCalls(run);
   run.ended = true;
   run.result = result.type;
-  for (const step of working) tx.terminate(step.threadId!, "The workflow run ended before this tool call completed.");
-  closePhase(tx, run);
+  for (const call of working) tx.terminate(call.threadId!, "The workflow run ended before this tool call completed.");
+  for (const phase of openPhases(run)) closePhase(tx, run, phase);
   if (result.type === "error") emit(tx, { type: "workflow_run.error", workflow_run_id: run.id, error: result.error });
   emit(tx, { type: "workflow_run.status_ended", workflow_run_id: run.id, result });
   if (result.type === "stopped" || quiet) return;
   const primary = tx.t.state.threads!.primaryId;
   const outcome = result.type === "error" ? `ended with ${result.error.type}: ${result.error.message}` : result.type;
-  const text = `Workflow run ${run.id} (${run.name}) ${outcome}.` + (last ? `\n\n${last.text}` : "");
+  const text = `Workflow run ${run.id} (${run.name}) ${outcome}.` + (last?.text ? `\n\n${last.text}` : "");
   // From the last reporting thread when there was one, so the primary reads it as that agent's report.
   tx.deliver(primary, last?.from ?? primary, [{ type: "text", text }]);
 }

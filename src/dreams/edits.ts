@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { memories } from "../db/schema";
-import { createMemory, deleteMemory, updateMemory } from "../db/queries/memory";
+import { createMemory, deleteMemory, updateMemory } from "../db/queries/memory/writes";
 import { ApiError } from "../lib/errors";
 import { MAX_CONTENT_BYTES, pathProblem, utf8Length, type Actor } from "../schemas/memories";
 

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { Database } from "../db/client";
-import { listMemories } from "../db/queries/memory";
+import { listMemories } from "../db/queries/memory/listing";
 import { sessionStub } from "../db/queries/sessions";
 import type { SessionEvent } from "../../durable-objects/session/types";
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { DreamRow } from "../db/schema";
-import { findMemoryStore } from "../db/queries/memory";
+import { findMemoryStore } from "../db/queries/memory/lookups";
 import { nowIso } from "../lib/time";
 import type { Actor } from "../schemas/memories";
 import { writeMemoryAt } from "./edits";

@@ -44,6 +44,21 @@ export async function dispatchToolUses(ctx: HandsContext, toolUses: ToolUse[]): 
  * still provisioned on first tool use. Never awaited by a model call.
  */
 export async function prepareHands(ctx: HandsContext): Promise<void> {
+  // Every user.message calls this; a cloud environment has nothing to prepare, and its type never changes.
+  if (cloudEnvironments.has(ctx.environmentId)) return;
   const environment = await findEnvironment(ctx.env.DB, ctx.workspaceId, ctx.environmentId);
+  if (environment?.type === "cloud") rememberCloud(ctx.environmentId);
   if (environment?.type === "self_hosted") await enqueueSelfHosted(ctx);
+}
+
+/**
+ * Environments known to be `cloud` in this isolate, so a turn in a cloud session reads no D1 row for the hands.
+ * `config.type` cannot change after creation (`invalid_config_type_change`), so an entry never goes stale; a
+ * deleted environment's entry only skips what would be a no-op anyway. Bounded: the oldest are forgotten first.
+ */
+const cloudEnvironments = new Set<string>();
+const MAX_CLOUD_ENVIRONMENTS = 10_000;
+function rememberCloud(environmentId: string) {
+  cloudEnvironments.add(environmentId);
+  if (cloudEnvironments.size > MAX_CLOUD_ENVIRONMENTS) cloudEnvironments.delete(cloudEnvironments.values().next().value!);
 }

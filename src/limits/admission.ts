@@ -29,25 +29,27 @@ const leases = new Map<string, CachedLease>();
 export interface Admitted {
   limits: WorkspaceLimits;
   modelTokensLeft: number;
+  /** Bytes admitted against this isolate's copy of the allowance, for the caller to charge to the object once the route is done. */
+  uncharged: number;
 }
 
 /** Drops this isolate's lease (the admin API changed the limits: the next request reads them afresh). */
 export const forgetLease = (workspaceId: string) => leases.delete(workspaceId);
 
-/** Admits one request (`writeBytes`: its declared body size, 0 for a read) or throws the 429 naming the limit. */
-export async function admitRequest(
-  env: Pick<Env, "WORKSPACE_QUOTAS">,
-  workspaceId: string,
-  writeBytes: number,
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<Admitted> {
+/**
+ * Admits one request (`writeBytes`: its declared body size, 0 for a read) or throws the 429 naming the limit. Bytes
+ * admitted from the isolate's copy come back as `uncharged`: charged once the route is done (`chargeWriteBytes`), so
+ * the quota object's call never runs beside the request it counts.
+ */
+export async function admitRequest(env: Pick<Env, "WORKSPACE_QUOTAS">, workspaceId: string, writeBytes: number): Promise<Admitted> {
   const quota = workspaceQuota(env, workspaceId);
   const lease = await currentLease(quota, workspaceId);
   lease.tokens -= 1;
+  let uncharged = 0;
   if (writeBytes > 0) {
     if (writeBytes <= lease.writeBytesLeft) {
       lease.writeBytesLeft -= writeBytes;
-      waitUntil(quota.chargeWriteBytes(writeBytes).catch(logFailure));
+      uncharged = writeBytes;
     } else {
       // Past this isolate's copy of the allowance: the object decides, exactly.
       const write = await quota.admitWrite(workspaceId, writeBytes);
@@ -55,7 +57,12 @@ export async function admitRequest(
       lease.writeBytesLeft = write.writeBytesLeft;
     }
   }
-  return { limits: lease.limits, modelTokensLeft: lease.modelTokensLeft };
+  return { limits: lease.limits, modelTokensLeft: lease.modelTokensLeft, uncharged };
+}
+
+/** Charges bytes a request wrote to the workspace's day (off the request's path: a failure is logged, not thrown). */
+export function chargeWriteBytes(env: Pick<Env, "WORKSPACE_QUOTAS">, workspaceId: string, bytes: number): Promise<void> {
+  return workspaceQuota(env, workspaceId).chargeWriteBytes(bytes).catch(logFailure);
 }
 
 async function currentLease(quota: ReturnType<typeof workspaceQuota>, workspaceId: string): Promise<CachedLease> {

@@ -1,7 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { admitRequest, RateLimited } from "../limits/admission";
-import { workspaceQuota } from "../../durable-objects/workspace-quota/workspace-quota";
+import { admitRequest, chargeWriteBytes, RateLimited } from "../limits/admission";
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -16,31 +15,35 @@ export const enforceWorkspaceQuota = createMiddleware<AppEnv>(async (c, next) =>
   if (principal.kind !== "api_key") return next();
   const write = WRITES.has(c.req.method);
   const declared = write ? Number(c.req.header("content-length") ?? 0) || 0 : 0;
-  const waitUntil = (p: Promise<unknown>) => backgroundOf(c)(p);
+  let admitted;
   try {
-    const admitted = await admitRequest(c.env, principal.workspaceId, declared, waitUntil);
+    admitted = await admitRequest(c.env, principal.workspaceId, declared);
     c.set("limits", admitted.limits);
     c.set("modelTokensLeft", admitted.modelTokensLeft);
   } catch (err) {
     if (err instanceof RateLimited) c.header("retry-after", String(err.retryAfterSeconds));
     throw err;
   }
-  const body = c.req.raw.body;
-  if (!write || declared > 0 || !body) return next();
   // A body without a length (chunked) is counted as it is read and charged afterwards: the day's total
   // stays exact, and the next write is the one refused.
   let counted = 0;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      counted += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-  });
-  c.req.raw = new Request(c.req.raw, { body: body.pipeThrough(counter) });
+  const body = c.req.raw.body;
+  if (write && declared === 0 && body) {
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        counted += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    c.req.raw = new Request(c.req.raw, { body: body.pipeThrough(counter) });
+  }
   try {
     await next();
   } finally {
-    if (counted > 0) waitUntil(workspaceQuota(c.env, principal.workspaceId).chargeWriteBytes(counted));
+    // Charged once the route is done (succeeded or not: the bytes were admitted), so the quota object's work never
+    // runs beside the request's own (on events.send, beside the session's commit).
+    const bytes = admitted.uncharged + counted;
+    if (bytes > 0) backgroundOf(c)(chargeWriteBytes(c.env, principal.workspaceId, bytes));
   }
 });
 

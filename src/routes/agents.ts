@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { and, eq, gte, isNull, lte } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv } from "../env";
 import { database, type Database } from "../db/client";
 import { agents, agentVersions } from "../db/schema";
@@ -60,8 +61,7 @@ agentRoutes.get("/", validate("query", agentListQuery), async (c) => {
   const where = and(
     eq(agents.workspaceId, c.var.workspaceId),
     query.include_archived ? undefined : isNull(agents.archivedAt),
-    query["created_at[gte]"] ? gte(agents.createdAt, query["created_at[gte]"]) : undefined,
-    query["created_at[lte]"] ? lte(agents.createdAt, query["created_at[lte]"]) : undefined,
+    createdAtWithin(agents.createdAt, query),
   );
   return c.json(
     await paginate({

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { and, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, type SQL } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv } from "../env";
 import { database } from "../db/client";
 import { deploymentRuns } from "../db/schema";
@@ -16,17 +17,13 @@ deploymentRunRoutes.use("*", requireBeta("managed-agents-2026-04-01"));
 deploymentRunRoutes.get("/", validate("query", deploymentRunListQuery), async (c) => {
   const db = database(c.env.DB);
   const query = c.req.valid("query");
-  const at = deploymentRuns.createdAt;
   const filters: (SQL | undefined)[] = [
     eq(deploymentRuns.workspaceId, c.var.workspaceId),
     // An unknown deployment id (or another workspace's) simply matches nothing.
     query.deployment_id ? eq(deploymentRuns.deploymentId, query.deployment_id) : undefined,
     query.trigger_type ? eq(deploymentRuns.triggerType, query.trigger_type) : undefined,
     query.has_error === undefined ? undefined : query.has_error ? isNotNull(deploymentRuns.error) : isNull(deploymentRuns.error),
-    query["created_at[gt]"] ? gt(at, query["created_at[gt]"]) : undefined,
-    query["created_at[gte]"] ? gte(at, query["created_at[gte]"]) : undefined,
-    query["created_at[lt]"] ? lt(at, query["created_at[lt]"]) : undefined,
-    query["created_at[lte]"] ? lte(at, query["created_at[lte]"]) : undefined,
+    createdAtWithin(deploymentRuns.createdAt, query),
   ];
   return c.json(
     await paginate({

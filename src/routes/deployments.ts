@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
-import { and, eq, gte, isNull, lte, type SQL } from "drizzle-orm";
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv } from "../env";
 import { database, type Database } from "../db/client";
 import { type DeploymentRow, deployments } from "../db/schema";
@@ -115,8 +116,7 @@ deploymentRoutes.get("/", validate("query", deploymentListQuery), async (c) => {
     query.include_archived ? undefined : isNull(deployments.archivedAt),
     query.status && eq(deployments.status, query.status),
     query.agent_id ? eq(deployments.agentId, query.agent_id) : undefined,
-    query["created_at[gte]"] ? gte(deployments.createdAt, query["created_at[gte]"]) : undefined,
-    query["created_at[lte]"] ? lte(deployments.createdAt, query["created_at[lte]"]) : undefined,
+    createdAtWithin(deployments.createdAt, query),
   ];
   const now = Date.now();
   return c.json(

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
-import { and, eq, gt, inArray, isNull, lt, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv, Env } from "../env";
 import { database, type Database } from "../db/client";
 import { dreams, sessions } from "../db/schema";
-import { findMemoryStore } from "../db/queries/memory";
+import { findMemoryStore } from "../db/queries/memory/lookups";
 import { findDream, finish, zeroDreamUsage } from "../dreams/store";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -69,8 +70,7 @@ dreamRoutes.get("/", validate("query", listDreamsQuery), async (c) => {
     eq(dreams.workspaceId, c.var.workspaceId),
     query.include_archived ? undefined : isNull(dreams.archivedAt),
     statuses.data.length ? inArray(dreams.status, statuses.data) : undefined,
-    query["created_at[gt]"] ? gt(dreams.createdAt, query["created_at[gt]"]) : undefined,
-    query["created_at[lt]"] ? lt(dreams.createdAt, query["created_at[lt]"]) : undefined,
+    createdAtWithin(dreams.createdAt, query),
   ];
   return c.json(
     await paginate({

@@ -1,15 +1,9 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { database } from "../db/client";
-import {
-  createMemory,
-  deleteMemory,
-  findMemory,
-  findMemoryStore,
-  listMemories,
-  updateMemory,
-  type MemoryListItem,
-} from "../db/queries/memory";
+import { listMemories, type MemoryListItem } from "../db/queries/memory/listing";
+import { findMemory, findMemoryStore } from "../db/queries/memory/lookups";
+import { createMemory, deleteMemory, updateMemory } from "../db/queries/memory/writes";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { validate } from "../lib/validation";
 import {

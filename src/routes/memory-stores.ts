@@ -1,10 +1,11 @@
 import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { and, eq, gte, isNull, lte } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv } from "../env";
 import { database } from "../db/client";
 import { memories, memoryStores, memoryVersions } from "../db/schema";
-import { findMemoryStore } from "../db/queries/memory";
+import { findMemoryStore } from "../db/queries/memory/lookups";
 import { badRequest } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { paginate } from "../lib/pagination";
@@ -66,8 +67,6 @@ memoryStoreRoutes.post("/", validate("json", createMemoryStore), async (c) => {
 memoryStoreRoutes.get("/", validate("query", listMemoryStoresQuery), async (c) => {
   const db = database(c.env.DB);
   const query = c.req.valid("query");
-  const from = query["created_at[gte]"];
-  const to = query["created_at[lte]"];
   return c.json(
     await paginate({
       params: query,
@@ -75,8 +74,7 @@ memoryStoreRoutes.get("/", validate("query", listMemoryStoresQuery), async (c) =
       where: and(
         eq(memoryStores.workspaceId, c.var.workspaceId),
         query.include_archived ? undefined : isNull(memoryStores.archivedAt),
-        from ? gte(memoryStores.createdAt, from) : undefined,
-        to ? lte(memoryStores.createdAt, to) : undefined,
+        createdAtWithin(memoryStores.createdAt, query),
       ),
       fetch: (q) => db.select().from(memoryStores).where(q.where).orderBy(q.orderBy).limit(q.limit),
       map: memoryStoreJson,

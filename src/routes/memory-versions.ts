@@ -1,9 +1,11 @@
 import { Hono } from "hono";
-import { and, eq, gte, lte } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv } from "../env";
 import { database } from "../db/client";
 import { memoryVersions, type ActorType } from "../db/schema";
-import { findMemoryStore, findMemoryVersion, redactMemoryVersion, versionSelection } from "../db/queries/memory";
+import { findMemoryStore, findMemoryVersion, versionSelection } from "../db/queries/memory/lookups";
+import { redactMemoryVersion } from "../db/queries/memory/redaction";
 import { paginate } from "../lib/pagination";
 import { validate } from "../lib/validation";
 import { FULL_VIEW_PAGE_CAP, listVersionsQuery, memoryVersionJson, viewQuery } from "../schemas/memories";
@@ -24,8 +26,6 @@ memoryVersionRoutes.get("/:memory_store_id/memory_versions", validate("query", l
   const query = c.req.valid("query");
   const store = await findMemoryStore(db, c.var.workspaceId, c.req.param("memory_store_id"));
   const withContent = query.view === "full";
-  const from = query["created_at[gte]"];
-  const to = query["created_at[lte]"];
   return c.json(
     await paginate({
       params: { limit: withContent ? Math.min(query.limit, FULL_VIEW_PAGE_CAP) : query.limit, page: query.page },
@@ -38,8 +38,7 @@ memoryVersionRoutes.get("/:memory_store_id/memory_versions", validate("query", l
         writtenBy("api_actor", query.api_key_id),
         writtenBy("session_actor", query.session_id),
         writtenBy("service_account_actor", query.service_account_id),
-        from ? gte(memoryVersions.createdAt, from) : undefined,
-        to ? lte(memoryVersions.createdAt, to) : undefined,
+        createdAtWithin(memoryVersions.createdAt, query),
       ),
       fetch: (q) =>
         db.select(versionSelection(withContent)).from(memoryVersions).where(q.where).orderBy(q.orderBy).limit(q.limit),

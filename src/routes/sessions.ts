@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { createdAtWithin } from "../db/created-at-bounds";
 import type { AppEnv } from "../env";
 import { database, type Database } from "../db/client";
 import { sessions } from "../db/schema";
@@ -93,16 +94,12 @@ async function listSessions(db: Database, workspaceId: string, query: ListSessio
   const cursor = query.page ? decodeCursor(query.page) : undefined;
   const order = cursor?.order ?? query.order;
   const statuses = [query["statuses[]"] ?? [], query.statuses ?? []].flat();
-  const iso = (value: string) => new Date(value).toISOString();
   const filters: (SQL | undefined)[] = [
     eq(sessions.workspaceId, workspaceId),
     query.include_archived ? undefined : isNull(sessions.archivedAt),
     query.agent_id ? eq(sessions.agentId, query.agent_id) : undefined,
     query.agent_id && query.agent_version ? eq(sessions.agentVersion, query.agent_version) : undefined,
-    query["created_at[gt]"] ? gt(sessions.createdAt, iso(query["created_at[gt]"])) : undefined,
-    query["created_at[gte]"] ? gte(sessions.createdAt, iso(query["created_at[gte]"])) : undefined,
-    query["created_at[lt]"] ? lt(sessions.createdAt, iso(query["created_at[lt]"])) : undefined,
-    query["created_at[lte]"] ? lte(sessions.createdAt, iso(query["created_at[lte]"])) : undefined,
+    createdAtWithin(sessions.createdAt, query),
     query.deployment_id ? eq(sessions.deploymentId, query.deployment_id) : undefined,
     statuses.length ? inArray(sessions.status, statuses) : undefined,
     query.memory_store_id

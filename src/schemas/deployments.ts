@@ -9,7 +9,7 @@ import type { BetaManagedAgentsDeploymentRun } from "@anthropic-ai/sdk/resources
 import type { DeploymentRow, DeploymentRunRow } from "../db/schema";
 import { pageParams } from "../lib/pagination";
 import { CronSyntaxError, isValidTimeZone, nextRuns, parseCron } from "../deployments/cron";
-import { booleanQuery } from "./agents";
+import { booleanQuery, timestampQuery } from "./agents";
 
 // ---- request bodies, mirroring the SDK's Deployment*Params -------------------------------
 
@@ -167,12 +167,6 @@ export const deploymentUpdateParams = z.strictObject({
   budget: budget.nullish(),
 });
 export type DeploymentUpdateParams = z.infer<typeof deploymentUpdateParams>;
-
-/** RFC 3339 query timestamps, normalised to the `toISOString()` form rows store, so text comparison orders. */
-const timestampQuery = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an RFC 3339 timestamp")
-  .transform((s) => new Date(s).toISOString());
 
 export const deploymentListQuery = pageParams
   .extend({

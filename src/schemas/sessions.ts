@@ -6,6 +6,7 @@ import type { SessionRow, StoredResource } from "../db/schema/sessions";
 import { newId } from "../lib/ids";
 import { metadata, metadataPatch } from "./vaults";
 import { initialEvents } from "./events";
+import { timestampQuery } from "./agents";
 
 // Zod mirrors of the SDK's session params (`SessionCreateParams`, `SessionUpdateParams`, `SessionListParams`)
 // and the rendering of a row as `BetaManagedAgentsSession`.
@@ -88,7 +89,6 @@ export const updateSessionBody = z.strictObject({
 });
 
 const statuses = z.enum(["rescheduling", "running", "idle", "terminated"]);
-const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), "must be an RFC 3339 timestamp");
 
 /** `sessions.list` query; arrays come as `statuses[]` (the SDK's bracket format), one value or several. */
 export const listSessionsQuery = z.object({
@@ -97,10 +97,10 @@ export const listSessionsQuery = z.object({
   order: z.enum(["asc", "desc"]).default("desc"),
   agent_id: id.optional(),
   agent_version: z.coerce.number().int().min(1).optional(),
-  "created_at[gt]": timestamp.optional(),
-  "created_at[gte]": timestamp.optional(),
-  "created_at[lt]": timestamp.optional(),
-  "created_at[lte]": timestamp.optional(),
+  "created_at[gt]": timestampQuery.optional(),
+  "created_at[gte]": timestampQuery.optional(),
+  "created_at[lt]": timestampQuery.optional(),
+  "created_at[lte]": timestampQuery.optional(),
   deployment_id: id.optional(),
   include_archived: z.stringbool().default(false),
   memory_store_id: id.optional(),

@@ -7,7 +7,7 @@ import { getAgent } from "../db/queries/agents";
 import { enqueueSelfHosted } from "../hands/self-hosted";
 import { getEnvironment } from "../db/queries/environments";
 import { findFile } from "../db/queries/files";
-import { findMemoryStore } from "../db/queries/memory";
+import { findMemoryStore } from "../db/queries/memory/lookups";
 import { findSession, sessionStub, unwrap } from "../db/queries/sessions";
 import { assertVaultsExist } from "../db/queries/vaults";
 import { badRequest, notFound } from "../lib/errors";

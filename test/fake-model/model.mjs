@@ -262,6 +262,7 @@ function buildResponse(body, directives, step, stepCount, prompt, paused = new S
     ...directives.filter((d) => d.kind === "tool"),
     ...directives.filter((d) => d.kind === "spawn" || d.kind === "message").map((d) => delegation(d, body.messages)),
     ...directives.filter((d) => d.kind === "workflow").map(workflowPlan),
+    ...directives.filter((d) => d.kind === "program").map(workflowProgram),
     ...directives.filter((d) => d.kind === "stop_workflow" || d.kind === "workflow_status").map((d) => workflowCall(d, body.messages)),
   ];
   let text;
@@ -372,12 +373,7 @@ function delegation(d, messages) {
  * @param {Directive} d @returns {Directive}
  */
 function workflowPlan(d) {
-  const space = d.arg.search(/\s/);
-  const name = space === -1 ? d.arg : d.arg.slice(0, space);
-  let rest = space === -1 ? "" : d.arg.slice(space + 1).trim();
-  const timeout = rest.match(/^timeout=(\d+)\s+/);
-  if (timeout) rest = rest.slice(timeout[0].length);
-  const unescape = (/** @type {string} */ task) => task.trim().replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]");
+  const { head, rest } = runHead(d.arg);
   const phases = rest
     .split(">>")
     .map((s) => s.trim())
@@ -391,8 +387,36 @@ function workflowPlan(d) {
       });
       return steps.length === 1 ? { name: match[1].trim(), ...steps[0] } : { name: match[1].trim(), agents: steps };
     });
-  const plan = { name, ...(timeout ? { timeout_seconds: Number(timeout[1]) } : {}), phases };
-  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify(plan)}` };
+  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify({ ...head, phases })}` };
+}
+
+/**
+ * The start of a `workflow` or `program` directive, `RunName timeout=5 ...`: the run's name and `timeout_seconds`
+ * (if given), and the rest.
+ * @param {string} arg
+ */
+function runHead(arg) {
+  const space = arg.search(/\s/);
+  const name = space === -1 ? arg : arg.slice(0, space);
+  let rest = space === -1 ? "" : arg.slice(space + 1).trim();
+  const timeout = rest.match(/^timeout=(\d+)\s+/);
+  if (timeout) rest = rest.slice(timeout[0].length);
+  return { head: { name, ...(timeout ? { timeout_seconds: Number(timeout[1]) } : {}) }, rest };
+}
+
+/** `{{`/`}}` as `[[`/`]]`: directives inside a directive, for the thread that reads them. */
+const unescape = (/** @type {string} */ text) => text.trim().replaceAll("{{", "[[").replace(/\}\}(?!\})/g, "]]");
+
+/**
+ * `[[program:RunName timeout=5 <JavaScript>]]` as a `start_workflow_run` call with that program (the body of an
+ * async function using `agent({name, task})` and `phase(name, fn)`); `timeout=N` (optional) is the run's
+ * `timeout_seconds`. `{{`/`}}` in the source become `[[`/`]]`, so each agent's task can carry directives of its own
+ * (write `} }` where the code itself closes two braces).
+ * @param {Directive} d @returns {Directive}
+ */
+function workflowProgram(d) {
+  const { head, rest } = runHead(d.arg);
+  return { kind: "tool", arg: `start_workflow_run ${JSON.stringify({ ...head, program: unescape(rest) })}` };
 }
 
 /**

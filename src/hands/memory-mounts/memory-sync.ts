@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client";
-import { createMemory, deleteMemory, updateMemory } from "../../db/queries/memory";
+import { createMemory, deleteMemory, updateMemory } from "../../db/queries/memory/writes";
 import { ApiError } from "../../lib/errors";
 import { memoryContent, pathProblem, type Actor } from "../../schemas/memories";
 import type { MemoryMount } from "../../sessions/memory-mounts";

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/client";
-import { headContents, listMemories, MAX_MEMORIES_PER_STORE } from "../../db/queries/memory";
+import { headContents, listMemories } from "../../db/queries/memory/listing";
+import { MAX_MEMORIES_PER_STORE } from "../../db/queries/memory/write-rules";
 
 /** A memory as the mount sync compares it: where it is, which it is, and a hash of what it holds. */
 export interface StoredMemory {
