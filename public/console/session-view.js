@@ -136,6 +136,11 @@ export class SessionView {
     const status = STATUS_OF_EVENT[event.type];
     if (status && this.session) this.render({ ...this.session, status });
     if (event.type === "session.deleted") this.render({ ...this.session, status: "terminated" });
+    // The snapshot is the server's own total at this idle: the header shows it at once rather than after a re-read.
+    if (event.type === "session.usage" && this.session) {
+      const { active_seconds, ...usage } = event.usage;
+      this.render({ ...this.session, usage: { ...this.session.usage, ...usage }, stats: { ...this.session.stats, active_seconds } });
+    }
     if (REFRESH_AFTER.has(event.type)) this.refreshSoon();
   }
 

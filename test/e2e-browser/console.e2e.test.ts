@@ -147,9 +147,14 @@ describe.skipIf(!executablePath)("console in a real browser (chromium, wrangler 
   });
 
   it("answers a custom tool call the session waits on", async () => {
+    const snapshots = await page.locator(".span.usage").count();
     await sendMessage(page, '[[text:Let me look that up.]] [[tool:lookup {"q":"weather in Lisbon"}]]');
     const card = page.locator("article.tool.waiting", { hasText: "lookup" });
     await card.waitFor();
+    // The header's totals are the turn's session.usage snapshot from the moment it arrives, not after a re-read.
+    await expect.poll(() => page.locator(".span.usage").count()).toBe(snapshots + 1);
+    const inLine = (await page.locator(".span.usage").last().textContent())!.match(/· (\S+) in/)![1];
+    expect(await page.locator(".stat-input dd").textContent()).toBe(inLine);
     expect(await card.locator("pre").first().textContent()).toContain('"q": "weather in Lisbon"');
     expect(await page.locator(".action-banner").textContent()).toContain("1 tool result (lookup)");
     await page.screenshot({ path: `${inject("artifacts")}/console.png` });
