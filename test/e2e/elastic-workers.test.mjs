@@ -7,16 +7,15 @@ import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, describe, expect, it } from "vitest";
 import { startLocalWorkers } from "../../scripts/local-workers.mjs";
-import { BETA, baseURL, client, stops, waitFor } from "./stack";
+import { BETA, baseURL, client, ownEnvironment, stops, waitFor } from "./stack";
 
 const workdir = mkdtempSync(path.join(tmpdir(), "ma-e2e-pool-"));
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
 async function selfHosted(name) {
-  const environment = await client.beta.environments.create({ name: `${name}-${Date.now()}`, config: { type: "self_hosted" } });
-  const key = await client.post(`/v1/environments/${environment.id}/keys`, { body: { name }, headers: BETA });
+  const { environmentId, key, keyId } = await ownEnvironment(name);
   const agent = await client.beta.agents.create({ name, model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] });
-  return { environmentId: environment.id, environmentKey: key.key, keyId: key.id, agent };
+  return { environmentId, environmentKey: key, keyId, agent };
 }
 
 function startPool(setup, options) {

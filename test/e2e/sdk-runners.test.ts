@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import Anthropic from "@anthropic-ai/sdk";
 import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema";
 import type { BetaManagedAgentsSessionEvent } from "@anthropic-ai/sdk/resources/beta/sessions/events";
-import { BETA, baseURL, client, environmentId, environmentKey, stops, waitFor } from "./stack";
+import { BETA, baseURL, client, environmentId, ownEnvironment, stops, waitFor } from "./stack";
 
 // The 1.15 SDK's own runners against `wrangler dev`, over the network: the session tool runner
 // (`client.beta.sessions.events.toolRunner`) and the environment worker (`work.worker`, `work.poller`), each until
@@ -57,11 +57,11 @@ describe("the SDK's runners, end to end", () => {
 
   it("the environment worker serves a session's bash call and force-stops the item once the session is archived", async () => {
     const agent = await client.beta.agents.create({ name: "e2e-env-worker", model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] });
-    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });
-    const key = await environmentKey("e2e-runners");
+    const { environmentId: own, key } = await ownEnvironment("e2e-env-worker");
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: own });
     const controller = new AbortController();
     const worker = new Anthropic({ baseURL, apiKey: null, logLevel: "off" }).beta.environments.work.worker({
-      environmentId,
+      environmentId: own,
       environmentKey: key,
       workdir: inject("workdir"),
       maxIdleMs: 60_000,
@@ -83,7 +83,7 @@ describe("the SDK's runners, end to end", () => {
     const lister = new Anthropic({ baseURL, apiKey: null, authToken: key, maxRetries: 0, logLevel: "off" });
     const items = await waitFor(async () => {
       const mine = [];
-      for await (const item of lister.beta.environments.work.list(environmentId)) if (item.data.id === session.id) mine.push(item);
+      for await (const item of lister.beta.environments.work.list(own)) if (item.data.id === session.id) mine.push(item);
       return mine.length && mine.every((i) => i.state === "stopped") ? mine : undefined;
     }, 30_000);
     expect(items.length).toBeGreaterThan(0);
@@ -91,12 +91,13 @@ describe("the SDK's runners, end to end", () => {
 
   it("the poller claims queued work with the environment key", async () => {
     const agent = await client.beta.agents.create({ name: "e2e-poller", model: "claude-fake-1", tools: [{ type: "agent_toolset_20260401" }] });
-    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });
-    await client.post(`/v1/environments/${environmentId}/work/__enqueue`, { body: { session_id: session.id }, headers: BETA });
+    const { environmentId: own, key } = await ownEnvironment("e2e-poller");
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: own });
+    await client.post(`/v1/environments/${own}/work/__enqueue`, { body: { session_id: session.id }, headers: BETA });
     const controller = new AbortController();
     const poller = new Anthropic({ baseURL, apiKey: null, logLevel: "off" }).beta.environments.work.poller({
-      environmentId,
-      environmentKey: await environmentKey("e2e-runners"),
+      environmentId: own,
+      environmentKey: key,
       signal: controller.signal,
     });
     let claimed: string | undefined;

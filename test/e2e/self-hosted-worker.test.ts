@@ -1,19 +1,21 @@
 import { describe, expect, inject, it } from "vitest";
 import Anthropic from "@anthropic-ai/sdk";
 import type { BetaSelfHostedWork } from "@anthropic-ai/sdk/resources/beta/environments";
-import { BETA, baseURL, client, environmentId, environmentKey, stops, waitFor } from "./stack";
+import { BETA, baseURL, client, ownEnvironment, stops, waitFor } from "./stack";
 
 /** work.list takes the environment key (it rejects an API key): a client holding the last worker's key. */
 let lister: Anthropic;
 
+/** Each test's own environment: its queue holds only that test's items (see ownEnvironment). */
+let environmentId: string;
+
 /** The official worker, unmodified, polling our queue with an environment key minted through our API. */
-async function startWorker() {
-  const key = { key: await environmentKey() };
-  lister = new Anthropic({ baseURL, apiKey: null, authToken: key.key, maxRetries: 0, logLevel: "off" });
+async function startWorker(key: string) {
+  lister = new Anthropic({ baseURL, apiKey: null, authToken: key, maxRetries: 0, logLevel: "off" });
   const controller = new AbortController();
   const worker = new Anthropic({ baseURL, apiKey: null, logLevel: inject("logLevel") }).beta.environments.work.worker({
     environmentId,
-    environmentKey: key.key,
+    environmentKey: key,
     workdir: inject("workdir"),
     maxIdleMs: 1000,
   });
@@ -34,7 +36,9 @@ async function enqueue(sessionId: string) {
 
 describe("official EnvironmentWorker against wrangler dev", () => {
   it("claims a queued session: polls, acks, heartbeats with the sessions token and stops the item", async () => {
-    await startWorker();
+    const own = await ownEnvironment("e2e-worker-lease");
+    environmentId = own.environmentId;
+    await startWorker(own.key);
     const queued = await enqueue(`sesn_e2e${Date.now()}`);
     expect(queued.state).toBe("queued");
 
@@ -59,9 +63,11 @@ describe("official EnvironmentWorker against wrangler dev", () => {
       model: "claude-fake-1",
       tools: [{ type: "agent_toolset_20260401" }],
     });
+    const own = await ownEnvironment("e2e-worker-session");
+    environmentId = own.environmentId;
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });
 
-    await startWorker();
+    await startWorker(own.key);
     const script = '[[tool:bash {"command":"echo from-the-worker > proof.txt && cat proof.txt && pwd"}]] [[next]] [[text:done]]';
     await client.beta.sessions.events.send(session.id, { events: [{ type: "user.message", content: [{ type: "text", text: script }] }] });
 

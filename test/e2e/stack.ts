@@ -24,9 +24,15 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-/** Mints an environment key through the API, as an operator would for a worker. */
-export async function environmentKey(name = "e2e"): Promise<string> {
-  return (await client.post<{ key: string }>(`/v1/environments/${environmentId}/keys`, { body: { name }, headers: BETA })).key;
+/**
+ * A self-hosted environment of the test's own, with a key for its worker: a test whose worker takes the next queued
+ * item must not share a queue with other files' sessions (work is queued when a session is created, so any session
+ * left unclaimed on the shared environment would be served first).
+ */
+export async function ownEnvironment(name: string): Promise<{ environmentId: string; key: string; keyId: string }> {
+  const environment = await client.beta.environments.create({ name: `${name}-${Date.now()}`, config: { type: "self_hosted" } });
+  const key = await client.post<{ id: string; key: string }>(`/v1/environments/${environment.id}/keys`, { body: { name }, headers: BETA });
+  return { environmentId: environment.id, key: key.key, keyId: key.id };
 }
 
 /** Polls `probe` until it returns a value. */
