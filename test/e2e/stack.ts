@@ -21,7 +21,8 @@ export const client = new Anthropic({ baseURL, apiKey: inject("apiKey"), maxRetr
 /** Cleanups a test registers (stopping the workers it started), run after each test. */
 export const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
+  // Bounded: an aborted worker whose run() never returns must fail its own test, not every later hook.
+  for (const stop of stops.splice(0)) await Promise.race([stop(), new Promise((r) => setTimeout(r, 15_000))]);
 });
 
 /**
