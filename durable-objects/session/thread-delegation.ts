@@ -1,5 +1,6 @@
 import { newId } from "../../src/lib/ids";
-import { acceptUserEvents, initialTurn, userBlocking } from "./session-state";
+import { initialTurn, userBlocking } from "./session-state";
+import { acceptUserEvents } from "./user-event-intake";
 import { agentName, MAX_LIVE_THREADS, threadTag, type ThreadAgent } from "./thread-state";
 import type { ThreadTx } from "./threads";
 import { ToolError } from "./tool-error";

@@ -1,4 +1,5 @@
-import { acceptUserEvents, Transition, userBlocking } from "./session-state";
+import { Transition, userBlocking } from "./session-state";
+import { acceptUserEvents } from "./user-event-intake";
 import { delegate, deliverMessage, pickAgent, reportToParent, spawnThread } from "./thread-delegation";
 import { agentName, liveThreads, threadView, turnOf, type ThreadAgent } from "./thread-state";
 import { cutTurn } from "./turn-cut";
